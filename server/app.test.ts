@@ -1,0 +1,88 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { BACKENDS } from './testing/databases.js';
+import { startTestServer, type TestServer } from './testing/server.js';
+
+describe.each(BACKENDS)('server boot on %s', (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ backend });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers /healthz and /readyz once migrations are applied', async () => {
+    const health = await fetch(`${server.origin}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${server.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'reachable' });
+  });
+
+  it('serves the 2020 rule set over HTTP, in Chinese by default and English on request', async () => {
+    const query = '{ cohort(year: 2020) { id year name templates { code sequence name department { code } } } }';
+    const zh = await server.gql(query);
+    expect(zh.errors).toBeUndefined();
+    const cohort = zh.data.cohort;
+    expect(cohort.name).toBe('2020届毕业生');
+    expect(cohort.templates.map((t: { code: string }) => t.code)).toEqual([
+      'SURVEY', 'SUPERVISOR', 'LIBRARY', 'EQUIPMENT', 'SKL_TEST_FEE', 'HOSPITAL', 'FINANCE', 'ASSET', 'CAREER', 'STUDENT_AFFAIRS', 'GRAD_SECRETARY', 'DORM',
+    ]);
+    expect(cohort.templates[2]).toMatchObject({ sequence: 2, name: '图书馆', department: { code: 'LIBRARY' } });
+    const en = await server.gql(query, undefined, { 'accept-language': 'en-US,en;q=0.9' });
+    expect(en.data.cohort.name).toBe('Class of 2020');
+  });
+
+  it('resolves a global ID through node(id)', async () => {
+    const { data } = await server.gql('{ departments { id code name } }');
+    const library = data.departments.find((d: { code: string }) => d.code === 'LIBRARY');
+    const node = await server.gql('query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }', { id: library.id });
+    expect(node.data.node).toEqual({ __typename: 'Department', code: 'LIBRARY' });
+  });
+
+  it('gives the dormitory office one contact per campus', async () => {
+    const { data } = await server.gql('{ departments { code contacts { office campus { code } } } }');
+    const dorm = data.departments.find((d: { code: string }) => d.code === 'DORM_OFFICE');
+    const offices = Object.fromEntries(dorm.contacts.map((c: { office: string; campus: { code: string } }) => [c.campus.code, c.office]));
+    expect(offices.NANWANGSHAN).toContain('学生住宿服务中心');
+    expect(offices.FUTURE_CITY).toContain('未来城校区管理办公室');
+  });
+
+  it('masks unexpected errors and keeps GraphQL validation errors readable', async () => {
+    const invalid = await server.gql('{ cohorts { noSuchField } }');
+    expect(invalid.errors?.[0]?.message).toMatch(/noSuchField/);
+  });
+
+  it('completes a graphql-ws handshake on the same port and runs an operation', async () => {
+    let acknowledged = false;
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, on: { connected: () => (acknowledged = true) }, retryAttempts: 0 });
+    try {
+      const result = await new Promise<unknown>((resolve, reject) => {
+        let value: unknown;
+        client.subscribe({ query: '{ cohort(year: 2020) { year templates { code } } }' }, {
+          next: (message) => (value = message),
+          error: reject,
+          complete: () => resolve(value),
+        });
+      });
+      expect(acknowledged).toBe(true);
+      expect(result).toMatchObject({ data: { cohort: { year: 2020 } } });
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('closes open sockets with 1001 and stops accepting requests', async () => {
+    const server = await startTestServer();
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await server.close();
+    expect(await closed).toBe(1001);
+    await expect(fetch(`${server.origin}/healthz`)).rejects.toThrow();
+  });
+});

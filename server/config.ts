@@ -1,0 +1,76 @@
+/** Configuration from environment variables, validated once at start. */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  /** postgres://… for PostgreSQL; null selects the embedded PGlite database. */
+  databaseUrl: string | null;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  dataDir: string;
+  demoData: boolean;
+  logLevel: LogLevel;
+  /** Seconds allowed for in-flight requests after SIGTERM. */
+  shutdownGraceSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration / 配置无效:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+const BOOLEAN_WORDS: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max} / 应为 ${min} 到 ${max} 之间的整数`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = BOOLEAN_WORDS[raw.toLowerCase()];
+    if (value === undefined) {
+      problems.push(`${name}=${JSON.stringify(raw)}: expected on/off, true/false, yes/no or 1/0 / 应为 on 或 off`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
+    problems.push('DATABASE_URL: expected postgres://user@host:port/database / 应为 postgres:// 开头的连接串');
+  }
+
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const config: Config = {
+    port: integer('PORT', 4000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    production,
+    databaseUrl,
+    dataDir: env.DATA_DIR || './data/pglite',
+    demoData: flag('DEMO_DATA', !production),
+    logLevel,
+    shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

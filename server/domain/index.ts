@@ -1,0 +1,30 @@
+export * from './types.js';
+export {
+  loadDefaultRuleSet,
+  parseRuleSet,
+  RuleSetError,
+  type RuleSetProblem,
+} from './ruleset.js';
+export {
+  blockedBy,
+  contactFor,
+  evaluateTemplate,
+  matchesCondition,
+  planSheet,
+  requirementFor,
+  resolveLocks,
+  summarizeProgress,
+  type PlannedItem,
+  type Progress,
+  type SheetItem,
+  type TemplateEvaluation,
+} from './sheet.js';
+export {
+  checkTransition,
+  ITEM_TRANSITIONS,
+  MAX_REASON_LENGTH,
+  type ItemTransition,
+  type TransitionCheck,
+  type TransitionErrorCode,
+  type TransitionRequest,
+} from './transitions.js';

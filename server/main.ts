@@ -1,0 +1,55 @@
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { applyMigrations, MigrationError } from './db/migrate.js';
+import { createLogger } from './log.js';
+import { seedDemoData } from './seed/demo.js';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const db = await openDatabase(config);
+  log.info('database opened', { database: db.description });
+
+  const migrations = await applyMigrations(db.sql);
+  log.info('migrations checked', { applied: migrations.applied, alreadyApplied: migrations.alreadyApplied });
+
+  if (config.demoData) {
+    const demo = await seedDemoData(db);
+    if (demo) printDemoLogins(demo.logins);
+  }
+
+  const app = createApp(config, { db, log });
+  const { url } = await app.listen();
+  log.info('Lixiao is listening', { url });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    await app.close();
+    await db.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function printDemoLogins(logins: { role: string; username: string; password: string }[]) {
+  const lines = logins.map((l) => `  ${l.role.padEnd(28)} ${l.username.padEnd(24)} ${l.password}`);
+  process.stdout.write(
+    `\n演示账号 / Demo logins (shown once, on the first start):\n${lines.join('\n')}\n` +
+      '  学生初始密码为身份证号后6位，首次登录须修改。Students start with the last 6 characters of their ID number and must change it.\n\n',
+  );
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof MigrationError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Lixiao failed to start / 启动失败: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});
