@@ -4,6 +4,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 const config: CodegenConfig = {
   schema: 'schema.graphql',
   documents: ['sdk/src/operations/**/*.graphql'],
+  // ESM: generated relative imports carry .js like the rest of the code.
+  emitLegacyCommonJSImports: false,
   generates: {
     'sdk/src/generated/': {
       preset: 'client',
