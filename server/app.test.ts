@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from './testing/server.js';
 describe.each(BACKENDS)('server boot on %s', (backend) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ backend });
+    server = await startTestServer({ backend, demo: true });
   });
   afterAll(async () => {
     await server?.close();
@@ -38,7 +38,8 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
   it('resolves a global ID through node(id)', async () => {
     const { data } = await server.gql('{ departments { id code name } }');
     const library = data.departments.find((d: { code: string }) => d.code === 'LIBRARY');
-    const node = await server.gql('query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }', { id: library.id });
+    const token = await server.login('admin', 'Lixiao@2020');
+    const node = await server.gql('query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }', { id: library.id }, { authorization: `Bearer ${token}` });
     expect(node.data.node).toEqual({ __typename: 'Department', code: 'LIBRARY' });
   });
 

@@ -3,16 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { authenticate, bearerToken, type Authentication } from './auth/viewer.js';
 import type { Config } from './config.js';
-import { createContext, type Context, type Services } from './context.js';
+import { createContext, type Context, type ServerContext, type Services } from './context.js';
 import { migrationsUpToDate, readMigrations } from './db/migrate.js';
+import { useLocalizedErrors } from './localize-errors.js';
 import { schema } from './schema/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 export interface App {
-  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  yoga: YogaServerInstance<ServerContext, Context>;
   http: Server;
   listen(): Promise<{ port: number; url: string }>;
   /** Stops accepting, lets in-flight requests finish, closes sockets with 1001. */
@@ -25,7 +27,7 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
   const { log } = services;
   const migrations = readMigrations();
 
-  const yoga = createYoga<Record<string, unknown>, Context>({
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: !config.production,
@@ -36,7 +38,8 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
       warn: (...args) => log.warn(String(args[0]), { detail: args.slice(1) }),
       error: (...args) => log.error(String(args[0]), { detail: args.slice(1) }),
     },
-    context: ({ request }) => createContext(services, request),
+    context: (server) => createContext(services, server),
+    plugins: [useLocalizedErrors()],
     maskedErrors: {
       maskError(error) {
         // Our own GraphQLErrors carry a code and a localized message: pass them through.
@@ -58,19 +61,29 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
   });
 
   const ws = new WebSocketServer({ server: http, path: GRAPHQL_PATH });
-  useServer<Record<string, unknown>, { request: IncomingMessage }>(
+  const sockets = new SocketSessions();
+  useServer<Record<string, unknown>, SocketExtra>(
     {
+      // A bad, expired or revoked token refuses the connection (4403); none at all is allowed for public fields.
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const token = bearerToken(params.authorization) ?? (typeof params.token === 'string' ? params.token : null);
+        const authentication = await authenticate(services.db, services.tokens, token);
+        if (authentication.failure) return false;
+        ctx.extra.authentication = authentication;
+        sockets.add(ctx.extra.socket, authentication);
+        return true;
+      },
+      onClose: (ctx) => sockets.remove(ctx.extra.socket),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
         // Through yoga's envelop so its plugins (limits, masking) apply to sockets too.
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
           req: ctx.extra.request,
-          socket: ctx.extra.socket,
+          socketAuthentication: ctx.extra.authentication,
           params,
-          request: toFetchLikeRequest(ctx.extra.request),
-        });
+        } satisfies ServerContext & { params: unknown });
         const args: ExecutionArgs = {
           schema: envelopedSchema,
           operationName: params.operationName,
@@ -86,6 +99,8 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
     },
     ws,
   );
+
+  const stopRevocations = closeRevokedSockets(services, sockets);
 
   let closing: Promise<void> | null = null;
   return {
@@ -103,6 +118,8 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
       }),
     close() {
       closing ??= (async () => {
+        stopRevocations();
+        sockets.clear();
         for (const client of ws.clients) client.close(1001, 'Server shutting down');
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => http.closeAllConnections(), config.shutdownGraceSeconds * 1000);
@@ -123,16 +140,65 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
 type Enveloped = ReturnType<App['yoga']['getEnveloped']>;
 type EnvelopedRoot = Pick<Enveloped, 'execute' | 'subscribe'>;
 
-/** graphql-ws hands us node's IncomingMessage; the shared context wants fetch-style headers. */
-function toFetchLikeRequest(req: IncomingMessage) {
-  return {
-    headers: {
-      get(name: string) {
-        const value = req.headers[name.toLowerCase()];
-        return Array.isArray(value) ? value.join(', ') : (value ?? null);
-      },
-    },
-  };
+type SocketExtra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  authentication?: Authentication;
+};
+
+/** 4403 like graphql-ws's own refusal: the socket's credentials are no longer good. */
+const CLOSE_FORBIDDEN = 4403;
+
+/**
+ * Open sockets by credential, so a password change or logout can close them, and
+ * a timer per socket that closes it when its access token expires.
+ */
+class SocketSessions {
+  private readonly byCredential = new Map<string, Set<WebSocket>>();
+  private readonly expiryTimers = new Map<WebSocket, NodeJS.Timeout>();
+  private readonly credentialOf = new Map<WebSocket, string>();
+
+  add(socket: WebSocket, { viewer }: Authentication) {
+    if (!viewer) return;
+    if (viewer.credentialId) {
+      const set = this.byCredential.get(viewer.credentialId) ?? new Set();
+      set.add(socket);
+      this.byCredential.set(viewer.credentialId, set);
+      this.credentialOf.set(socket, viewer.credentialId);
+    }
+    if (viewer.tokenExpiresAt) {
+      const delay = Math.max(0, viewer.tokenExpiresAt.getTime() - Date.now());
+      const timer = setTimeout(() => socket.close(CLOSE_FORBIDDEN, 'Token expired'), Math.min(delay, 2 ** 31 - 1));
+      timer.unref();
+      this.expiryTimers.set(socket, timer);
+    }
+  }
+
+  remove(socket: WebSocket) {
+    clearTimeout(this.expiryTimers.get(socket));
+    this.expiryTimers.delete(socket);
+    const credentialId = this.credentialOf.get(socket);
+    if (credentialId) this.byCredential.get(credentialId)?.delete(socket);
+    this.credentialOf.delete(socket);
+  }
+
+  revoke(credentialId: string) {
+    for (const socket of this.byCredential.get(credentialId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Token revoked');
+    this.byCredential.delete(credentialId);
+  }
+
+  clear() {
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+  }
+}
+
+function closeRevokedSockets(services: Services, sockets: SocketSessions): () => void {
+  const revocations = services.pubsub.subscribe('auth:revoked');
+  void (async () => {
+    for await (const { credentialId } of revocations) sockets.revoke(credentialId);
+  })().catch((error: unknown) => services.log.error('revocation listener stopped', { error }));
+  return () => void revocations.return?.();
 }
 
 async function readiness(services: Services, migrations: ReturnType<typeof readMigrations>) {

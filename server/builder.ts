@@ -6,11 +6,21 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Context } from './context.js';
+import { AppError } from './errors.js';
+import type { StaffRole } from './generated/prisma/client.js';
 import type PrismaTypes from './generated/pothos-prisma-types.js';
 import { getDatamodel } from './generated/pothos-prisma-types.js';
 
+/**
+ * `loggedIn`: any valid token, even one that must still change its password.
+ * `authenticated` and the rest: a usable account. `role`: staff holding any of the roles.
+ */
 export interface AuthScopes {
-  public: boolean;
+  loggedIn: boolean;
+  authenticated: boolean;
+  student: boolean;
+  staff: boolean;
+  role: StaffRole | StaffRole[];
 }
 
 export const builder = new SchemaBuilder<{
@@ -27,7 +37,24 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin],
   scopeAuth: {
-    authScopes: async () => ({ public: true }),
+    authorizeOnSubscribe: true,
+    authScopes: async ({ viewer }) => {
+      const usable = viewer !== null && !viewer.mustChangePassword;
+      return {
+        loggedIn: viewer !== null,
+        authenticated: usable,
+        student: usable && viewer.kind === 'student',
+        staff: usable && viewer.kind === 'staff',
+        role: (wanted) => {
+          if (!usable || viewer.kind !== 'staff') return false;
+          return (Array.isArray(wanted) ? wanted : [wanted]).some((role) => viewer.roles.includes(role));
+        },
+      };
+    },
+    unauthorizedError: (_parent, { viewer, authFailure }) => {
+      if (!viewer) return new AppError(authFailure ?? 'UNAUTHENTICATED');
+      return new AppError(viewer.mustChangePassword ? 'PASSWORD_CHANGE_REQUIRED' : 'FORBIDDEN');
+    },
   },
   prisma: {
     client: (ctx) => ctx.db.prisma,
@@ -41,11 +68,13 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
   },
   errors: {
-    defaultTypes: [],
+    defaultTypes: [AppError],
   },
 });
 
 builder.addScalarType('DateTime', DateTimeResolver);
 builder.addScalarType('JSON', JSONResolver);
 
-builder.queryType({});
+// Everything needs a usable account unless a field opts out with `skipTypeScopes`.
+builder.queryType({ authScopes: { authenticated: true } });
+builder.mutationType({ authScopes: { authenticated: true } });

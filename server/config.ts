@@ -1,4 +1,5 @@
 /** Configuration from environment variables, validated once at start. */
+import { randomBytes } from 'node:crypto';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -14,6 +15,14 @@ export interface Config {
   logLevel: LogLevel;
   /** Seconds allowed for in-flight requests after SIGTERM. */
   shutdownGraceSeconds: number;
+  /** HS256 key for access and refresh tokens; every server process must share it. */
+  jwtSecret: string;
+  accessTokenSeconds: number;
+  refreshTokenSeconds: number;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
+  /** redis://… to fan events out across server processes; null keeps them in process. */
+  redisUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -70,7 +79,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoData: flag('DEMO_DATA', !production),
     logLevel,
     shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
+    jwtSecret: env.JWT_SECRET ?? '',
+    accessTokenSeconds: integer('ACCESS_TOKEN_SECONDS', 900, 30, 86_400),
+    refreshTokenSeconds: integer('REFRESH_TOKEN_SECONDS', 7 * 86_400, 60, 90 * 86_400),
+    trustProxy: flag('TRUST_PROXY', false),
+    redisUrl: env.REDIS_URL ? env.REDIS_URL : null,
   };
+  if (!config.jwtSecret) {
+    if (production) problems.push('JWT_SECRET: required in production, at least 32 characters / 生产环境必须设置 JWT_SECRET（至少32个字符）');
+    // Outside production a per-process key is fine: tokens simply end with the process.
+    else config.jwtSecret = randomBytes(32).toString('hex');
+  } else if (config.jwtSecret.length < 32) {
+    problems.push('JWT_SECRET: at least 32 characters / 至少32个字符');
+  }
+  if (config.redisUrl !== null && !/^rediss?:\/\/.+/.test(config.redisUrl)) {
+    problems.push('REDIS_URL: expected redis://host:port / 应为 redis:// 开头的地址');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

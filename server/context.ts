@@ -1,5 +1,9 @@
+import type { IncomingMessage } from 'node:http';
+import { authenticate, bearerToken, type Authentication, type Viewer } from './auth/viewer.js';
+import type { TokenSigner } from './auth/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
+import type { AppPubSub } from './pubsub.js';
 
 export type Locale = 'zh-CN' | 'en';
 
@@ -7,11 +11,24 @@ export type Locale = 'zh-CN' | 'en';
 export interface Services {
   db: Database;
   log: Logger;
+  pubsub: AppPubSub;
+  tokens: TokenSigner;
+  trustProxy: boolean;
 }
 
 /** One context shape for HTTP and graphql-ws operations. */
 export interface Context extends Services {
   locale: Locale;
+  viewer: Viewer | null;
+  authFailure: Authentication['failure'];
+  clientAddress: string;
+}
+
+/** What yoga hands the context factory: an HTTP request, or our socket's equivalent. */
+export interface ServerContext {
+  req?: IncomingMessage;
+  /** Set for graphql-ws operations: authenticated once, at connection_init. */
+  socketAuthentication?: Authentication;
 }
 
 /**
@@ -36,6 +53,25 @@ export function pickLocale(acceptLanguage: string | null | undefined): Locale {
   return 'zh-CN';
 }
 
-export function createContext(services: Services, request: { headers: { get(name: string): string | null } } | undefined): Context {
-  return { ...services, locale: pickLocale(request?.headers.get('accept-language')) };
+export function clientAddressOf(req: IncomingMessage | undefined, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req?.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req?.socket.remoteAddress ?? 'unknown';
+}
+
+export async function createContext(services: Services, server: ServerContext): Promise<Context> {
+  const headers = server.req?.headers ?? {};
+  const authentication =
+    server.socketAuthentication ?? (await authenticate(services.db, services.tokens, bearerToken(headers.authorization)));
+  const acceptLanguage = headers['accept-language'];
+  return {
+    ...services,
+    locale: pickLocale(Array.isArray(acceptLanguage) ? acceptLanguage.join(',') : acceptLanguage),
+    viewer: authentication.viewer,
+    authFailure: authentication.failure,
+    clientAddress: clientAddressOf(server.req, services.trustProxy),
+  };
 }

@@ -4,6 +4,7 @@ import { openDatabase } from './db/client.js';
 import { applyMigrations, MigrationError } from './db/migrate.js';
 import { createLogger } from './log.js';
 import { seedDemoData } from './seed/demo.js';
+import { createServices } from './services/runtime.js';
 
 async function main() {
   const config = loadConfig();
@@ -19,7 +20,8 @@ async function main() {
     if (demo) printDemoLogins(demo.logins);
   }
 
-  const app = createApp(config, { db, log });
+  const runtime = createServices(config, db, log);
+  const app = createApp(config, runtime.services);
   const { url } = await app.listen();
   log.info('Lixiao is listening', { url });
 
@@ -29,6 +31,7 @@ async function main() {
     stopping = true;
     log.info('shutting down', { signal });
     await app.close();
+    await runtime.close();
     await db.close();
     log.info('stopped');
     process.exit(0);

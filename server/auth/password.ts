@@ -41,3 +41,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export function initialPasswordFromNationalId(nationalId: string): string {
   return nationalId.trim().slice(-6).toUpperCase();
 }
+export const MAX_PASSWORD_LENGTH = 128;
+export const MAX_LOGIN_NAME_LENGTH = 64;
+
+/** 8–128 characters, at least two of letters / digits / other, and not the account name. */
+export function checkPasswordStrength(password: string, accountName: string): boolean {
+  if (password.length < 8 || password.length > MAX_PASSWORD_LENGTH) return false;
+  if (accountName && password.toLowerCase().includes(accountName.toLowerCase())) return false;
+  const classes = [/\p{L}/u, /\p{Nd}/u, /[^\p{L}\p{Nd}]/u].filter((pattern) => pattern.test(password)).length;
+  return classes >= 2;
+}

@@ -1,8 +1,10 @@
 import { createApp, GRAPHQL_PATH, type App } from '../app.js';
 import type { Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { installDefaultRuleSet, seedDemoData } from '../seed/demo.js';
+import { createServices } from '../services/runtime.js';
 import { openTestDatabase, type Backend } from './databases.js';
 
 export interface TestServer {
@@ -13,6 +15,8 @@ export interface TestServer {
   origin: string;
   /** POSTs one operation as JSON and returns the parsed body. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Logs in and returns the access token (throws with the server's answer on failure). */
+  login(username: string, password: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -21,13 +25,22 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: { code?: string } & Record<string, unknown>; path?: (string | number)[] }[];
 }
 
-export async function startTestServer({ backend = 'pglite', demo = false }: { backend?: Backend; demo?: boolean } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  backend?: Backend;
+  demo?: boolean;
+  /** Environment overrides, as a deployment would set them (e.g. ACCESS_TOKEN_SECONDS). */
+  env?: Record<string, string>;
+}
+
+export async function startTestServer({ backend = 'pglite', demo = false, env = {} }: TestServerOptions = {}): Promise<TestServer> {
   const { db, drop } = await openTestDatabase(backend);
   await applyMigrations(db.sql);
   if (demo) await seedDemoData(db);
   else await installDefaultRuleSet(db);
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent');
-  const app = createApp({ port: 0, host: '127.0.0.1', production: false, shutdownGraceSeconds: 1 }, { db, log });
+  const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env });
+  const runtime = createServices(config, db, log);
+  const app = createApp(config, runtime.services);
   const { port } = await app.listen();
   const origin = `http://127.0.0.1:${port}`;
   return {
@@ -44,8 +57,18 @@ export async function startTestServer({ backend = 'pglite', demo = false }: { ba
       });
       return (await response.json()) as GraphQLResponse<any>;
     },
+    async login(username, password) {
+      const result = await this.gql(
+        'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { code message } } }',
+        { u: username, p: password },
+      );
+      const token = result.data?.login?.data?.accessToken;
+      if (!token) throw new Error(`login ${username} failed: ${JSON.stringify(result)}`);
+      return token as string;
+    },
     async close() {
       await app.close();
+      await runtime.close();
       await drop();
     },
   };

@@ -44,11 +44,13 @@ builder.prismaNode('ItemTemplate', {
 builder.queryFields((t) => ({
   cohorts: t.prismaField({
     type: ['Cohort'],
+    skipTypeScopes: true,
     resolve: (query, _root, _args, ctx) => ctx.db.prisma.cohort.findMany({ ...query, orderBy: { year: 'desc' } }),
   }),
   cohort: t.prismaField({
     type: 'Cohort',
     nullable: true,
+    skipTypeScopes: true,
     args: { year: t.arg.int({ required: true }) },
     resolve: (query, _root, args, ctx) => ctx.db.prisma.cohort.findUnique({ ...query, where: { year: args.year } }),
   }),

@@ -47,14 +47,17 @@ builder.prismaObject('DepartmentContact', {
 builder.queryFields((t) => ({
   campuses: t.prismaField({
     type: ['Campus'],
+    skipTypeScopes: true,
     resolve: (query, _root, _args, ctx) => ctx.db.prisma.campus.findMany({ ...query, orderBy: { code: 'asc' } }),
   }),
   colleges: t.prismaField({
     type: ['College'],
+    skipTypeScopes: true,
     resolve: (query, _root, _args, ctx) => ctx.db.prisma.college.findMany({ ...query, orderBy: { code: 'asc' } }),
   }),
   departments: t.prismaField({
     type: ['Department'],
+    skipTypeScopes: true,
     resolve: (query, _root, _args, ctx) => ctx.db.prisma.department.findMany({ ...query, orderBy: { code: 'asc' } }),
   }),
 }));

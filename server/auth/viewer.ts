@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/client.js';
+import type { ErrorCode } from '../errors.js';
+import type { StaffRole } from '../generated/prisma/client.js';
+import type { TokenSigner } from './tokens.js';
+
+export interface StudentViewer {
+  kind: 'student';
+  credentialId: string;
+  studentId: string;
+  mustChangePassword: boolean;
+  tokenExpiresAt: Date;
+}
+
+export interface StaffViewer {
+  kind: 'staff';
+  /** null for an integration account, which authenticates by API token. */
+  credentialId: string | null;
+  reviewerId: string;
+  roles: StaffRole[];
+  departmentId: string | null;
+  collegeId: string | null;
+  campusId: string | null;
+  mustChangePassword: boolean;
+  tokenExpiresAt: Date | null;
+}
+
+export type Viewer = StudentViewer | StaffViewer;
+
+export interface Authentication {
+  viewer: Viewer | null;
+  /** Why a presented token was not accepted; null when none was presented or it was fine. */
+  failure: Extract<ErrorCode, 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'TOKEN_REVOKED'> | null;
+}
+
+/** Prefix of integration API tokens, so they are never mistaken for JWTs. */
+export const API_TOKEN_PREFIX = 'lxi_';
+
+export function hashApiToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Reads `Bearer <token>` (HTTP header or graphql-ws connectionParams). */
+export function bearerToken(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return match ? match[1]! : null;
+}
+
+export async function authenticate(db: Database, tokens: TokenSigner, token: string | null): Promise<Authentication> {
+  if (!token) return { viewer: null, failure: null };
+  if (token.startsWith(API_TOKEN_PREFIX)) {
+    const account = await db.prisma.reviewer.findUnique({ where: { apiTokenHash: hashApiToken(token) } });
+    if (!account || !account.active || !account.roles.includes('INTEGRATION')) return { viewer: null, failure: 'TOKEN_INVALID' };
+    return { viewer: staffViewer(account, null, false, null), failure: null };
+  }
+  const claims = await tokens.verify(token, 'access');
+  if (typeof claims === 'string') return { viewer: null, failure: claims };
+  const credential = await db.prisma.credential.findUnique({ where: { id: claims.credentialId }, include: { reviewer: true } });
+  if (!credential || credential.tokenVersion !== claims.version) return { viewer: null, failure: 'TOKEN_REVOKED' };
+  if (credential.studentId) {
+    return {
+      viewer: { kind: 'student', credentialId: credential.id, studentId: credential.studentId, mustChangePassword: credential.mustChangePassword, tokenExpiresAt: claims.expiresAt },
+      failure: null,
+    };
+  }
+  if (credential.reviewer && credential.reviewer.active) {
+    return { viewer: staffViewer(credential.reviewer, credential.id, credential.mustChangePassword, claims.expiresAt), failure: null };
+  }
+  return { viewer: null, failure: 'TOKEN_REVOKED' };
+}
+
+function staffViewer(
+  account: { id: string; roles: StaffRole[]; departmentId: string | null; collegeId: string | null; campusId: string | null },
+  credentialId: string | null,
+  mustChangePassword: boolean,
+  tokenExpiresAt: Date | null,
+): StaffViewer {
+  return {
+    kind: 'staff',
+    credentialId,
+    reviewerId: account.id,
+    roles: account.roles,
+    departmentId: account.departmentId,
+    collegeId: account.collegeId,
+    campusId: account.campusId,
+    mustChangePassword,
+    tokenExpiresAt,
+  };
+}

@@ -1,0 +1,72 @@
+import { GraphQLError } from 'graphql';
+import type { Locale } from './context.js';
+import type { LocalizedText } from './domain/index.js';
+
+/**
+ * Every failure a user can cause, with its stable code and both messages.
+ * `{name}` placeholders are filled from the error's params.
+ */
+export const ERROR_CATALOGUE = {
+  UNAUTHENTICATED: { zh: '请先登录。', en: 'Please log in first.' },
+  TOKEN_EXPIRED: { zh: '登录已过期，请刷新令牌或重新登录。', en: 'Your session has expired: refresh the token or log in again.' },
+  TOKEN_REVOKED: { zh: '登录已失效（密码已修改或已退出），请重新登录。', en: 'This session was ended (password changed or logged out): log in again.' },
+  TOKEN_INVALID: { zh: '令牌无效，请重新登录。', en: 'The token is not valid: log in again.' },
+  FORBIDDEN: { zh: '无权执行此操作。', en: 'You are not allowed to do this.' },
+  PASSWORD_CHANGE_REQUIRED: { zh: '首次登录须先修改初始密码。', en: 'Change your initial password before doing anything else.' },
+  INVALID_CREDENTIALS: { zh: '账号或密码错误。', en: 'Wrong account or password.' },
+  LOGIN_LOCKED: {
+    zh: '登录失败次数过多，请 {retryAfterSeconds} 秒后再试。忘记密码请联系网络与信息中心 027-67885173。',
+    en: 'Too many failed logins: try again in {retryAfterSeconds} seconds. Forgotten passwords: Network & Information Centre, 027-67885173.',
+  },
+  WEAK_PASSWORD: {
+    zh: '新密码须为 8–128 个字符，至少包含字母、数字、符号中的两类，且不能与学号或初始密码相同。',
+    en: 'The new password needs 8–128 characters with at least two of letters, digits and symbols, and must differ from your account name and initial password.',
+  },
+  INVALID_INPUT: { zh: '输入无效：{detail}', en: 'Invalid input: {detail}' },
+  NOT_FOUND: { zh: '未找到该记录。', en: 'Not found.' },
+  SURVEY_REQUIRED: {
+    zh: '请先填写并提交《就业与人才培养质量调研问卷》（点击“完成答卷”），之后才能查看电子离校单。',
+    en: 'Fill in and submit the employment & training-quality survey first; the clearance sheet opens after that.',
+  },
+  SURVEY_ALREADY_SUBMITTED: { zh: '问卷已提交，无需重复填写。', en: 'The survey was already submitted.' },
+  STUDENT_DEFERRED: {
+    zh: '你已获批延期毕业，降入下一年级，本次无需办理离校手续。',
+    en: 'Your graduation was deferred: you moved to the next cohort and do not clear now.',
+  },
+  CONFLICT: { zh: '该事项已被他人修改，请刷新后重试。', en: 'Someone changed this item in the meantime: reload and try again.' },
+  ITEM_LOCKED: { zh: '前置环节尚未通过，该事项暂不能审核。', en: 'A prerequisite is not approved yet, so this item cannot be decided.' },
+  REASON_REQUIRED: { zh: '请填写原因。', en: 'A reason is required.' },
+  REASON_TOO_LONG: { zh: '原因不能超过 500 个字符。', en: 'The reason must be at most 500 characters.' },
+  INVALID_TRANSITION: { zh: '该事项当前状态不允许此操作。', en: 'This change is not allowed from the item\'s current state.' },
+  ALREADY_IN_STATE: { zh: '该事项已是此状态。', en: 'The item is already in that state.' },
+  SOURCE_NOT_ALLOWED: { zh: '你无权对该事项执行此操作。', en: 'You may not make this change to the item.' },
+} as const satisfies Record<string, LocalizedText>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+export type ErrorParams = Record<string, string | number>;
+
+export function formatMessage(code: ErrorCode, locale: Locale, params: ErrorParams = {}): string {
+  const template = ERROR_CATALOGUE[code][locale === 'en' ? 'en' : 'zh'];
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+}
+
+/**
+ * A failure the user caused. Thrown from a resolver it reaches the client as a
+ * GraphQL error with `extensions.code`, in the request's language (see
+ * localizeErrors); on fields with typed errors it becomes a `DomainError` result.
+ */
+export class AppError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    readonly params: ErrorParams = {},
+  ) {
+    super(formatMessage(code, 'zh-CN', params), { extensions: { code, ...params } });
+    this.name = 'AppError';
+  }
+
+  localizedMessage(locale: Locale): string {
+    return formatMessage(this.code, locale, this.params);
+  }
+}

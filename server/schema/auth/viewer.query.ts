@@ -1,0 +1,26 @@
+import { builder } from '../../builder.js';
+import { AppError } from '../../errors.js';
+import { ReviewerRef } from '../reviewer/reviewer.type.js';
+import { StudentRef } from '../student/student.type.js';
+
+const ViewerUnion = builder.unionType('Viewer', {
+  description: 'The logged-in account: a Student or a Reviewer (any staff account).',
+  types: [StudentRef, ReviewerRef],
+  resolveType: (account) => ('number' in account ? StudentRef : ReviewerRef),
+});
+
+builder.queryField('viewer', (t) =>
+  t.field({
+    type: ViewerUnion,
+    nullable: true,
+    description: 'Who is logged in; null without a token.',
+    skipTypeScopes: true,
+    resolve: async (_root, _args, ctx) => {
+      const { viewer } = ctx;
+      if (!viewer) return null;
+      if (viewer.mustChangePassword) throw new AppError('PASSWORD_CHANGE_REQUIRED');
+      if (viewer.kind === 'student') return ctx.db.prisma.student.findUniqueOrThrow({ where: { id: viewer.studentId } });
+      return ctx.db.prisma.reviewer.findUniqueOrThrow({ where: { id: viewer.reviewerId } });
+    },
+  }),
+);

@@ -1,0 +1,25 @@
+import { TokenSigner } from '../auth/tokens.js';
+import type { Config } from '../config.js';
+import type { Services } from '../context.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
+import { createAppPubSub } from '../pubsub.js';
+
+/** The long-lived services of one server process, and how to release them. */
+export function createServices(
+  config: Pick<Config, 'jwtSecret' | 'accessTokenSeconds' | 'refreshTokenSeconds' | 'trustProxy' | 'redisUrl'>,
+  db: Database,
+  log: Logger,
+): { services: Services; close(): Promise<void> } {
+  const events = createAppPubSub(config.redisUrl);
+  return {
+    services: {
+      db,
+      log,
+      pubsub: events.pubsub,
+      tokens: new TokenSigner(config.jwtSecret, config.accessTokenSeconds, config.refreshTokenSeconds),
+      trustProxy: config.trustProxy,
+    },
+    close: () => events.close(),
+  };
+}
