@@ -43,7 +43,7 @@ export async function startTestServer({ backend = 'pglite', demo = false, env = 
   const app = createApp(config, runtime.services);
   const { port } = await app.listen();
   const origin = `http://127.0.0.1:${port}`;
-  return {
+  const server: TestServer = {
     app,
     db,
     origin,
@@ -58,7 +58,7 @@ export async function startTestServer({ backend = 'pglite', demo = false, env = 
       return (await response.json()) as GraphQLResponse<any>;
     },
     async login(username, password) {
-      const result = await this.gql(
+      const result = await server.gql(
         'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { code message } } }',
         { u: username, p: password },
       );
@@ -72,4 +72,5 @@ export async function startTestServer({ backend = 'pglite', demo = false, env = 
       await drop();
     },
   };
+  return server;
 }
