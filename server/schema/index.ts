@@ -6,5 +6,6 @@ import './student/student.type.js';
 import './reviewer/reviewer.type.js';
 import './auth/auth.mutation.js';
 import './auth/viewer.query.js';
+import './clearance/clearance-item.type.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

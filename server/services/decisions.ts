@@ -1,0 +1,286 @@
+import { canAdminister, canReview } from '../auth/access.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { Services } from '../context.js';
+import { checkTransition, resolveLocks, summarizeProgress, type DecisionSource, type ItemStatus } from '../domain/index.js';
+import type { ErrorCode } from '../errors.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { ItemChangedEvent } from '../pubsub.js';
+
+/** One requested change of one item. */
+export interface ItemChangeRequest {
+  itemId: string;
+  to: ItemStatus;
+  reason?: string | null;
+  /** The version the client saw; a different current version answers CONFLICT. Omit only for syncs and policies. */
+  expectedVersion?: number | null;
+  externalRef?: string | null;
+  observedAt?: Date | null;
+}
+
+export interface Actor {
+  source: DecisionSource;
+  viewer: Viewer | null;
+}
+
+export type ChangeOutcome =
+  | { itemId: string; ok: true; status: ItemStatus; version: number }
+  | { itemId: string; ok: false; code: ErrorCode };
+
+interface LockedItem {
+  id: string;
+  studentId: string;
+  cohortId: string;
+  status: ItemStatus;
+  version: number;
+  observedAt: Date | null;
+  scope: 'UNIVERSITY' | 'COLLEGE' | 'CAMPUS' | 'SUPERVISOR' | 'SELF';
+  departmentId: string;
+  collegeId: string;
+  campusId: string;
+  firstSupervisorId: string | null;
+  secondSupervisorId: string | null;
+}
+
+interface AppliedChange {
+  id: string;
+  studentId: string;
+  cohortId: string;
+  from: ItemStatus;
+  to: ItemStatus;
+  reason: string | null;
+  source: DecisionSource;
+  version: number;
+  externalRef: string | null;
+  observedAt: Date | null;
+}
+
+/**
+ * Applies a batch of item changes in one transaction: each item is locked,
+ * authorized, version-checked and run through the state machine; what passes is
+ * written with its history event, prerequisite locks are recomputed for the
+ * students touched, and their cleared state follows. Events are published only
+ * after the commit. Items that fail report their code and are left untouched.
+ */
+export async function changeItems(services: Services, requests: ItemChangeRequest[], actor: Actor): Promise<ChangeOutcome[]> {
+  const { prisma } = services.db;
+  const { outcomes, events } = await prisma.$transaction(
+    async (tx) => {
+      const ids = [...new Set(requests.map((r) => r.itemId))];
+      const locked = await lockItems(tx, ids);
+      const byId = new Map(locked.map((item) => [item.id, item]));
+      const outcomes: ChangeOutcome[] = [];
+      const applied: AppliedChange[] = [];
+      const seen = new Set<string>();
+      for (const request of requests) {
+        const item = byId.get(request.itemId);
+        const failure = (code: ErrorCode) => outcomes.push({ itemId: request.itemId, ok: false, code });
+        if (!item) {
+          failure('NOT_FOUND');
+          continue;
+        }
+        if (!mayChange(actor, item, request.to)) {
+          failure(item && canSee(actor, item) ? 'FORBIDDEN' : 'NOT_FOUND');
+          continue;
+        }
+        if (seen.has(item.id) || (request.expectedVersion != null && request.expectedVersion !== item.version)) {
+          failure('CONFLICT');
+          continue;
+        }
+        if (actor.source === 'SYNC' && request.observedAt && item.observedAt && request.observedAt < item.observedAt) {
+          failure('CONFLICT');
+          continue;
+        }
+        const check = checkTransition({ from: item.status, to: request.to, source: actor.source, reason: request.reason ?? null });
+        if (!check.ok) {
+          failure(check.code);
+          continue;
+        }
+        seen.add(item.id);
+        applied.push({
+          id: item.id,
+          studentId: item.studentId,
+          cohortId: item.cohortId,
+          from: item.status,
+          to: request.to,
+          reason: check.reason,
+          source: actor.source,
+          version: item.version + 1,
+          externalRef: request.externalRef ?? null,
+          observedAt: request.observedAt ?? null,
+        });
+        outcomes.push({ itemId: item.id, ok: true, status: request.to, version: item.version + 1 });
+      }
+      if (applied.length === 0) return { outcomes, events: [] };
+      const reviewerId = actor.viewer?.kind === 'staff' ? actor.viewer.reviewerId : null;
+      await writeChanges(tx, applied, reviewerId);
+      const lockChanges = await relock(tx, [...new Set(applied.map((c) => c.studentId))]);
+      await writeChanges(tx, lockChanges, null);
+      await updateClearedAt(tx, [...new Set(applied.map((c) => c.studentId))]);
+      const seqs = await writeEvents(tx, [...applied, ...lockChanges], reviewerId);
+      const events: ItemChangedEvent[] = [...applied, ...lockChanges].map((change, index) => ({
+        itemId: change.id,
+        studentId: change.studentId,
+        cohortId: change.cohortId,
+        status: change.to,
+        version: change.version,
+        seq: seqs[index]!,
+      }));
+      return { outcomes, events };
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
+  publishItemEvents(services, events);
+  return outcomes;
+}
+
+export function publishItemEvents(services: Services, events: ItemChangedEvent[]) {
+  for (const event of events) {
+    services.pubsub.publish('student:items', event.studentId, event);
+    services.pubsub.publish('cohort:items', event.cohortId, event);
+  }
+}
+
+function canSee(actor: Actor, item: LockedItem): boolean {
+  const viewer = actor.viewer;
+  if (!viewer) return actor.source === 'POLICY' || actor.source === 'SYSTEM';
+  if (viewer.kind === 'student') return viewer.studentId === item.studentId;
+  return true;
+}
+
+function mayChange(actor: Actor, item: LockedItem, to: ItemStatus): boolean {
+  if (actor.source === 'POLICY' || actor.source === 'SYSTEM') return actor.viewer === null;
+  if (actor.source === 'ADMIN') return canAdminister(actor.viewer) && (to === 'WAIVED' || to === 'PENDING');
+  const decidable = {
+    scope: item.scope,
+    departmentId: item.departmentId,
+    student: { id: item.studentId, collegeId: item.collegeId, campusId: item.campusId, firstSupervisorId: item.firstSupervisorId, secondSupervisorId: item.secondSupervisorId },
+  };
+  return canReview(actor.viewer, decidable);
+}
+
+async function lockItems(tx: Prisma.TransactionClient, ids: string[]): Promise<LockedItem[]> {
+  if (ids.length === 0) return [];
+  const validIds = ids.filter((id) => UUID.test(id));
+  return tx.$queryRaw<LockedItem[]>`
+    SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, i."observedAt",
+           t.scope::text AS scope, t."departmentId", s."collegeId", s."campusId", s."firstSupervisorId", s."secondSupervisorId"
+    FROM "ClearanceItem" i
+    JOIN "ItemTemplate" t ON t.id = i."templateId"
+    JOIN "Student" s ON s.id = i."studentId"
+    WHERE i.id = ANY(${validIds}::uuid[])
+    ORDER BY i.id
+    FOR UPDATE OF i`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function writeChanges(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null) {
+  if (changes.length === 0) return;
+  const decided = (status: ItemStatus) => status === 'APPROVED' || status === 'REJECTED' || status === 'WAIVED';
+  await tx.$executeRaw`
+    UPDATE "ClearanceItem" AS i SET
+      status = v.status::"ItemStatus",
+      reason = CASE WHEN v.status IN ('REJECTED', 'WAIVED') OR v.reason IS NOT NULL THEN v.reason ELSE NULL END,
+      source = v.source::"DecisionSource",
+      "decidedById" = CASE WHEN v.decided THEN ${reviewerId}::uuid ELSE NULL END,
+      "decidedAt" = CASE WHEN v.decided THEN now() ELSE NULL END,
+      "waitingSince" = CASE WHEN v.status = 'PENDING' THEN now() ELSE NULL END,
+      "externalRef" = COALESCE(v.external_ref, i."externalRef"),
+      "observedAt" = COALESCE(v.observed_at, i."observedAt"),
+      "syncedAt" = CASE WHEN v.source = 'SYNC' THEN now() ELSE i."syncedAt" END,
+      "waiverCode" = CASE WHEN v.status = 'WAIVED' THEN i."waiverCode" ELSE NULL END,
+      version = v.version,
+      "updatedAt" = now()
+    FROM unnest(
+      ${changes.map((c) => c.id)}::uuid[],
+      ${changes.map((c) => c.to)}::text[],
+      ${changes.map((c) => c.reason)}::text[],
+      ${changes.map((c) => c.source)}::text[],
+      ${changes.map((c) => decided(c.to))}::boolean[],
+      ${changes.map((c) => c.version)}::int[],
+      ${changes.map((c) => c.externalRef)}::text[],
+      ${changes.map((c) => c.observedAt)}::timestamptz[]
+    ) AS v(id, status, reason, source, decided, version, external_ref, observed_at)
+    WHERE i.id = v.id`;
+}
+
+async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+    INSERT INTO "ClearanceEvent" ("itemId", "studentId", "cohortId", "fromStatus", "toStatus", reason, source, "actorReviewerId", "externalRef")
+    SELECT v.item_id, v.student_id, v.cohort_id, v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource",
+           CASE WHEN v.source = 'SYSTEM' THEN NULL ELSE ${reviewerId}::uuid END, v.external_ref
+    FROM unnest(
+      ${changes.map((c) => c.id)}::uuid[],
+      ${changes.map((c) => c.studentId)}::uuid[],
+      ${changes.map((c) => c.cohortId)}::uuid[],
+      ${changes.map((c) => c.from)}::text[],
+      ${changes.map((c) => c.to)}::text[],
+      ${changes.map((c) => c.reason)}::text[],
+      ${changes.map((c) => c.source)}::text[],
+      ${changes.map((c) => c.externalRef)}::text[]
+    ) WITH ORDINALITY AS v(item_id, student_id, cohort_id, from_status, to_status, reason, source, external_ref, ord)
+    ORDER BY v.ord
+    RETURNING seq`;
+  return rows.map((row) => row.seq.toString());
+}
+
+/** Recomputes LOCKED/PENDING of the students' undecided items from their prerequisites. */
+async function relock(tx: Prisma.TransactionClient, studentIds: string[]): Promise<AppliedChange[]> {
+  const items = await tx.$queryRaw<{ id: string; studentId: string; cohortId: string; status: ItemStatus; version: number; code: string; prerequisites: string[] }[]>`
+    SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, t.code, t.prerequisites
+    FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId"
+    WHERE i."studentId" = ANY(${studentIds}::uuid[])`;
+  const changes: AppliedChange[] = [];
+  const byStudent = groupBy(items, (item) => item.studentId);
+  for (const sheet of byStudent.values()) {
+    const codes = new Set(sheet.map((item) => item.code));
+    const resolved = resolveLocks(sheet.map((item) => ({ ...item, prerequisites: item.prerequisites.filter((code) => codes.has(code)) })));
+    resolved.forEach((next, index) => {
+      const before = sheet[index]!;
+      if (next.status === before.status) return;
+      changes.push({
+        id: before.id,
+        studentId: before.studentId,
+        cohortId: before.cohortId,
+        from: before.status,
+        to: next.status,
+        reason: null,
+        source: 'SYSTEM',
+        version: before.version + 1,
+        externalRef: null,
+        observedAt: null,
+      });
+    });
+  }
+  return changes;
+}
+
+async function updateClearedAt(tx: Prisma.TransactionClient, studentIds: string[]) {
+  const items = await tx.clearanceItem.findMany({ where: { studentId: { in: studentIds } }, select: { studentId: true, status: true, student: { select: { clearedAt: true, cohortId: true } }, cohortId: true } });
+  const byStudent = groupBy(
+    items.filter((item) => item.cohortId === item.student.cohortId),
+    (item) => item.studentId,
+  );
+  const nowCleared: string[] = [];
+  const noLongerCleared: string[] = [];
+  for (const [studentId, sheet] of byStudent) {
+    const cleared = summarizeProgress(sheet).cleared;
+    const wasCleared = sheet[0]!.student.clearedAt !== null;
+    if (cleared && !wasCleared) nowCleared.push(studentId);
+    if (!cleared && wasCleared) noLongerCleared.push(studentId);
+  }
+  if (nowCleared.length) await tx.student.updateMany({ where: { id: { in: nowCleared } }, data: { clearedAt: new Date() } });
+  if (noLongerCleared.length) await tx.student.updateMany({ where: { id: { in: noLongerCleared } }, data: { clearedAt: null } });
+}
+
+/** Map.groupBy arrived in Node 21; this runs on 20. */
+function groupBy<T, K>(list: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of list) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
