@@ -61,10 +61,17 @@ interface AppliedChange {
  * students touched, and their cleared state follows. Events are published only
  * after the commit. Items that fail report their code and are left untouched.
  */
-export async function changeItems(services: Services, requests: ItemChangeRequest[], actor: Actor): Promise<ChangeOutcome[]> {
+export async function changeItems(
+  services: Services,
+  requests: ItemChangeRequest[],
+  actor: Actor,
+  /** Other writes that must commit or roll back together with the changes (e.g. a survey response). */
+  alongside?: (tx: Prisma.TransactionClient) => Promise<void>,
+): Promise<ChangeOutcome[]> {
   const { prisma } = services.db;
   const { outcomes, events } = await prisma.$transaction(
     async (tx) => {
+      if (alongside) await alongside(tx);
       const ids = [...new Set(requests.map((r) => r.itemId))];
       const locked = await lockItems(tx, ids);
       const byId = new Map(locked.map((item) => [item.id, item]));
