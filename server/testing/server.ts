@@ -1,4 +1,5 @@
 import { createApp, GRAPHQL_PATH, type App } from '../app.js';
+import type { Services } from '../context.js';
 import type { Database } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import { loadConfig } from '../config.js';
@@ -10,6 +11,8 @@ import { openTestDatabase, type Backend } from './databases.js';
 export interface TestServer {
   app: App;
   db: Database;
+  /** The server's own services (pubsub, tokens, …), for driving it from inside where no API exists yet. */
+  services: Services;
   url: string;
   wsUrl: string;
   origin: string;
@@ -46,6 +49,7 @@ export async function startTestServer({ backend = 'pglite', demo = false, env = 
   const server: TestServer = {
     app,
     db,
+    services: runtime.services,
     origin,
     url: `${origin}${GRAPHQL_PATH}`,
     wsUrl: `ws://127.0.0.1:${port}${GRAPHQL_PATH}`,
