@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createContext, type Context, type ServerContext, type Services } from './context.js';
 import { migrationsUpToDate, readMigrations } from './db/migrate.js';
 import { useLocalizedErrors } from './localize-errors.js';
+import { securityPlugins } from './security.js';
 import { schema } from './schema/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -23,7 +24,9 @@ export interface App {
 
 const INTERNAL_ERROR_MESSAGE = '服务器内部错误 / Unexpected error';
 
-export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 'shutdownGraceSeconds'>, services: Services): App {
+export type AppConfig = Pick<Config, 'port' | 'host' | 'production' | 'shutdownGraceSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'maxUploadBytes'>;
+
+export function createApp(config: AppConfig, services: Services): App {
   const { log } = services;
   const migrations = readMigrations();
 
@@ -32,6 +35,8 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: !config.production,
     landingPage: false,
+    batching: false,
+    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true, maxAge: 600 } : false,
     logging: {
       debug: (...args) => log.debug(String(args[0]), { detail: args.slice(1) }),
       info: (...args) => log.info(String(args[0]), { detail: args.slice(1) }),
@@ -39,16 +44,16 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
       error: (...args) => log.error(String(args[0]), { detail: args.slice(1) }),
     },
     context: (server) => createContext(services, server),
-    plugins: [useLocalizedErrors()],
+    plugins: [...securityPlugins(config), useLocalizedErrors()],
     maskedErrors: {
       maskError(error) {
-        // Our own GraphQLErrors carry a code and a localized message: pass them through.
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
+        // GraphQL's own errors and our AppErrors carry a code and a readable message: pass them through.
+        const original = isGraphQLError(error) ? error.originalError : error;
+        if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
         log.error('unexpected error', { error: original ?? error });
         return new GraphQLError(INTERNAL_ERROR_MESSAGE, {
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+          ...(isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {}),
         });
       },
     },
@@ -57,6 +62,8 @@ export function createApp(config: Pick<Config, 'port' | 'host' | 'production' | 
   const http = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.url === '/readyz') return void readiness(services, migrations).then(({ ok, ...body }) => sendJson(res, ok ? 200 : 503, body));
+    const refusal = bodyRefusal(req, config);
+    if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
     return yoga.requestListener(req, res);
   });
 
@@ -209,6 +216,31 @@ async function readiness(services: Services, migrations: ReturnType<typeof readM
     services.log.warn('readiness check failed', { error });
     return { ok: false, status: 'database unreachable', database: 'unreachable' };
   }
+}
+
+/**
+ * Bodies are refused before anything reads them: too large by Content-Length
+ * (JSON and multipart have their own limits), or of unknown length.
+ */
+function bodyRefusal(req: IncomingMessage, config: AppConfig): { status: number; code: string; message: string } | null {
+  if (req.method !== 'POST') return null;
+  const length = Number(req.headers['content-length']);
+  if (req.headers['content-length'] === undefined || Number.isNaN(length)) {
+    return { status: 411, code: 'LENGTH_REQUIRED', message: 'Content-Length is required / 请求须带 Content-Length' };
+  }
+  const multipart = (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
+  if (length > (multipart ? config.maxUploadBytes : config.maxBodyBytes)) {
+    return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large / 请求体过大' };
+  }
+  return null;
+}
+
+/**
+ * By shape, not instanceof: graphql ships CJS and ESM builds, and an error made
+ * by one copy is not an instance of the other's class.
+ */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && 'extensions' in error && 'path' in error && 'locations' in error;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {

@@ -23,6 +23,11 @@ export interface Config {
   trustProxy: boolean;
   /** redis://… to fan events out across server processes; null keeps them in process. */
   redisUrl: string | null;
+  /** Browser origins allowed by CORS; empty sends no CORS headers (same origin only). */
+  corsOrigins: string[];
+  /** Largest JSON request body, and largest multipart upload (imports). */
+  maxBodyBytes: number;
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -80,11 +85,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel,
     shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     jwtSecret: env.JWT_SECRET ?? '',
-    accessTokenSeconds: integer('ACCESS_TOKEN_SECONDS', 900, 30, 86_400),
+    accessTokenSeconds: integer('ACCESS_TOKEN_SECONDS', 900, 1, 86_400),
     refreshTokenSeconds: integer('REFRESH_TOKEN_SECONDS', 7 * 86_400, 60, 90 * 86_400),
     trustProxy: flag('TRUST_PROXY', false),
     redisUrl: env.REDIS_URL ? env.REDIS_URL : null,
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    maxBodyBytes: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxUploadBytes: integer('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   };
+  for (const origin of config.corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
+      problems.push(`CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://portal.example.edu.cn / 不是合法的来源`);
+    }
+  }
   if (!config.jwtSecret) {
     if (production) problems.push('JWT_SECRET: required in production, at least 32 characters / 生产环境必须设置 JWT_SECRET（至少32个字符）');
     // Outside production a per-process key is fine: tokens simply end with the process.

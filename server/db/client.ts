@@ -11,15 +11,19 @@ export interface Database {
   sql: SqlDriver;
   /** Where the data lives, for logs: never includes a password. */
   description: string;
+  /** The embedded database's whole data directory as a tarball (backups, test snapshots); PGlite only. */
+  dump?: () => Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
   databaseUrl: string | null;
   dataDir: string;
+  /** PGlite only: start from this dump instead of an empty or existing data directory. */
+  snapshot?: Uint8Array;
 }
 
-export async function openDatabase({ databaseUrl, dataDir }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({ databaseUrl, dataDir, snapshot }: DatabaseOptions): Promise<Database> {
   if (databaseUrl) {
     const { driver, pool } = openPostgres(databaseUrl);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
@@ -33,12 +37,13 @@ export async function openDatabase({ databaseUrl, dataDir }: DatabaseOptions): P
       },
     };
   }
-  const { driver, pglite } = await openPglite(dataDir);
+  const { driver, pglite } = await openPglite(dataDir, snapshot);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
     sql: driver,
     description: dataDir === 'memory://' ? 'pglite (in memory)' : `pglite ${dataDir}`,
+    dump: async () => new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()),
     async close() {
       await prisma.$disconnect();
       await driver.close();

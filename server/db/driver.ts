@@ -18,10 +18,11 @@ export interface SqlDriver {
 
 export type SqlSession = Pick<SqlDriver, 'exec' | 'query'>;
 
-export async function openPglite(dataDir: string): Promise<{ driver: SqlDriver; pglite: PGlite }> {
+/** `snapshot`: a data-directory dump (PGlite's dumpDataDir) to start from. */
+export async function openPglite(dataDir: string, snapshot?: Uint8Array): Promise<{ driver: SqlDriver; pglite: PGlite }> {
   const inMemory = dataDir === 'memory://';
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(inMemory ? undefined : dataDir);
+  const pglite = await PGlite.create(inMemory ? undefined : dataDir, snapshot ? { loadDataDir: new Blob([new Uint8Array(snapshot)]) } : {});
   const session = (db: Pick<PGlite, 'exec' | 'query'>): SqlSession => ({
     async exec(script) {
       await db.exec(script);

@@ -1,10 +1,8 @@
 import { createApp, GRAPHQL_PATH, type App } from '../app.js';
 import type { Services } from '../context.js';
 import type { Database } from '../db/client.js';
-import { applyMigrations } from '../db/migrate.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
-import { installDefaultRuleSet, seedDemoData } from '../seed/demo.js';
 import { createServices } from '../services/runtime.js';
 import { openTestDatabase, type Backend } from './databases.js';
 
@@ -36,10 +34,7 @@ export interface TestServerOptions {
 }
 
 export async function startTestServer({ backend = 'pglite', demo = false, env = {} }: TestServerOptions = {}): Promise<TestServer> {
-  const { db, drop } = await openTestDatabase(backend);
-  await applyMigrations(db.sql);
-  if (demo) await seedDemoData(db);
-  else await installDefaultRuleSet(db);
+  const { db, drop } = await openTestDatabase(backend, demo ? 'demo' : 'rules');
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent');
   const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env });
   const runtime = createServices(config, db, log);

@@ -68,8 +68,10 @@ builder.mutationFields((t) => ({
       const retryAfterSeconds = await lockedFor(ctx.db.prisma, [keys.account, keys.address]);
       if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', { retryAfterSeconds });
       const credential = await findCredential(ctx, username);
+      // Initial passwords are stored with ID numbers' check character `X` in capitals; accept `x` too.
+      const attempt = credential?.mustChangePassword ? password.toUpperCase() : password;
       const valid = credential
-        ? await verifyPassword(password, credential.passwordHash)
+        ? await verifyPassword(attempt, credential.passwordHash)
         : (await verifyPassword(password, await timingGuardHash()), false);
       if (!credential || !valid) {
         await recordFailure(ctx.db.prisma, keys.account, LOGIN_LIMITS.perAccount);

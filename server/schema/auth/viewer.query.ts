@@ -13,11 +13,14 @@ builder.queryField('viewer', (t) =>
   t.field({
     type: ViewerUnion,
     nullable: true,
-    description: 'Who is logged in; null without a token.',
+    description: 'Who is logged in; null without a token, an error for a bad, expired or revoked one.',
     skipTypeScopes: true,
     resolve: async (_root, _args, ctx) => {
       const { viewer } = ctx;
-      if (!viewer) return null;
+      if (!viewer) {
+        if (ctx.authFailure) throw new AppError(ctx.authFailure);
+        return null;
+      }
       if (viewer.mustChangePassword) throw new AppError('PASSWORD_CHANGE_REQUIRED');
       if (viewer.kind === 'student') return ctx.db.prisma.student.findUniqueOrThrow({ where: { id: viewer.studentId } });
       return ctx.db.prisma.reviewer.findUniqueOrThrow({ where: { id: viewer.reviewerId } });
