@@ -4,28 +4,31 @@
 #
 # Prisma 7's CLI needs a schema-engine binary it cannot download offline; Prisma
 # 6.19's CLI carries a Wasm engine (engine "js" + a driver adapter), so the diff is
-# computed with that in a scratch folder. Nothing here touches a database.
+# computed with that in a scratch folder. That engine insists on connecting to some
+# PostgreSQL (LIXIAO_DIFF_DATABASE_URL, default the local server's `postgres`
+# database) but reads and writes nothing there for a schema-to-schema diff.
 set -euo pipefail
 name=${1:?usage: scripts/new-migration.sh <name> [from-revision]}
 from=${2:-HEAD}
 root=$(git rev-parse --show-toplevel)
 work=${LIXIAO_PRISMA6_DIR:-/tmp/lixiao-prisma6}
+url=${LIXIAO_DIFF_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}
 mkdir -p "$work"
 if [ ! -d "$work/node_modules/prisma" ]; then
   (cd "$work" && npm init -y >/dev/null && npm pkg set type=module >/dev/null &&
     npm install --silent -E prisma@6.19.3 @prisma/adapter-pg@6.19.3 @prisma/client@6.19.3)
 fi
-cat > "$work/prisma.config.ts" <<'TS'
+cat > "$work/prisma.config.ts" <<TS
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   schema: 'to.prisma',
-  adapter: async () => new PrismaPg({ connectionString: 'postgresql://localhost/unused' }),
+  adapter: async () => new PrismaPg({ connectionString: '$url' }),
 });
 TS
-for_cli() { sed -e 's#provider = "postgresql"#provider = "postgresql"\n  url = "postgresql://localhost/unused"#' -e '/^generator pothos/,/^}/d'; }
+for_cli() { sed -e "s#provider = \"postgresql\"#provider = \"postgresql\"\n  url = \"$url\"#" -e '/^generator pothos/,/^}/d'; }
 git -C "$root" show "$from:prisma/schema.prisma" | for_cli > "$work/from.prisma"
 for_cli < "$root/prisma/schema.prisma" > "$work/to.prisma"
 dir="$root/prisma/migrations/$(date -u +%Y%m%d%H%M%S)_$name"

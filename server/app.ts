@@ -67,6 +67,10 @@ export function createApp(config: AppConfig, services: Services): App {
     return yoga.requestListener(req, res);
   });
 
+  // Longer than the usual proxy idle timeout, so a reused keep-alive connection is never closed under a client.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
+
   const ws = new WebSocketServer({ server: http, path: GRAPHQL_PATH });
   const sockets = new SocketSessions();
   useServer<Record<string, unknown>, SocketExtra>(

@@ -78,3 +78,4 @@ builder.addScalarType('JSON', JSONResolver);
 // Everything needs a usable account unless a field opts out with `skipTypeScopes`.
 builder.queryType({ authScopes: { authenticated: true } });
 builder.mutationType({ authScopes: { authenticated: true } });
+builder.subscriptionType({ authScopes: { authenticated: true } });

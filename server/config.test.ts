@@ -9,7 +9,13 @@ describe('configuration', () => {
 
   it('turns demo data off by flag and by default in production', () => {
     expect(loadConfig({ DEMO_DATA: 'off' }).demoData).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production' }).demoData).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).demoData).toBe(false);
+  });
+
+  it('requires a shared token key in production, and a long one anywhere', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/至少32个字符/);
+    expect(loadConfig({}).jwtSecret).toHaveLength(64);
   });
 
   it('lists every bad value at once, in Chinese and English', () => {

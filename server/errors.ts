@@ -40,6 +40,8 @@ export const ERROR_CATALOGUE = {
   INVALID_TRANSITION: { zh: '该事项当前状态不允许此操作。', en: 'This change is not allowed from the item\'s current state.' },
   ALREADY_IN_STATE: { zh: '该事项已是此状态。', en: 'The item is already in that state.' },
   SOURCE_NOT_ALLOWED: { zh: '你无权对该事项执行此操作。', en: 'You may not make this change to the item.' },
+  SURVEY_ANSWER_INVALID: { zh: '问卷答案有误（{field}）：{detailZh}。', en: 'Survey answer not accepted ({field}): {detailEn}.' },
+  STALE: { zh: '该结果早于已记录的结果，已忽略。', en: 'This result is older than the one already recorded and was ignored.' },
 } as const satisfies Record<string, LocalizedText>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

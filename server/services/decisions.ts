@@ -211,10 +211,22 @@ async function writeChanges(tx: Prisma.TransactionClient, changes: AppliedChange
     WHERE i.id = v.id`;
 }
 
+/**
+ * Reserves `count` consecutive event sequence numbers and returns the first. The
+ * counter row stays locked until commit, so sequence order is commit order: a
+ * client catching up with changesSince(seq) can never miss a late commit.
+ * Called last in a transaction, so the lock is held only for the commit.
+ */
+export async function reserveEventSeqs(tx: Prisma.TransactionClient, count: number): Promise<bigint> {
+  const [row] = await tx.$queryRaw<{ first: bigint }[]>`SELECT reserve_event_seqs(${count}::bigint) AS first`;
+  return row!.first;
+}
+
 async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null): Promise<string[]> {
+  const first = await reserveEventSeqs(tx, changes.length);
   const rows = await tx.$queryRaw<{ seq: bigint }[]>`
-    INSERT INTO "ClearanceEvent" ("itemId", "studentId", "cohortId", "fromStatus", "toStatus", reason, source, "actorReviewerId", "externalRef")
-    SELECT v.item_id, v.student_id, v.cohort_id, v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource",
+    INSERT INTO "ClearanceEvent" (seq, "itemId", "studentId", "cohortId", "fromStatus", "toStatus", reason, source, "actorReviewerId", "externalRef")
+    SELECT ${first}::bigint + v.ord - 1, v.item_id, v.student_id, v.cohort_id, v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource",
            CASE WHEN v.source = 'SYSTEM' THEN NULL ELSE ${reviewerId}::uuid END, v.external_ref
     FROM unnest(
       ${changes.map((c) => c.id)}::uuid[],

@@ -1,6 +1,7 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import { planSheet, type StudentFacts } from '../domain/index.js';
 import type { TemplateRow } from './rules.js';
+import { reserveEventSeqs } from './decisions.js';
 import { toDomainTemplate } from './rules.js';
 
 export interface NewSheetStudent {
@@ -38,8 +39,10 @@ export async function createSheets(tx: Prisma.TransactionClient, students: NewSh
     data: items,
     select: { id: true, studentId: true, cohortId: true, status: true, reason: true, source: true },
   });
+  const first = await reserveEventSeqs(tx, created.length);
   await tx.clearanceEvent.createMany({
-    data: created.map((item) => ({
+    data: created.map((item, index) => ({
+      seq: first + BigInt(index),
       itemId: item.id,
       studentId: item.studentId,
       cohortId: item.cohortId,

@@ -1,0 +1,89 @@
+import { builder } from '../../builder.js';
+import { AppError } from '../../errors.js';
+import type { ClearanceItem } from '../../generated/prisma/client.js';
+import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
+import { progressFrom, ProgressRef } from '../clearance/progress.type.js';
+import { StudentRef } from './student.type.js';
+
+/** The latest deferral decides whether the student is deferred now: it points at the cohort they are in. */
+export const LATEST_DEFERRAL = {
+  orderBy: { createdAt: 'desc' },
+  take: 1,
+  select: { toCohortId: true, reason: true, createdAt: true },
+} as const;
+
+interface DeferralFacts {
+  cohortId: string;
+  deferrals: { toCohortId: string; reason: string; createdAt: Date }[];
+}
+
+export function currentDeferral(student: DeferralFacts) {
+  const latest = student.deferrals[0];
+  return latest && latest.toCohortId === student.cohortId ? latest : null;
+}
+
+interface DeferralShape {
+  deferred: boolean;
+  movedToCohortId: string | null;
+  reason: string | null;
+  at: Date | null;
+}
+
+const DeferralRef = builder.objectRef<DeferralShape>('Deferral').implement({
+  description:
+    'Whether the student\'s graduation was deferred (降入下一年级): a deferred student does not clear now and has no items in this cohort.',
+  fields: (t) => ({
+    deferred: t.exposeBoolean('deferred'),
+    movedToCohort: t.prismaField({
+      type: 'Cohort',
+      nullable: true,
+      description: 'The cohort the student moved to.',
+      resolve: (query, deferral, _args, ctx) =>
+        deferral.movedToCohortId ? ctx.db.prisma.cohort.findUnique({ ...query, where: { id: deferral.movedToCohortId } }) : null,
+    }),
+    reason: t.exposeString('reason', { nullable: true }),
+    at: t.expose('at', { type: 'DateTime', nullable: true, description: 'When the deferral was recorded.' }),
+  }),
+});
+
+builder.prismaObjectFields(StudentRef, (t) => ({
+  clearanceItems: t.field({
+    type: [ClearanceItemRef],
+    description:
+      'The clearance sheet (电子离校单): this cohort\'s items in sequence order. The student sees it only after submitting the survey ' +
+      '(SURVEY_REQUIRED before); staff in scope always do. Empty for a deferred student (see `deferral`).',
+    select: (_args, _ctx, nestedSelection) => ({
+      cohortId: true,
+      surveyCompletedAt: true,
+      deferrals: LATEST_DEFERRAL,
+      items: nestedSelection({ orderBy: { template: { sequence: 'asc' } } }),
+    }),
+    resolve: (student, _args, ctx) => {
+      if (currentDeferral(student)) return [];
+      const viewer = ctx.viewer;
+      if (viewer?.kind === 'student' && viewer.studentId === student.id && student.surveyCompletedAt === null) {
+        throw new AppError('SURVEY_REQUIRED');
+      }
+      return (student.items as ClearanceItem[]).filter((item) => item.cohortId === student.cohortId);
+    },
+  }),
+  progress: t.field({
+    type: ProgressRef,
+    description: 'Counts of the sheet by status, and whether (and since when) the student is cleared (离校成功).',
+    select: { cohortId: true, clearedAt: true, items: { select: { status: true, cohortId: true } } },
+    resolve: (student) => progressFrom(student, student.items),
+  }),
+  deferral: t.field({
+    type: DeferralRef,
+    select: { cohortId: true, deferrals: LATEST_DEFERRAL },
+    resolve: (student) => {
+      const deferral = currentDeferral(student);
+      return {
+        deferred: deferral !== null,
+        movedToCohortId: deferral?.toCohortId ?? null,
+        reason: deferral?.reason ?? null,
+        at: deferral?.createdAt ?? null,
+      };
+    },
+  }),
+}));
