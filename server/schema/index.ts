@@ -15,5 +15,12 @@ import './student/student-clearance.fields.js';
 import './survey/survey.type.js';
 import './survey/survey.mutation.js';
 import './clearance/clearance.subscription.js';
+import './review/review.type.js';
+import './review/review.query.js';
+import './review/review.mutation.js';
+import './admin/waiver.mutation.js';
+import './review/sync.mutation.js';
+import './admin/deferral.mutation.js';
+import './admin/notification.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

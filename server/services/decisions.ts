@@ -33,6 +33,11 @@ interface LockedItem {
   status: ItemStatus;
   version: number;
   observedAt: Date | null;
+  templateId: string;
+  code: string;
+  prerequisites: string[];
+  /** The student's current cohort: only that sheet is re-locked. */
+  studentCohortId: string;
   scope: 'UNIVERSITY' | 'COLLEGE' | 'CAMPUS' | 'SUPERVISOR' | 'SELF';
   departmentId: string;
   collegeId: string;
@@ -43,6 +48,7 @@ interface LockedItem {
 
 interface AppliedChange {
   id: string;
+  templateId: string;
   studentId: string;
   cohortId: string;
   from: ItemStatus;
@@ -73,8 +79,8 @@ export async function changeItems(
     async (tx) => {
       if (alongside) await alongside(tx);
       const ids = [...new Set(requests.map((r) => r.itemId))];
-      const locked = await lockItems(tx, ids);
-      const byId = new Map(locked.map((item) => [item.id, item]));
+      const sheets = await lockSheets(tx, ids);
+      const byId = new Map(sheets.map((item) => [item.id, item]));
       const outcomes: ChangeOutcome[] = [];
       const applied: AppliedChange[] = [];
       const seen = new Set<string>();
@@ -94,7 +100,7 @@ export async function changeItems(
           continue;
         }
         if (actor.source === 'SYNC' && request.observedAt && item.observedAt && request.observedAt < item.observedAt) {
-          failure('CONFLICT');
+          failure('STALE');
           continue;
         }
         const check = checkTransition({ from: item.status, to: request.to, source: actor.source, reason: request.reason ?? null });
@@ -105,6 +111,7 @@ export async function changeItems(
         seen.add(item.id);
         applied.push({
           id: item.id,
+          templateId: item.templateId,
           studentId: item.studentId,
           cohortId: item.cohortId,
           from: item.status,
@@ -120,8 +127,12 @@ export async function changeItems(
       if (applied.length === 0) return { outcomes, events: [] };
       const reviewerId = actor.viewer?.kind === 'staff' ? actor.viewer.reviewerId : null;
       await writeChanges(tx, applied, reviewerId);
-      const lockChanges = await relock(tx, [...new Set(applied.map((c) => c.studentId))]);
+      const lockChanges = relock(sheets, applied);
       await writeChanges(tx, lockChanges, null);
+      for (const change of lockChanges) {
+        const outcome = outcomes.find((o) => o.ok && o.itemId === change.id);
+        if (outcome?.ok) Object.assign(outcome, { status: change.to, version: change.version });
+      }
       await updateClearedAt(tx, [...new Set(applied.map((c) => c.studentId))]);
       const seqs = await writeEvents(tx, [...applied, ...lockChanges], reviewerId);
       const events: ItemChangedEvent[] = [...applied, ...lockChanges].map((change, index) => ({
@@ -165,16 +176,22 @@ function mayChange(actor: Actor, item: LockedItem, to: ItemStatus): boolean {
   return canReview(actor.viewer, decidable);
 }
 
-async function lockItems(tx: Prisma.TransactionClient, ids: string[]): Promise<LockedItem[]> {
-  if (ids.length === 0) return [];
+/**
+ * Locks every item of the students the requested items belong to, in id order:
+ * a decision may re-lock or unlock the student's other items, and two batches
+ * touching one student must not interleave (or deadlock).
+ */
+async function lockSheets(tx: Prisma.TransactionClient, ids: string[]): Promise<LockedItem[]> {
   const validIds = ids.filter((id) => UUID.test(id));
+  if (validIds.length === 0) return [];
   return tx.$queryRaw<LockedItem[]>`
     SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, i."observedAt",
-           t.scope::text AS scope, t."departmentId", s."collegeId", s."campusId", s."firstSupervisorId", s."secondSupervisorId"
+           i."templateId", t.code, t.prerequisites, t.scope::text AS scope, t."departmentId",
+           s."cohortId" AS "studentCohortId", s."collegeId", s."campusId", s."firstSupervisorId", s."secondSupervisorId"
     FROM "ClearanceItem" i
     JOIN "ItemTemplate" t ON t.id = i."templateId"
     JOIN "Student" s ON s.id = i."studentId"
-    WHERE i.id = ANY(${validIds}::uuid[])
+    WHERE i."studentId" IN (SELECT "studentId" FROM "ClearanceItem" WHERE id = ANY(${validIds}::uuid[]))
     ORDER BY i.id
     FOR UPDATE OF i`;
 }
@@ -225,11 +242,12 @@ export async function reserveEventSeqs(tx: Prisma.TransactionClient, count: numb
 async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null): Promise<string[]> {
   const first = await reserveEventSeqs(tx, changes.length);
   const rows = await tx.$queryRaw<{ seq: bigint }[]>`
-    INSERT INTO "ClearanceEvent" (seq, "itemId", "studentId", "cohortId", "fromStatus", "toStatus", reason, source, "actorReviewerId", "externalRef")
-    SELECT ${first}::bigint + v.ord - 1, v.item_id, v.student_id, v.cohort_id, v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource",
+    INSERT INTO "ClearanceEvent" (seq, "itemId", "templateId", "studentId", "cohortId", "fromStatus", "toStatus", reason, source, "actorReviewerId", "externalRef")
+    SELECT ${first}::bigint + v.ord - 1, v.item_id, v.template_id, v.student_id, v.cohort_id, v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource",
            CASE WHEN v.source = 'SYSTEM' THEN NULL ELSE ${reviewerId}::uuid END, v.external_ref
     FROM unnest(
       ${changes.map((c) => c.id)}::uuid[],
+      ${changes.map((c) => c.templateId)}::uuid[],
       ${changes.map((c) => c.studentId)}::uuid[],
       ${changes.map((c) => c.cohortId)}::uuid[],
       ${changes.map((c) => c.from)}::text[],
@@ -237,21 +255,27 @@ async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[
       ${changes.map((c) => c.reason)}::text[],
       ${changes.map((c) => c.source)}::text[],
       ${changes.map((c) => c.externalRef)}::text[]
-    ) WITH ORDINALITY AS v(item_id, student_id, cohort_id, from_status, to_status, reason, source, external_ref, ord)
+    ) WITH ORDINALITY AS v(item_id, template_id, student_id, cohort_id, from_status, to_status, reason, source, external_ref, ord)
     ORDER BY v.ord
     RETURNING seq`;
   return rows.map((row) => row.seq.toString());
 }
 
-/** Recomputes LOCKED/PENDING of the students' undecided items from their prerequisites. */
-async function relock(tx: Prisma.TransactionClient, studentIds: string[]): Promise<AppliedChange[]> {
-  const items = await tx.$queryRaw<{ id: string; studentId: string; cohortId: string; status: ItemStatus; version: number; code: string; prerequisites: string[] }[]>`
-    SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, t.code, t.prerequisites
-    FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId"
-    WHERE i."studentId" = ANY(${studentIds}::uuid[])`;
+/**
+ * Recomputes LOCKED/PENDING of the touched students' current sheets from their
+ * prerequisites, starting from the locked rows with the batch's changes applied.
+ */
+function relock(sheets: LockedItem[], applied: AppliedChange[]): AppliedChange[] {
+  const after = new Map(applied.map((change) => [change.id, change]));
+  const touched = new Set(applied.map((change) => change.studentId));
+  const current = sheets
+    .filter((item) => touched.has(item.studentId) && item.cohortId === item.studentCohortId)
+    .map((item) => {
+      const change = after.get(item.id);
+      return { ...item, status: change?.to ?? item.status, version: change?.version ?? item.version };
+    });
   const changes: AppliedChange[] = [];
-  const byStudent = groupBy(items, (item) => item.studentId);
-  for (const sheet of byStudent.values()) {
+  for (const sheet of groupBy(current, (item) => item.studentId).values()) {
     const codes = new Set(sheet.map((item) => item.code));
     const resolved = resolveLocks(sheet.map((item) => ({ ...item, prerequisites: item.prerequisites.filter((code) => codes.has(code)) })));
     resolved.forEach((next, index) => {
@@ -259,6 +283,7 @@ async function relock(tx: Prisma.TransactionClient, studentIds: string[]): Promi
       if (next.status === before.status) return;
       changes.push({
         id: before.id,
+        templateId: before.templateId,
         studentId: before.studentId,
         cohortId: before.cohortId,
         from: before.status,

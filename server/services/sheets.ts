@@ -37,13 +37,14 @@ export async function createSheets(tx: Prisma.TransactionClient, students: NewSh
   if (items.length === 0) return 0;
   const created = await tx.clearanceItem.createManyAndReturn({
     data: items,
-    select: { id: true, studentId: true, cohortId: true, status: true, reason: true, source: true },
+    select: { id: true, templateId: true, studentId: true, cohortId: true, status: true, reason: true, source: true },
   });
   const first = await reserveEventSeqs(tx, created.length);
   await tx.clearanceEvent.createMany({
     data: created.map((item, index) => ({
       seq: first + BigInt(index),
       itemId: item.id,
+      templateId: item.templateId,
       studentId: item.studentId,
       cohortId: item.cohortId,
       fromStatus: null,

@@ -1,0 +1,56 @@
+import { builder } from '../../builder.js';
+import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
+import type { Context } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { decideOne, requireReason } from '../review/decide.js';
+import { decodeId } from '../review/review.type.js';
+
+async function findItem(ctx: Context, globalId: string) {
+  const id = decodeId(globalId, 'ClearanceItem');
+  if (!id || !UUID.test(id)) return null;
+  return ctx.db.prisma.clearanceItem.findUnique({ where: { id }, select: { status: true, version: true } });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+builder.mutationFields((t) => ({
+  waiveItem: t.field({
+    type: ClearanceItemRef,
+    description: 'Exempts a student from an item (any state → WAIVED), with a reason. University admins only.',
+    authScopes: { role: 'UNIVERSITY_ADMIN' },
+    errors: {},
+    args: {
+      id: t.arg.id({ required: true }),
+      expectedVersion: t.arg.int({ required: true }),
+      reason: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const reason = requireReason(args.reason);
+      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'WAIVED', reason, source: 'ADMIN' });
+      await ctx.db.prisma.adminAction.create({
+        data: { actorId: ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null, kind: 'WAIVE_ITEM', payload: { itemId, reason } },
+      });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId } });
+    },
+  }),
+  unwaiveItem: t.field({
+    type: ClearanceItemRef,
+    description: 'Withdraws an exemption (WAIVED → PENDING, or LOCKED while a prerequisite is open). University admins only.',
+    authScopes: { role: 'UNIVERSITY_ADMIN' },
+    errors: {},
+    args: {
+      id: t.arg.id({ required: true }),
+      expectedVersion: t.arg.int({ required: true }),
+    },
+    resolve: async (_root, args, ctx) => {
+      // WAIVED → PENDING only: the same change from REJECTED is a reopen, not an un-waiver.
+      const current = await findItem(ctx, String(args.id));
+      if (current && current.version === args.expectedVersion && current.status !== 'WAIVED') throw new AppError('INVALID_TRANSITION');
+      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'PENDING', source: 'ADMIN' });
+      await ctx.db.prisma.adminAction.create({
+        data: { actorId: ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null, kind: 'UNWAIVE_ITEM', payload: { itemId } },
+      });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId } });
+    },
+  }),
+}));

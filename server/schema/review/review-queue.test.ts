@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../testing/server.js';
+import { clients, countStatements, findStudents, slug } from './testing.js';
+
+const QUEUE = `query Queue($first: Int, $after: String, $filter: ReviewQueueFilter) {
+  reviewQueue(first: $first, after: $after, filter: $filter) {
+    counts { locked pending approved rejected waived total }
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges {
+      cursor
+      node {
+        id code status version waitingSince decidable
+        student { number name college { code } campus { code } firstSupervisor { username } }
+        template { code scope department { code } }
+      }
+    }
+  }
+}`;
+
+interface Node {
+  id: string;
+  code: string;
+  status: string;
+  waitingSince: string | null;
+  decidable: boolean;
+  student: { number: string; name: string; college: { code: string }; campus: { code: string }; firstSupervisor: { username: string } | null };
+  template: { code: string; scope: string; department: { code: string } };
+}
+
+describe('reviewQueue', () => {
+  let server: TestServer;
+  let api: ReturnType<typeof clients>;
+  beforeAll(async () => {
+    server = await startTestServer({ demo: true });
+    api = clients(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function queue(username: string, variables: Record<string, unknown> = {}) {
+    const result = await api.as(await api.staff(username), QUEUE, variables);
+    expect(result.errors).toBeUndefined();
+    return result.data.reviewQueue as {
+      counts: Record<string, number>;
+      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+      edges: { cursor: string; node: Node }[];
+    };
+  }
+
+  async function allPages(username: string, filter: Record<string, unknown>, first = 100) {
+    const nodes: Node[] = [];
+    let after: string | null = null;
+    for (let guard = 0; guard < 100; guard++) {
+      const page = await queue(username, { first, after, filter });
+      nodes.push(...page.edges.map((edge) => edge.node));
+      if (!page.pageInfo.hasNextPage) return nodes;
+      after = page.pageInfo.endCursor;
+    }
+    throw new Error('too many pages');
+  }
+
+  it('gives the library reviewer every LIBRARY item and nothing else, oldest waiting first, paged without gaps', async () => {
+    const first = await queue('library', { first: 50 });
+    expect(first.edges).toHaveLength(50);
+    expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const expectedTotal = await server.db.prisma.clearanceItem.count({ where: { template: { code: 'LIBRARY' } } });
+    expect(first.counts.total).toBe(expectedTotal);
+    const byStatus = await server.db.prisma.clearanceItem.groupBy({ by: ['status'], where: { template: { code: 'LIBRARY' } }, _count: true });
+    for (const row of byStatus) expect(first.counts[row.status.toLowerCase()]).toBe(row._count);
+
+    const nodes = await allPages('library', {});
+    expect(nodes).toHaveLength(expectedTotal);
+    expect(new Set(nodes.map((n) => n.id)).size).toBe(expectedTotal);
+    expect(new Set(nodes.map((n) => n.template.code))).toEqual(new Set(['LIBRARY']));
+    // Waiting items first, by waitingSince then id; items not waiting (LOCKED) last.
+    const waiting = nodes.filter((n) => n.waitingSince !== null);
+    const firstNotWaiting = nodes.findIndex((n) => n.waitingSince === null);
+    if (firstNotWaiting >= 0) expect(nodes.slice(firstNotWaiting).every((n) => n.waitingSince === null)).toBe(true);
+    for (let i = 1; i < waiting.length; i++) expect(waiting[i - 1]!.waitingSince! <= waiting[i]!.waitingSince!).toBe(true);
+    // Undergraduates' library items are pending and decidable; postgraduates' wait for their supervisor.
+    expect(nodes.filter((n) => n.status === 'PENDING').every((n) => n.decidable)).toBe(true);
+    expect(nodes.filter((n) => n.status === 'LOCKED').length).toBeGreaterThan(0);
+    expect(nodes.filter((n) => n.status === 'LOCKED').every((n) => !n.decidable)).toBe(true);
+  });
+
+  it('caps a page at 100 and rejects a bad cursor or backward paging', async () => {
+    const page = await queue('library', { first: 500 });
+    expect(page.edges).toHaveLength(100);
+    const token = await api.staff('library');
+    const bad = await api.as(token, QUEUE, { after: 'not-a-cursor' });
+    expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
+    const backward = await api.as(token, 'query { reviewQueue(last: 5) { edges { cursor } } }');
+    expect(backward.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
+  });
+
+  it('filters by status (counts ignore it), college, campus, category, cohort and search', async () => {
+    const pending = await allPages('library', { status: ['PENDING'] });
+    const unfiltered = await queue('library', { first: 1 });
+    const filtered = await queue('library', { first: 1, filter: { status: ['PENDING'] } });
+    expect(filtered.counts).toEqual(unfiltered.counts);
+    expect(pending).toHaveLength(unfiltered.counts.pending!);
+    expect(pending.every((n) => n.status === 'PENDING')).toBe(true);
+
+    const cs = await allPages('library', { collegeCode: 'COMPUTER_SCIENCE', campusCode: 'FUTURE_CITY', category: 'UNDERGRADUATE', cohortYear: 2020 });
+    expect(cs.length).toBeGreaterThan(0);
+    expect(cs.every((n) => n.student.college.code === 'COMPUTER_SCIENCE' && n.student.campus.code === 'FUTURE_CITY')).toBe(true);
+    expect((await queue('library', { filter: { cohortYear: 1999 } })).counts.total).toBe(0);
+
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'GEMMOLOGY' });
+    const byNumber = await allPages('library', { search: student!.number.slice(0, 6) });
+    expect(byNumber.length).toBeGreaterThan(1);
+    expect(byNumber.every((n) => n.student.number.startsWith(student!.number.slice(0, 6)))).toBe(true);
+    const byName = await allPages('library', { search: student!.name.slice(1) });
+    expect(byName.some((n) => n.student.number === student!.number)).toBe(true);
+    expect(byName.every((n) => n.student.name.includes(student!.name.slice(1)))).toBe(true);
+    expect(await allPages('library', { search: '%' })).toHaveLength(0);
+  });
+
+  it('scopes college, campus and supervisor queues and lets the university admin see everything', async () => {
+    const xgz = await allPages('xgz-earth-sciences', {});
+    expect(xgz.length).toBeGreaterThan(0);
+    expect(xgz.every((n) => n.template.code === 'STUDENT_AFFAIRS' && n.student.college.code === 'EARTH_SCIENCES')).toBe(true);
+
+    const dorm = await allPages('dorm-future-city', {});
+    expect(dorm.length).toBeGreaterThan(0);
+    expect(dorm.every((n) => n.template.code === 'DORM' && n.student.campus.code === 'FUTURE_CITY')).toBe(true);
+
+    const supervisor = await allPages('t0001', {});
+    expect(supervisor.length).toBeGreaterThan(0);
+    expect(supervisor.every((n) => n.template.code === 'SUPERVISOR' && n.student.firstSupervisor?.username === 't0001')).toBe(true);
+    // A student with t0001 as second supervisor is not in t0001's queue.
+    const seconds = await server.db.prisma.student.count({ where: { secondSupervisor: { username: 't0001' } } });
+    expect(seconds).toBeGreaterThan(0);
+    const firsts = await server.db.prisma.student.count({ where: { firstSupervisor: { username: 't0001' } } });
+    expect(supervisor).toHaveLength(firsts);
+
+    const admin = await queue('admin', { first: 1 });
+    expect(admin.counts.total).toBe(await server.db.prisma.clearanceItem.count());
+  });
+
+  it('refuses students and anonymous callers', async () => {
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MARXISM' });
+    const asStudent = await api.as(await api.student(student!.number), QUEUE, { first: 1 });
+    expect(asStudent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const anonymous = await server.gql(QUEUE, { first: 1 });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers a page of 50 with student, template and department in a handful of statements', async () => {
+    const token = await api.staff('finance');
+    const PAGE = 'query { reviewQueue(first: 50) { counts { pending total } edges { cursor node { id status version student { number name } template { code department { code } } } } } }';
+    await api.as(token, PAGE); // warm-up
+    const { result, statements } = await countStatements(server, () => api.as(token, PAGE));
+    expect(result.errors).toBeUndefined();
+    expect(result.data.reviewQueue.edges).toHaveLength(50);
+    if (server.db.sql.kind === 'pglite') expect(statements).not.toBeNull();
+    if (statements) {
+      // Authentication (credential, reviewer) is the request's, not the page's.
+      const page = statements.filter((sql) => !sql.includes('"Credential"') && !/"Reviewer"\."id" = \$1/.test(sql));
+      // 1 queue statement (page ids and counts) + items, students, templates, departments (Prisma loads each
+      // relation with one IN query) + the ClearanceItem type's visibility check (one batched student query).
+      expect(page.length, page.join('\n\n')).toBeLessThanOrEqual(6);
+    }
+  });
+});
