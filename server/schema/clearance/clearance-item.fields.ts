@@ -38,7 +38,7 @@ const WaiverRef = builder.objectRef<WaiverShape>('Waiver').implement({
   }),
 });
 
-const ClearanceEventRef = builder.prismaObject('ClearanceEvent', {
+export const ClearanceEventRef = builder.prismaObject('ClearanceEvent', {
   description: 'One change of an item: who or what, when, from, to, and why.',
   fields: (t) => ({
     seq: t.string({ description: 'Orders all changes; a 64-bit number, as a string.', resolve: (event) => event.seq.toString() }),

@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import type { ItemChangedEvent } from '../../pubsub.js';
 import { loadProgress, ProgressRef } from './progress.type.js';
 
-const ClearanceUpdateRef = builder.objectRef<ItemChangedEvent>('ClearanceUpdate').implement({
+export const ClearanceUpdateRef = builder.objectRef<ItemChangedEvent>('ClearanceUpdate').implement({
   description: 'One item of the viewer\'s sheet changed: the item as it is now, and the sheet\'s progress.',
   fields: (t) => ({
     item: t.prismaField({

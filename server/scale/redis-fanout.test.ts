@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startServerProcess, type ServerProcess } from './processes.js';
+
+/**
+ * Two real server processes on one PostgreSQL database and one Redis, as in a
+ * scaled-out deployment. Runs where TEST_DATABASE_URL and TEST_REDIS_URL are set
+ * (CI); elsewhere it is skipped with a line saying so.
+ */
+const DATABASE = process.env.TEST_DATABASE_URL;
+const REDIS = process.env.TEST_REDIS_URL;
+const enabled = Boolean(DATABASE && REDIS);
+if (!enabled) console.log('skipped: no PostgreSQL + Redis (TEST_DATABASE_URL and TEST_REDIS_URL); the two-process fan-out suite did not run');
+
+const PASSWORD = 'Lixiao@2020';
+
+async function gql(server: ServerProcess, query: string, variables: Record<string, unknown>, token?: string) {
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+async function login(server: ServerProcess, username: string) {
+  const answer = await gql(server, 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { accessToken } } } }', { u: username, p: PASSWORD });
+  return answer.data.login.data.accessToken as string;
+}
+
+const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+describe.runIf(enabled)('two server processes behind Redis', () => {
+  const database = `lixiao_scale_${randomBytes(5).toString('hex')}`;
+  let admin: pg.Client;
+  let db: pg.Client;
+  let a: ServerProcess;
+  let b: ServerProcess;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: DATABASE });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(DATABASE!);
+    url.pathname = `/${database}`;
+    const env = { DATABASE_URL: url.toString(), REDIS_URL: REDIS!, JWT_SECRET: randomBytes(32).toString('hex') };
+    a = await startServerProcess({ ...env, DEMO_DATA: 'on' });
+    b = await startServerProcess({ ...env, DEMO_DATA: 'off' });
+    db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+  }, 180_000);
+
+  afterAll(async () => {
+    const codes = await Promise.all([a?.stop(), b?.stop()]);
+    expect(codes).toEqual([0, 0]);
+    await db?.end();
+    await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  async function pendingLibraryItem(offset: number) {
+    const { rows } = await db.query(
+      `SELECT i.id, i.version, i."studentId" FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId" JOIN "Student" s ON s.id = i."studentId"
+       WHERE t.code = 'LIBRARY' AND i.status = 'PENDING' AND s.category = 'UNDERGRADUATE' ORDER BY s.number OFFSET $1 LIMIT 1`,
+      [offset],
+    );
+    return rows[0] as { id: string; version: number; studentId: string };
+  }
+
+  function watch(server: ServerProcess, token: string, studentId: string) {
+    const events: { at: number; data: any }[] = [];
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const stop = client.subscribe(
+      { query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }', variables: { id: globalId('Student', studentId) } },
+      { next: (message) => events.push({ at: Date.now(), data: message.data }), error: () => undefined, complete: () => undefined },
+    );
+    return { events, close: async () => { stop(); await client.dispose(); } };
+  }
+
+  it('delivers a decision made on one process to a subscriber on the other within a second', async () => {
+    const item = await pendingLibraryItem(0);
+    const subscriber = watch(a, await login(a, 'admin'), item.studentId);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const library = await login(b, 'library');
+    const sent = Date.now();
+    const answer = await gql(b, 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }', {
+      items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
+    }, library);
+    expect(answer.data.approveItems.data.approved).toBe(1);
+    while (subscriber.events.length === 0 && Date.now() - sent < 3000) await new Promise((resolve) => setTimeout(resolve, 10));
+    await subscriber.close();
+    expect(subscriber.events[0]?.data.clearanceItemUpdated.item).toEqual({ code: 'LIBRARY', status: 'APPROVED' });
+    console.log(`cross-process delivery: ${subscriber.events[0]!.at - sent} ms (request round trip included)`);
+    expect(subscriber.events[0]!.at - sent).toBeLessThan(1000);
+  });
+
+  it('publishes nothing for a change that rolled back', async () => {
+    const item = await pendingLibraryItem(1);
+    // A database fault after the item row was written: the event insert fails, so the whole decision rolls back.
+    await db.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$`);
+    await db.query(`CREATE TRIGGER fail_event BEFORE INSERT ON "ClearanceEvent" FOR EACH ROW WHEN (NEW.reason = 'injected fault') EXECUTE FUNCTION fail_event()`);
+    try {
+      const subscriber = watch(a, await login(a, 'admin'), item.studentId);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const answer = await gql(b, 'mutation ($items: [ItemRefInput!]!, $r: String!) { rejectItems(items: $items, reason: $r) { __typename } }', {
+        items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
+        r: 'injected fault',
+      }, await login(b, 'library'));
+      expect(answer.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(answer)).not.toContain('injected fault');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await subscriber.close();
+      expect(subscriber.events).toEqual([]);
+      const { rows } = await db.query('SELECT status, version FROM "ClearanceItem" WHERE id = $1', [item.id]);
+      expect(rows[0]).toEqual({ status: 'PENDING', version: item.version });
+    } finally {
+      await db.query('DROP TRIGGER fail_event ON "ClearanceEvent"; DROP FUNCTION fail_event()');
+    }
+  });
+
+  it('closes sockets on every process when the account logs out on one', async () => {
+    const token = await login(a, 'finance');
+    const socket = new WebSocket(a.wsUrl, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => socket.on('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+    await new Promise((resolve) => socket.on('message', resolve));
+    await gql(b, 'mutation { logout }', {}, token);
+    expect(await closed).toBe(4403);
+  });
+});

@@ -1,0 +1,63 @@
+import { builder } from '../../builder.js';
+import { AppError } from '../../errors.js';
+import { visibleStudents } from '../../services/scope.js';
+import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
+
+const MAX_CHANGES = 500;
+
+builder.prismaObjectFields(ClearanceEventRef, (t) => ({
+  item: t.relation('item', { nullable: true, description: 'The item as it is now; null if it was removed (e.g. after a deferral).' }),
+  template: t.relation('template'),
+  student: t.relation('student'),
+}));
+
+interface ChangesPage {
+  cursor: string;
+  hasMore: boolean;
+  seqs: bigint[];
+}
+
+const ChangesPageRef = builder.objectRef<ChangesPage>('ChangesPage').implement({
+  description: 'Changes after a cursor, oldest first, and the cursor to ask from next.',
+  fields: (t) => ({
+    changes: t.prismaField({
+      type: ['ClearanceEvent'],
+      resolve: (query, page, _args, ctx) =>
+        ctx.db.prisma.clearanceEvent.findMany({ ...query, where: { seq: { in: page.seqs } }, orderBy: { seq: 'asc' } }),
+    }),
+    cursor: t.exposeString('cursor', { description: 'Pass it to the next changesSince call (also after a reconnect).' }),
+    hasMore: t.exposeBoolean('hasMore'),
+  }),
+});
+
+builder.queryField('changesSince', (t) =>
+  t.field({
+    type: ChangesPageRef,
+    description:
+      'What changed after `cursor` (a ClearanceEvent seq; omit it for the whole history) in the viewer\'s scope. ' +
+      'Sequence numbers follow commit order, so a client that reconnects and asks from the last seq it saw misses nothing.',
+    args: {
+      cursor: t.arg.string(),
+      first: t.arg.int({ defaultValue: 100 }),
+    },
+    resolve: async (_root, { cursor, first }, ctx) => {
+      if (cursor != null && !/^\d{1,19}$/.test(cursor)) throw new AppError('INVALID_INPUT', { field: 'cursor', detail: 'cursor' });
+      const limit = Math.min(Math.max(first ?? 100, 1), MAX_CHANGES);
+      if (ctx.viewer?.kind === 'student') {
+        const student = await ctx.db.prisma.student.findUnique({ where: { id: ctx.viewer.studentId }, select: { surveyCompletedAt: true } });
+        if (!student?.surveyCompletedAt) throw new AppError('SURVEY_REQUIRED');
+      }
+      const students = visibleStudents(ctx.viewer);
+      const after = BigInt(cursor ?? '0');
+      if (!students) return { cursor: after.toString(), hasMore: false, seqs: [] };
+      const rows = await ctx.db.prisma.clearanceEvent.findMany({
+        where: { seq: { gt: after }, student: students },
+        orderBy: { seq: 'asc' },
+        take: limit + 1,
+        select: { seq: true },
+      });
+      const page = rows.slice(0, limit).map((row) => row.seq);
+      return { cursor: (page.at(-1) ?? after).toString(), hasMore: rows.length > limit, seqs: page };
+    },
+  }),
+);

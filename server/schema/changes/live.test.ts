@@ -1,0 +1,141 @@
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestServer, type TestServer } from '../../testing/server.js';
+import { clients, findStudents, itemOf, ref } from '../review/testing.js';
+
+const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed } } } }`;
+const REJECT = `mutation ($items: [ItemRefInput!]!, $reason: String!) { rejectItems(items: $items, reason: $reason) { ... on MutationRejectItemsSuccess { data { rejected failed } } } }`;
+const CHANGES = `query ($cursor: String, $first: Int) { changesSince(cursor: $cursor, first: $first) {
+  cursor hasMore changes { seq fromStatus toStatus reason source template { code } student { number } item { status } }
+} }`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Collects a subscription's events with their arrival times until stopped. */
+function follow(client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const events: { at: number; data: any; errors?: unknown }[] = [];
+  let failure: unknown = null;
+  const stop = client.subscribe({ query, variables }, {
+    next: (message) => events.push({ at: Date.now(), data: message.data, errors: message.errors }),
+    error: (error) => (failure = error),
+    complete: () => undefined,
+  });
+  return { events, stop, failure: () => failure };
+}
+
+async function waitFor<T>(check: () => T | undefined, timeoutMs = 3000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await sleep(25);
+  }
+}
+
+describe('live updates and catch-up', () => {
+  let server: TestServer;
+  let api: ReturnType<typeof clients>;
+  const sockets: Client[] = [];
+  const socket = async (token: string) => {
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    sockets.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ demo: true });
+    api = clients(server);
+  });
+  afterAll(async () => {
+    for (const client of sockets) await client.dispose();
+    await server?.close();
+  });
+
+  it('streams cohort statistics now, then at most once a second, ending on the latest numbers', async () => {
+    const admin = await socket(await api.staff('admin'));
+    const stats = follow(admin, 'subscription { cohortStatsUpdated(year: 2020) { items { template { code } approved } } }');
+    const libraryApproved = (data: any) => data.cohortStatsUpdated.items.find((i: any) => i.template.code === 'LIBRARY').approved;
+    const first = await waitFor(() => stats.events[0]);
+    const before = libraryApproved(first.data);
+
+    const library = await api.staff('library');
+    const students = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MATHEMATICS_PHYSICS' }, 6);
+    for (const student of students) {
+      const item = await itemOf(server, student.number, 'LIBRARY');
+      const answer = await api.as(library, APPROVE, { items: [ref(item)] });
+      expect(answer.data.approveItems.data.approved).toBe(1);
+    }
+    await sleep(2500);
+    stats.stop();
+    const updates = stats.events.slice(1);
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates.length).toBeLessThanOrEqual(3);
+    // Ticks leave the server a second apart; reading the numbers for each adds some jitter on arrival.
+    for (let i = 1; i < stats.events.length; i++) expect(stats.events[i]!.at - stats.events[i - 1]!.at).toBeGreaterThan(700);
+    expect(libraryApproved(updates.at(-1)!.data)).toBe(before + students.length);
+  });
+
+  it('lets staff follow a student in their scope, and refuses one outside it', async () => {
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'COMPUTER_SCIENCE' }, 1, 4);
+    const [stranger] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES' }, 1);
+    const studentGlobalId = (id: string) => Buffer.from(`Student:${id}`).toString('base64');
+    const staff = await socket(await api.staff('xgz-computer-science'));
+    const watch = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }', { id: studentGlobalId(student!.id) });
+    const refused = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq } }', { id: studentGlobalId(stranger!.id) });
+    await sleep(400);
+    const item = await itemOf(server, student!.number, 'LIBRARY');
+    await api.as(await api.staff('library'), APPROVE, { items: [ref(item)] });
+    const event = await waitFor(() => watch.events[0]);
+    expect(event.data.clearanceItemUpdated.item).toEqual({ code: 'LIBRARY', status: 'APPROVED' });
+    expect(event.data.clearanceItemUpdated.seq).toMatch(/^\d+$/);
+    const failure = await waitFor(() => (refused.events[0]?.errors ?? refused.failure()) || undefined);
+    expect(JSON.stringify(failure)).toContain('NOT_FOUND');
+    watch.stop();
+  });
+
+  it('shows a reviewer the changes of items they review, and nothing else', async () => {
+    const library = await socket(await api.staff('library'));
+    const queue = follow(library, 'subscription { reviewQueueChanged(cohortYear: 2020) { item { code status student { number } } } }');
+    await sleep(400);
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'ENVIRONMENTAL_STUDIES' }, 1);
+    await api.as(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))] });
+    await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
+    const event = await waitFor(() => queue.events[0]);
+    await sleep(300);
+    expect(queue.events).toHaveLength(1);
+    expect(event.data.reviewQueueChanged.item).toEqual({ code: 'LIBRARY', status: 'APPROVED', student: { number: student!.number } });
+    queue.stop();
+  });
+
+  it('gives a student who was away exactly what they missed, in order, and nobody else\'s changes', async () => {
+    const [student, other] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'FOREIGN_LANGUAGES' }, 2);
+    const token = await api.student(student!.number);
+    const gated = await api.as(token, CHANGES, { cursor: null });
+    expect(gated.errors?.[0]?.extensions?.code).toBe('SURVEY_REQUIRED');
+    await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
+
+    const history = await api.as(token, CHANGES, { cursor: null, first: 500 });
+    expect(history.errors).toBeUndefined();
+    expect(history.data.changesSince.hasMore).toBe(false);
+    expect(history.data.changesSince.changes.every((c: any) => c.student.number === student!.number)).toBe(true);
+    const cursor = history.data.changesSince.cursor;
+
+    await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
+    await api.as(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, other!.number, 'FINANCE'))] });
+    await api.as(await api.staff('finance'), REJECT, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))], reason: '学费未缴清' });
+
+    const missed = await api.as(token, CHANGES, { cursor });
+    expect(missed.data.changesSince.changes.map((c: any) => [c.template.code, c.fromStatus, c.toStatus, c.reason])).toEqual([
+      ['LIBRARY', 'PENDING', 'APPROVED', null],
+      ['FINANCE', 'PENDING', 'REJECTED', '学费未缴清'],
+    ]);
+    const seqs = missed.data.changesSince.changes.map((c: any) => BigInt(c.seq));
+    expect(seqs[0] < seqs[1]).toBe(true);
+    const after = await api.as(token, CHANGES, { cursor: missed.data.changesSince.cursor });
+    expect(after.data.changesSince.changes).toEqual([]);
+    const bad = await api.as(token, CHANGES, { cursor: "1; DROP TABLE x" });
+    expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
+  });
+});

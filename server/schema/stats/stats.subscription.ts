@@ -1,0 +1,30 @@
+import { builder } from '../../builder.js';
+import { coalesce } from '../../pubsub-operators.js';
+import { readCohortStats, type StatsFilter } from '../../services/stats.js';
+import { statsArgs, statsFilterFor } from './stats.query.js';
+import { CohortStatsRef } from './stats.type.js';
+
+/** Dashboards want the latest numbers, not every change: one event per second at most. */
+const STATS_INTERVAL_MS = 1000;
+
+builder.subscriptionField('cohortStatsUpdated', (t) =>
+  t.field({
+    type: CohortStatsRef,
+    description: 'The cohortStats numbers now, then again whenever they change: at most once a second, always the latest state.',
+    authScopes: { role: ['UNIVERSITY_ADMIN', 'COLLEGE_ADMIN'] },
+    args: statsArgs,
+    subscribe: async (_root, args, ctx) => {
+      const filter = await statsFilterFor(ctx, args);
+      return mapTicks(coalesce(ctx.pubsub.subscribe('cohort:items', filter.cohortId), STATS_INTERVAL_MS), filter);
+    },
+    resolve: (filter: StatsFilter, _args, ctx) => readCohortStats(ctx.db.prisma, filter),
+  }),
+);
+
+async function* mapTicks(ticks: AsyncIterableIterator<void>, filter: StatsFilter) {
+  try {
+    for await (const _ of ticks) yield filter;
+  } finally {
+    await ticks.return?.();
+  }
+}
