@@ -8,6 +8,7 @@ import { authenticate, bearerToken, type Authentication } from './auth/viewer.js
 import type { Config } from './config.js';
 import { createContext, type Context, type ServerContext, type Services } from './context.js';
 import { migrationsUpToDate, readMigrations } from './db/migrate.js';
+import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
 import { securityPlugins } from './security.js';
 import { schema } from './schema/index.js';
@@ -62,6 +63,7 @@ export function createApp(config: AppConfig, services: Services): App {
   const http = createServer((req, res) => {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.url === '/readyz') return void readiness(services, migrations).then(({ ok, ...body }) => sendJson(res, ok ? 200 : 503, body));
+    if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return void handleSummaryExport(req, res, services);
     const refusal = bodyRefusal(req, config);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
     return yoga.requestListener(req, res);
