@@ -11,6 +11,7 @@ import { migrationsUpToDate, readMigrations } from './db/migrate.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
 import { securityPlugins } from './security.js';
+import { trustedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -25,11 +26,13 @@ export interface App {
 
 const INTERNAL_ERROR_MESSAGE = '服务器内部错误 / Unexpected error';
 
-export type AppConfig = Pick<Config, 'port' | 'host' | 'production' | 'shutdownGraceSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'maxUploadBytes'>;
+export type AppConfig = Pick<Config, 'port' | 'host' | 'production' | 'shutdownGraceSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'maxUploadBytes'> &
+  Partial<Pick<Config, 'trustedDocuments' | 'persistedDocumentsPath'>>;
 
 export function createApp(config: AppConfig, services: Services): App {
   const { log } = services;
   const migrations = readMigrations();
+  const trusted = trustedDocuments({ trustedDocuments: config.trustedDocuments ?? false, persistedDocumentsPath: config.persistedDocumentsPath ?? '' });
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -37,6 +40,7 @@ export function createApp(config: AppConfig, services: Services): App {
     graphiql: !config.production,
     landingPage: false,
     batching: false,
+    extraParamNames: trusted?.extraParamNames,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true, maxAge: 600 } : false,
     logging: {
       debug: (...args) => log.debug(String(args[0]), { detail: args.slice(1) }),
@@ -45,7 +49,7 @@ export function createApp(config: AppConfig, services: Services): App {
       error: (...args) => log.error(String(args[0]), { detail: args.slice(1) }),
     },
     context: (server) => createContext(services, server),
-    plugins: [...securityPlugins(config), useLocalizedErrors()],
+    plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors()],
     maskedErrors: {
       maskError(error) {
         // GraphQL's own errors and our AppErrors carry a code and a readable message: pass them through.
@@ -90,23 +94,34 @@ export function createApp(config: AppConfig, services: Services): App {
       onClose: (ctx) => sockets.remove(ctx.extra.socket),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        const params = trusted ? trusted.socketParams(payload) : payload;
+        if (Array.isArray(params)) return params;
         // Through yoga's envelop so its plugins (limits, masking) apply to sockets too.
         const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           req: ctx.extra.request,
           socketAuthentication: ctx.extra.authentication,
           params,
         } satisfies ServerContext & { params: unknown });
+        let document: ExecutionArgs['document'];
+        let errors: readonly GraphQLError[];
+        try {
+          document = parse(params.query);
+          errors = validate(envelopedSchema, document);
+        } catch (error) {
+          // A refused document (syntax error, operation limits) fails this operation only; thrown, it would close the socket with 4500.
+          if (isGraphQLError(error)) return [error];
+          throw error;
+        }
+        if (errors.length) return errors;
         const args: ExecutionArgs = {
           schema: envelopedSchema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe } satisfies EnvelopedRoot,
         };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
         return args;
       },
     },

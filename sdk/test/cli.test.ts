@@ -1,0 +1,151 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import iconv from 'iconv-lite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STUDENT_HEADER_ZH, studentRows, csvText } from '../../server/services/import/fixtures/files.js';
+import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/schema/review/testing.js';
+import { startTestServer, type TestServer } from '../../server/testing/server.js';
+
+const sdk = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(sdk, 'dist', 'cli.js');
+
+/** Builds dist/ with tsc when it is missing or older than a source file (CI builds it first: `npm run build -w @lixiao/sdk`). */
+function ensureBuilt() {
+  const newest = (dir: string): number =>
+    Math.max(...readdirSync(dir, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs)));
+  if (existsSync(cli) && statSync(cli).mtimeMs >= newest(join(sdk, 'src'))) return;
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(sdk, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(sdk, 'scripts', 'copy-manifest.mjs')], { stdio: 'inherit' });
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the lixiao CLI (built binary)', () => {
+  let server: TestServer;
+  let home: string;
+
+  /** Runs `node dist/cli.js …` asynchronously (the server answers from this process). */
+  const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [cli, '--url', server.url, ...args],
+        { env: { PATH: process.env.PATH ?? '', HOME: home, LANG: 'C', ...env }, encoding: 'utf8', timeout: 30_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 99) : 0, stdout, stderr }),
+      );
+    });
+
+  beforeAll(async () => {
+    ensureBuilt();
+    home = mkdtempSync(join(tmpdir(), 'lixiao-cli-'));
+    server = await startTestServer({ demo: true });
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('logs in and keeps the token in ~/.config/lixiao/token.json', async () => {
+    const refused = await run(['login', '--username', 'admin', '--password', 'wrong', '--lang', 'en']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('INVALID_CREDENTIALS: Wrong account or password.');
+
+    const login = await run(['login', '--username', 'admin', '--password', 'Lixiao@2020']);
+    expect(login.stderr).toBe('');
+    expect(login.code).toBe(0);
+    expect(login.stdout).toContain('Logged in as admin.');
+    const file = join(home, '.config', 'lixiao', 'token.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('dry-runs a GBK CSV import: prints the report table and exits 1 on errors, 0 without', async () => {
+    const rows = studentRows(3, 'CLI');
+    const bad = [...studentRows(1, 'CLI', 3)[0]!];
+    bad[2] = '12345';
+    const withError = iconv.encode(csvText([[...STUDENT_HEADER_ZH], ...rows, bad]), 'gbk');
+    const clean = iconv.encode(csvText([[...STUDENT_HEADER_ZH], ...rows]), 'gbk');
+    const errorFile = join(home, '毕业生-有错误.csv');
+    const cleanFile = join(home, 'graduates.csv');
+    writeFileSync(errorFile, withError);
+    writeFileSync(cleanFile, clean);
+
+    const failed = await run(['import', 'students', errorFile, '--dry-run', '--lang', 'en']);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toMatch(/^Dry run: 4 rows, 3 valid, 3 new.*1 errors.*\(CSV_GBK, GBK\)/m);
+    expect(failed.stdout).toMatch(/Row\s+Column\s+Severity\s+Code\s+Message/);
+    expect(failed.stdout).toMatch(/^5\s+身份证号\s+ERROR\s+INVALID_NATIONAL_ID\s+The national ID number is not valid/m);
+
+    const json = await run(['import', 'students', errorFile, '--dry-run', '--json', '--lang', 'zh']);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { dryRun: boolean; applied: boolean; encoding: string; errorCount: number; problems: { row: number; code: string; message: string }[] };
+    expect(report).toMatchObject({ dryRun: true, applied: false, encoding: 'GBK', errorCount: 1 });
+    expect(report.problems.find((p) => p.code === 'INVALID_NATIONAL_ID')).toMatchObject({ row: 5, message: expect.stringContaining('身份证号') });
+
+    const ok = await run(['import', 'students', cleanFile, '--dry-run', '--cohort', '2020', '--lang', 'zh']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^试导入（未写入）：共 3 行，有效 3 行，新增 3/m);
+    expect(ok.stderr).toContain('--cohort 2020');
+    expect((await run(['import', 'students', cleanFile, '--dry-run', '--cohort', '1999'])).code).toBe(1);
+
+    const nothing = await server.db.prisma.student.count({ where: { number: { startsWith: 'CLI' } } });
+    expect(nothing).toBe(0);
+  }, 120_000);
+
+  it('approves and rejects items from a CSV list, syncs with an API token, and refuses what does not exist', async () => {
+    const [first, second] = await findStudents(server, { category: 'UNDERGRADUATE' }, 2, 20);
+    const items = [await itemOf(server, first!.number, 'HOSPITAL'), await itemOf(server, second!.number, 'HOSPITAL')];
+    const list = join(home, 'approve.csv');
+    writeFileSync(list, `id,version\r\n${items.map((item) => `${item.id},${item.version}`).join('\r\n')}\r\n`);
+    const hospital = { HOME: join(home, 'hospital') };
+    expect((await run(['login', '-u', 'hospital', '--password', 'Lixiao@2020'], hospital)).code).toBe(0);
+    const approved = await run(['review', 'approve', '--file', list, '--json'], hospital);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ done: 2, failed: 0 });
+    const again = await run(['review', 'approve', '--file', list], hospital);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/approve: 0 done, 2 failed/);
+    expect((await run(['review', 'reject', '--file', list], hospital)).code).toBe(2);
+
+    const [third] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 25);
+    const results = join(home, 'results.csv');
+    writeFileSync(results, `studentNumber,status,observedAt,reason\n${third!.number},APPROVED,${new Date().toISOString()},\nNOPE000,APPROVED,${new Date().toISOString()},\n`);
+    const system = { LIXIAO_TOKEN: INTEGRATION_TOKEN };
+    const wrongDepartment = await run(['sync', '--department', 'FINANCE', '--file', results, '--key', 'cli-1'], system);
+    expect(wrongDepartment.code).toBe(1);
+    const synced = await run(['sync', '--department', 'LIBRARY', '--file', results, '--key', 'cli-1', '--json'], system);
+    expect(synced.code).toBe(1);
+    expect(JSON.parse(synced.stdout)).toMatchObject({ applied: 1, failed: 1, replayed: false });
+    expect((await run(['sync', '--file', results], system)).code).toBe(2);
+
+    const exported = await run(['export', 'summary']);
+    expect(exported.code).toBe(2);
+    expect(exported.stderr).toContain('not available yet');
+
+    const stats = await run(['watch', 'stats', '--cohort', '2020', '--count', '2', '--interval', '1', '--json']);
+    expect(stats.code, stats.stderr).toBe(0);
+    const snapshots = stats.stdout.trim().split('\n').map((line) => JSON.parse(line) as { cohort: { year: number }; graduates: number });
+    expect(snapshots).toHaveLength(2);
+    expect(snapshots[0]).toMatchObject({ cohort: { year: 2020 } });
+    const drawn = await run(['watch', 'stats', '--cohort', '2020', '--count', '1']);
+    expect(drawn.stdout).toMatch(/Cohort 2020/);
+
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['import', 'students', join(home, 'missing.csv')])).code).toBe(1);
+    expect((await run(['watch', 'stats', '--cohort', '2020', '--count', '1'], { HOME: join(home, 'nobody') })).code).toBe(1);
+    const down = await new Promise<Run>((resolve) =>
+      execFile(process.execPath, [cli, '--url', 'http://127.0.0.1:9/graphql', 'watch', 'stats', '--cohort', '2020', '--count', '1'], { env: { PATH: process.env.PATH ?? '', HOME: home, LIXIAO_TOKEN: 'x' } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr }),
+      ),
+    );
+    expect(down.code).toBe(3);
+  }, 180_000);
+});

@@ -1,0 +1,102 @@
+/**
+ * Compiled by `tsc --noEmit -p sdk/test` (types.test.ts runs it): results and
+ * variables of the SDK's documents are typed, and wrong variables do not compile.
+ */
+import {
+  ApproveItemsDocument,
+  CohortStatsDocument,
+  createClient,
+  ImportStudentsDocument,
+  LixiaoError,
+  MyClearanceUpdatedDocument,
+  MySheetDocument,
+  ReviewQueueDocument,
+  SubmitSurveyDocument,
+  SurveyDocument,
+  unwrap,
+  ViewerDocument,
+  type ItemStatus,
+} from '../src/index.js';
+
+const client = createClient({ url: 'http://localhost:4000/graphql', locale: 'en', persisted: true });
+
+export async function example(): Promise<void> {
+  // Results are typed.
+  const { viewer } = await client.request(ViewerDocument);
+  if (viewer?.__typename === 'Student') {
+    const number: string = viewer.number;
+    // @ts-expect-error a Student has no username
+    void viewer.username;
+    void number;
+  }
+
+  const sheet = await client.request(MySheetDocument);
+  if (sheet.viewer?.__typename === 'Student') {
+    const status: ItemStatus = sheet.viewer.clearanceItems[0]!.status;
+    const blockedBy: string[] = sheet.viewer.clearanceItems[0]!.blockedBy;
+    const cleared: boolean = sheet.viewer.progress.cleared;
+    // @ts-expect-error status is an ItemStatus, not a number
+    const wrong: number = sheet.viewer.clearanceItems[0]!.status;
+    void status, blockedBy, cleared, wrong;
+  }
+
+  // Variables are typed and required when the operation requires them.
+  const approved = unwrap((await client.request(ApproveItemsDocument, { items: [{ id: 'x', expectedVersion: 1 }] })).approveItems);
+  const failed: number = approved.failed;
+  void failed;
+  // @ts-expect-error expectedVersion must be a number
+  await client.request(ApproveItemsDocument, { items: [{ id: 'x', expectedVersion: '1' }] });
+  // @ts-expect-error items is required
+  await client.request(ApproveItemsDocument, {});
+  // @ts-expect-error variables are required for ApproveItems
+  await client.request(ApproveItemsDocument);
+  // @ts-expect-error unknown variable
+  await client.request(CohortStatsDocument, { year: 2020, cohort: 2020 });
+  // @ts-expect-error status takes ItemStatus values
+  await client.request(ReviewQueueDocument, { filter: { status: ['DONE'] } });
+  // @ts-expect-error answers, not answer
+  await client.request(SubmitSurveyDocument, { answer: [] });
+  await client.request(ImportStudentsDocument, { file: new Blob(['a']), dryRun: true });
+  // @ts-expect-error the file is a Blob, not a path
+  await client.request(ImportStudentsDocument, { file: 'students.csv' });
+
+  // Convenience methods are typed too.
+  const stats = await client.cohortStats({ year: 2020 });
+  const rate: number = stats.clearedRate;
+  void rate;
+  // @ts-expect-error year is a number
+  await client.cohortStats({ year: '2020' });
+  const report = await client.reject([{ id: 'x', expectedVersion: 2 }], 'reason');
+  const outcomeStatus: ItemStatus | null = report.outcomes[0]!.status;
+  void outcomeStatus;
+
+  // Subscriptions yield typed events.
+  for await (const event of client.subscribe(MyClearanceUpdatedDocument)) {
+    const itemStatus: ItemStatus = event.myClearanceUpdated.item.status;
+    // @ts-expect-error no such field in the subscription's selection
+    void event.myClearanceUpdated.item.history;
+    void itemStatus;
+    break;
+  }
+
+  try {
+    await client.login('admin', 'wrong');
+  } catch (error) {
+    if (error instanceof LixiaoError) {
+      const code: string = error.code;
+      void code;
+    }
+  }
+}
+
+export async function optionalVariables(): Promise<void> {
+  // Operations whose variables are all optional take none.
+  await client.request(ViewerDocument);
+  await client.request(MySheetDocument);
+  const { survey } = await client.request(SurveyDocument);
+  const title: string | undefined = survey?.title;
+  void title;
+  await client.request(SurveyDocument, { year: 2020 });
+  // @ts-expect-error Viewer takes no variables
+  await client.request(ViewerDocument, { year: 2020 });
+}
