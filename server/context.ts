@@ -53,7 +53,7 @@ export function pickLocale(acceptLanguage: string | null | undefined): Locale {
   return 'zh-CN';
 }
 
-export function clientAddressOf(req: IncomingMessage | undefined, trustProxy: boolean): string {
+function clientAddressOf(req: IncomingMessage | undefined, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = req?.headers['x-forwarded-for'];
     const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();

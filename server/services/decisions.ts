@@ -151,7 +151,7 @@ export async function changeItems(
   return outcomes;
 }
 
-export function publishItemEvents(services: Services, events: ItemChangedEvent[]) {
+function publishItemEvents(services: Services, events: ItemChangedEvent[]) {
   for (const event of events) {
     services.pubsub.publish('student:items', event.studentId, event);
     services.pubsub.publish('cohort:items', event.cohortId, event);

@@ -38,7 +38,7 @@ export interface CohortStatsData {
   colleges: CollegeStats[];
 }
 
-export function emptyCounts(): StatusCounts {
+function emptyCounts(): StatusCounts {
   return { required: 0, approved: 0, rejected: 0, pending: 0, locked: 0, waived: 0, outstanding: 0 };
 }
 

@@ -3,7 +3,7 @@ import { planSheet, type DormitoryState, type LocalizedText, type StudentCategor
 import type { Prisma, StaffRole } from '../../generated/prisma/client.js';
 import { loadCohortTemplates, toDomainTemplate, type TemplateRow } from '../rules.js';
 import type { NewSheetStudent } from '../sheets.js';
-import { insertSheets, insertStudentCredentials, insertStudents, updateStudents, uuidv7 } from './bulk.js';
+import { insertSheets, insertStudentCredentials, insertStudents, updateStudents, uuidv7, type NewStudentRow } from './bulk.js';
 import { headerOf, textLength, type ColumnSpec, type MappedTable } from './columns.js';
 import { hasErrors, problem, type ImportProblem, type ImportProblemCode, type ProblemParam } from './problems.js';
 import { chunks, findInChunks, mapConcurrently, type Db, type Importer, type ImportPlan } from './report.js';
@@ -73,18 +73,8 @@ interface CohortRow {
   templates: number;
 }
 
-interface ExistingStudent {
-  id: string;
-  number: string;
-  name: string;
-  category: StudentCategory;
-  cohortId: string;
-  collegeId: string;
-  campusId: string;
-  dormitory: DormitoryState;
-  firstSupervisorId: string | null;
-  secondSupervisorId: string | null;
-}
+/** A stored student has exactly the columns a new one is written with. */
+type ExistingStudent = NewStudentRow;
 
 export interface StudentLookups {
   colleges: ReferenceIndex<Reference>;
