@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { hashPassword, INITIAL_PASSWORD_COST } from '../server/auth/password.js';
 import { planSheet } from '../server/domain/index.js';
 import { importStudents } from '../server/services/import/index.js';
-import { uuidv7 } from '../server/services/import/bulk.js';
+import { uuidv7 } from '../server/services/ids.js';
 import { loadCohortTemplates, toDomainTemplate } from '../server/services/rules.js';
 import { readCohortStats } from '../server/services/stats.js';
 import { createClient } from 'graphql-ws';

@@ -8,6 +8,7 @@ import { authenticate, bearerToken, type Authentication } from './auth/viewer.js
 import type { Config } from './config.js';
 import { createContext, type Context, type ServerContext, type Services } from './context.js';
 import { migrationsUpToDate, readMigrations } from './db/migrate.js';
+import { isGraphQLError } from './errors.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
 import { securityPlugins } from './security.js';
@@ -46,7 +47,13 @@ export function createApp(config: AppConfig, services: Services): App {
       debug: (...args) => log.debug(String(args[0]), { detail: args.slice(1) }),
       info: (...args) => log.info(String(args[0]), { detail: args.slice(1) }),
       warn: (...args) => log.warn(String(args[0]), { detail: args.slice(1) }),
-      error: (...args) => log.error(String(args[0]), { detail: args.slice(1) }),
+      // Yoga logs each error it masks here, once: with its stack, never sent to the client.
+      error: (...args) => {
+        const [first, ...rest] = args;
+        if (!(first instanceof Error)) return log.error(String(first), { detail: rest });
+        const original = isGraphQLError(first) && first.originalError ? first.originalError : first;
+        log.error('unexpected error', { error: original, ...(rest.length ? { detail: rest } : {}) });
+      },
     },
     context: (server) => createContext(services, server),
     plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors()],
@@ -55,7 +62,6 @@ export function createApp(config: AppConfig, services: Services): App {
         // GraphQL's own errors and our AppErrors carry a code and a readable message: pass them through.
         const original = isGraphQLError(error) ? error.originalError : error;
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
-        log.error('unexpected error', { error: original ?? error });
         return new GraphQLError(INTERNAL_ERROR_MESSAGE, {
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
           ...(isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {}),
@@ -254,14 +260,6 @@ function bodyRefusal(req: IncomingMessage, config: AppConfig): { status: number;
     return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large / 请求体过大' };
   }
   return null;
-}
-
-/**
- * By shape, not instanceof: graphql ships CJS and ESM builds, and an error made
- * by one copy is not an instance of the other's class.
- */
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return error instanceof Error && 'extensions' in error && 'path' in error && 'locations' in error;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {

@@ -2,11 +2,12 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Context } from './context.js';
 import { AppError } from './errors.js';
+import { isUuid } from './services/ids.js';
 import type { StaffRole } from './generated/prisma/client.js';
 import type PrismaTypes from './generated/pothos-prisma-types.js';
 import { getDatamodel } from './generated/pothos-prisma-types.js';
@@ -67,6 +68,18 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    // A global id that cannot name a row is the client's mistake (NOT_FOUND), not a database error.
+    decodeGlobalID: (globalID) => {
+      const decoded = (() => {
+        try {
+          return decodeGlobalID(globalID);
+        } catch {
+          return null;
+        }
+      })();
+      if (!decoded || !isUuid(decoded.id)) throw new AppError('NOT_FOUND');
+      return decoded;
+    },
   },
   errors: {
     defaultTypes: [AppError],

@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   },
   INVALID_INPUT: { zh: '输入无效：{detail}', en: 'Invalid input: {detail}' },
   NOT_FOUND: { zh: '未找到该记录。', en: 'Not found.' },
+  OPERATION_LIMIT: { zh: '操作被拒绝：{limit}', en: 'Operation refused: {limit}' },
   SURVEY_REQUIRED: {
     zh: '请先填写并提交《就业与人才培养质量调研问卷》（点击“完成答卷”），之后才能查看电子离校单。',
     en: 'Fill in and submit the employment & training-quality survey first; the clearance sheet opens after that.',
@@ -71,4 +72,12 @@ export class AppError extends GraphQLError {
   localizedMessage(locale: Locale): string {
     return formatMessage(this.code, locale, this.params);
   }
+}
+
+/**
+ * By shape, not instanceof: graphql ships CJS and ESM builds, and an error made
+ * by one copy is not an instance of the other's class.
+ */
+export function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && 'extensions' in error && 'path' in error && 'locations' in error;
 }

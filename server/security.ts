@@ -5,8 +5,10 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { BREAK, GraphQLError, NoSchemaIntrospectionCustomRule, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { Context } from './context.js';
+import { AppError, formatMessage } from './errors.js';
 
 /**
  * Limits every operation passes, over HTTP, SSE and graphql-ws alike (sockets go
@@ -21,18 +23,86 @@ export const OPERATION_LIMITS = {
   cost: 20_000,
 } as const;
 
+type Limit = keyof typeof OPERATION_LIMITS;
+
+/** What each limit refuses, in both languages, without the number. */
+const LIMIT_NAMES: Record<Limit, { zh: string; en: string }> = {
+  depth: { zh: '查询嵌套过深', en: 'the query is too deep' },
+  aliases: { zh: '别名过多', en: 'too many aliases' },
+  tokens: { zh: '查询过大', en: 'the query is too large' },
+  directives: { zh: '指令过多', en: 'too many directives' },
+  cost: { zh: '查询代价过高', en: 'the query is too expensive' },
+};
+
+/**
+ * Armor refuses with a plain "Syntax Error"; this makes each refusal a typed error
+ * (code OPERATION_LIMIT and which limit), worded in both languages because limits
+ * are checked before the request's language is known.
+ */
+function typedRefusal(limit: Limit) {
+  const message = `${formatMessage('OPERATION_LIMIT', 'zh-CN', { limit: LIMIT_NAMES[limit].zh })} / ${formatMessage('OPERATION_LIMIT', 'en', { limit: LIMIT_NAMES[limit].en })}`;
+  return {
+    exposeLimits: false,
+    onReject: [
+      (_context: unknown, error: GraphQLError) => {
+        error.message = message;
+        Object.assign(error.extensions, { code: 'OPERATION_LIMIT', limit });
+      },
+    ],
+  };
+}
+
+/** PostgreSQL text cannot hold U+0000; no field of ours has a use for it. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsNul);
+  return false;
+}
+
+function documentContainsNul(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue(node) {
+      if (node.value.includes('\u0000')) {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * Refuses any operation carrying a NUL character, in its variables or its literals,
+ * as INVALID_INPUT before a resolver runs: otherwise the database would refuse it
+ * half-way and the client would only see a masked internal error.
+ */
+function useRejectUnstorableText(): Plugin {
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
+    if (!containsNul(args.variableValues) && !documentContainsNul(args.document)) return;
+    const locale = (args.contextValue as Context).locale;
+    const detail = locale === 'en' ? 'text must not contain the NUL character (U+0000)' : '文本不能包含空字符（U+0000）';
+    const error = new AppError('INVALID_INPUT', { detail });
+    setResultAndStopExecution({ errors: [new GraphQLError(error.localizedMessage(locale), { extensions: error.extensions })] });
+  };
+  return { onExecute: check, onSubscribe: check };
+}
+
 /** Custom header a browser cannot send cross-site without a CORS preflight. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export function securityPlugins({ production }: { production: boolean }): Plugin[] {
   const plugins: Plugin[] = [
     useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'apollo-require-preflight'] }) as Plugin,
-    maxDepthPlugin({ n: OPERATION_LIMITS.depth, flattenFragments: true, exposeLimits: false, errorMessage: 'Query is too deep / 查询嵌套过深' }),
-    maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, exposeLimits: false, errorMessage: 'Too many aliases / 别名过多' }),
-    maxTokensPlugin({ n: OPERATION_LIMITS.tokens, exposeLimits: false, errorMessage: 'Query is too large / 查询过大' }),
-    maxDirectivesPlugin({ n: OPERATION_LIMITS.directives, exposeLimits: false, errorMessage: 'Too many directives / 指令过多' }),
-    costLimitPlugin({ maxCost: OPERATION_LIMITS.cost, exposeLimits: false, errorMessage: 'Query is too expensive / 查询代价过高' }),
+    maxDepthPlugin({ n: OPERATION_LIMITS.depth, flattenFragments: true, ...typedRefusal('depth') }),
+    maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, ...typedRefusal('aliases') }),
+    maxTokensPlugin({ n: OPERATION_LIMITS.tokens, ...typedRefusal('tokens') }),
+    maxDirectivesPlugin({ n: OPERATION_LIMITS.directives, ...typedRefusal('directives') }),
+    costLimitPlugin({ maxCost: OPERATION_LIMITS.cost, ...typedRefusal('cost') }),
     blockFieldSuggestionsPlugin({ mask: '' }),
+    useRejectUnstorableText(),
   ];
   if (production) {
     plugins.push({

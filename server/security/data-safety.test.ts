@@ -88,17 +88,24 @@ describe('a decision and its event are one transaction', () => {
   });
 
   it('a batch whose write fails leaves neither item changes nor events', async () => {
-    // PostgreSQL rejects NUL in text: the batch's write fails inside its transaction.
-    const students = await findStudents(server, { category: 'UNDERGRADUATE' }, 4, 200);
-    const items = await Promise.all(students.map((s) => itemOf(server, s.number, 'LIBRARY')));
-    expect(items).toHaveLength(4);
-    const token = await api.staff('library');
-    const before = await ledger();
-    const failed = await api.as(token, REJECT, { items: items.map(ref), reason: 'ok\u0000then not' });
-    expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
-    const after = await ledger();
-    expect(after.totalEvents).toBe(before.totalEvents);
-    for (const item of items) expect(after.items.get(item.dbId)!.version).toBe(item.version);
+    // The history insert fails after the items were updated, inside the same transaction.
+    await server.db.sql.exec(`
+      CREATE FUNCTION refuse_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'history refused (simulated)'; END $$;
+      CREATE TRIGGER refuse_history BEFORE INSERT ON "ClearanceEvent" FOR EACH STATEMENT EXECUTE FUNCTION refuse_history();`);
+    try {
+      const students = await findStudents(server, { category: 'UNDERGRADUATE' }, 4, 200);
+      const items = await Promise.all(students.map((s) => itemOf(server, s.number, 'LIBRARY')));
+      expect(items).toHaveLength(4);
+      const token = await api.staff('library');
+      const before = await ledger();
+      const failed = await api.as(token, REJECT, { items: items.map(ref), reason: '证件未还' });
+      expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      const after = await ledger();
+      expect(after.totalEvents).toBe(before.totalEvents);
+      for (const item of items) expect(after.items.get(item.dbId)!.version).toBe(item.version);
+    } finally {
+      await server.db.sql.exec('DROP TRIGGER refuse_history ON "ClearanceEvent"; DROP FUNCTION refuse_history();');
+    }
   });
 });
 

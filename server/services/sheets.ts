@@ -1,8 +1,8 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import { planSheet, type StudentFacts } from '../domain/index.js';
-import type { TemplateRow } from './rules.js';
 import { reserveEventSeqs } from './decisions.js';
-import { toDomainTemplate } from './rules.js';
+import { utc, uuidv7 } from './ids.js';
+import { toDomainTemplate, type TemplateRow } from './rules.js';
 
 export interface NewSheetStudent {
   id: string;
@@ -13,46 +13,55 @@ export interface NewSheetStudent {
 /**
  * Creates each student's clearance items from the cohort's templates by the
  * rules, with one history event per item, inside the caller's transaction.
+ * Set-based (one bind value per column, `unnest` of arrays): an import of
+ * 10,000 students writes about 90,000 items and as many events, which
+ * createMany's one bind value per cell makes take minutes on PGlite.
  */
-export async function createSheets(tx: Prisma.TransactionClient, students: NewSheetStudent[], templates: TemplateRow[], now = new Date()) {
+export async function createSheets(tx: Prisma.TransactionClient, students: readonly NewSheetStudent[], templates: readonly TemplateRow[], now = new Date()): Promise<number> {
   const byCode = new Map(templates.map((row) => [row.code, row]));
   const domainTemplates = templates.map(toDomainTemplate);
-  const items: Prisma.ClearanceItemCreateManyInput[] = [];
+  const ids: string[] = [];
+  const studentIds: string[] = [];
+  const templateIds: string[] = [];
+  const cohortIds: string[] = [];
+  const statuses: string[] = [];
+  const reasons: (string | null)[] = [];
+  const waiverCodes: (string | null)[] = [];
+  const sources: string[] = [];
+  const decidedAt: (string | null)[] = [];
+  const waitingSince: (string | null)[] = [];
+  const at = utc(now);
   for (const student of students) {
     for (const planned of planSheet(student.facts, domainTemplates)) {
       const decided = planned.initialStatus === 'APPROVED' || planned.initialStatus === 'WAIVED';
-      items.push({
-        studentId: student.id,
-        templateId: byCode.get(planned.code)!.id,
-        cohortId: student.cohortId,
-        status: planned.initialStatus,
-        reason: planned.reason?.zh ?? null,
-        waiverCode: planned.waivedBecause?.code ?? null,
-        source: planned.source,
-        decidedAt: decided ? now : null,
-        waitingSince: planned.initialStatus === 'PENDING' ? now : null,
-      });
+      ids.push(uuidv7(now.getTime()));
+      studentIds.push(student.id);
+      templateIds.push(byCode.get(planned.code)!.id);
+      cohortIds.push(student.cohortId);
+      statuses.push(planned.initialStatus);
+      reasons.push(planned.reason?.zh ?? null);
+      waiverCodes.push(planned.waivedBecause?.code ?? null);
+      sources.push(planned.source);
+      decidedAt.push(decided ? at : null);
+      waitingSince.push(planned.initialStatus === 'PENDING' ? at : null);
     }
   }
-  if (items.length === 0) return 0;
-  const created = await tx.clearanceItem.createManyAndReturn({
-    data: items,
-    select: { id: true, templateId: true, studentId: true, cohortId: true, status: true, reason: true, source: true },
-  });
-  const first = await reserveEventSeqs(tx, created.length);
-  await tx.clearanceEvent.createMany({
-    data: created.map((item, index) => ({
-      seq: first + BigInt(index),
-      itemId: item.id,
-      templateId: item.templateId,
-      studentId: item.studentId,
-      cohortId: item.cohortId,
-      fromStatus: null,
-      toStatus: item.status,
-      reason: item.reason,
-      source: item.source ?? 'SYSTEM',
-      createdAt: now,
-    })),
-  });
-  return created.length;
+  if (ids.length === 0) return 0;
+  await tx.$executeRaw`
+    INSERT INTO "ClearanceItem" ("id", "studentId", "templateId", "cohortId", "status", "reason", "waiverCode", "source",
+                                 "decidedAt", "waitingSince", "createdAt", "updatedAt")
+    SELECT v.id, v.student_id, v.template_id, v.cohort_id, v.status::"ItemStatus", v.reason, v.waiver_code, v.source::"DecisionSource",
+           v.decided_at, v.waiting_since, ${at}::timestamp(3), ${at}::timestamp(3)
+    FROM unnest(
+      ${ids}::uuid[], ${studentIds}::uuid[], ${templateIds}::uuid[], ${cohortIds}::uuid[], ${statuses}::text[], ${reasons}::text[],
+      ${waiverCodes}::text[], ${sources}::text[], ${decidedAt}::timestamp(3)[], ${waitingSince}::timestamp(3)[]
+    ) AS v(id, student_id, template_id, cohort_id, status, reason, waiver_code, source, decided_at, waiting_since)`;
+  const first = await reserveEventSeqs(tx, ids.length);
+  await tx.$executeRaw`
+    INSERT INTO "ClearanceEvent" ("seq", "itemId", "templateId", "studentId", "cohortId", "fromStatus", "toStatus", "reason", "source", "createdAt")
+    SELECT ${first}::bigint + v.ord - 1, v.item_id, v.template_id, v.student_id, v.cohort_id, NULL, v.status::"ItemStatus", v.reason,
+           v.source::"DecisionSource", ${at}::timestamp(3)
+    FROM unnest(${ids}::uuid[], ${templateIds}::uuid[], ${studentIds}::uuid[], ${cohortIds}::uuid[], ${statuses}::text[], ${reasons}::text[], ${sources}::text[])
+      WITH ORDINALITY AS v(item_id, template_id, student_id, cohort_id, status, reason, source, ord)`;
+  return ids.length;
 }

@@ -1,5 +1,5 @@
 import { builder } from '../../builder.js';
-import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
+import { ClearanceItemRef, WITH_VISIBILITY } from '../clearance/clearance-item.type.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { decideOne, requireReason } from '../review/decide.js';
@@ -7,11 +7,9 @@ import { decodeId } from '../review/review.type.js';
 
 async function findItem(ctx: Context, globalId: string) {
   const id = decodeId(globalId, 'ClearanceItem');
-  if (!id || !UUID.test(id)) return null;
+  if (!id) return null;
   return ctx.db.prisma.clearanceItem.findUnique({ where: { id }, select: { status: true, version: true } });
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 builder.mutationFields((t) => ({
   waiveItem: t.field({
@@ -30,7 +28,7 @@ builder.mutationFields((t) => ({
       await ctx.db.prisma.adminAction.create({
         data: { actorId: ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null, kind: 'WAIVE_ITEM', payload: { itemId, reason } },
       });
-      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId } });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
     },
   }),
   unwaiveItem: t.field({
@@ -50,7 +48,7 @@ builder.mutationFields((t) => ({
       await ctx.db.prisma.adminAction.create({
         data: { actorId: ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null, kind: 'UNWAIVE_ITEM', payload: { itemId } },
       });
-      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId } });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
     },
   }),
 }));

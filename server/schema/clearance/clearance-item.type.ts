@@ -1,5 +1,6 @@
 import { canSeeStudent } from '../../auth/access.js';
 import { builder } from '../../builder.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { DecisionSourceEnum, ItemStatusEnum } from '../enums.js';
 import { localized } from '../localized.js';
 
@@ -7,15 +8,20 @@ import { localized } from '../localized.js';
  * One item of a student's clearance sheet. Visible to whoever may see the
  * student (the student, staff in scope); anyone else gets FORBIDDEN and null.
  */
+/**
+ * Loaded with every item (a join in the same statement), so the visibility check costs no query of
+ * its own. Resolvers that return items from a plain Prisma call must include it too.
+ */
+export const WITH_VISIBILITY = {
+  student: { select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true } },
+} as const;
+
+export type ItemWithVisibility = Prisma.ClearanceItemGetPayload<{ include: typeof WITH_VISIBILITY }>;
+
 export const ClearanceItemRef = builder.prismaNode('ClearanceItem', {
   id: { field: 'id' },
-  authScopes: async (item, ctx) => {
-    const student = await ctx.db.prisma.student.findUnique({
-      where: { id: item.studentId },
-      select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true },
-    });
-    return student !== null && canSeeStudent(ctx.viewer, student);
-  },
+  include: WITH_VISIBILITY,
+  authScopes: (item, ctx) => canSeeStudent(ctx.viewer, item.student),
   fields: (t) => ({
     code: t.string({ select: { template: { select: { code: true } } }, resolve: (item) => item.template.code }),
     sequence: t.int({ select: { template: { select: { sequence: true } } }, resolve: (item) => item.template.sequence }),

@@ -1,5 +1,5 @@
 import { builder } from '../../builder.js';
-import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
+import { ClearanceItemRef, WITH_VISIBILITY } from '../clearance/clearance-item.type.js';
 import { decideBatch, decideOne, requireReason } from './decide.js';
 import { DecisionReportRef, ItemRefInput } from './review.type.js';
 
@@ -38,7 +38,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const admin = ctx.viewer?.kind === 'staff' && ctx.viewer.roles.includes('UNIVERSITY_ADMIN');
       const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'PENDING', source: admin ? 'ADMIN' : 'REVIEWER' });
-      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId } });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
     },
   }),
 }));

@@ -2,7 +2,7 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { loadQueuePage, QUEUE_DEFAULT_SIZE, QUEUE_MAX_SIZE, type StatusCounts } from '../../services/review-queue.js';
-import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
+import { ClearanceItemRef, type ItemWithVisibility } from '../clearance/clearance-item.type.js';
 import { ReviewQueueFilter, StatusCountsRef } from './review.type.js';
 
 builder.queryField('reviewQueue', (t) =>
@@ -25,7 +25,8 @@ builder.queryField('reviewQueue', (t) =>
         const page = await loadQueuePage(ctx.db.prisma, viewer, filter, { first, after: args.after ?? null });
         const ids = page.rows.map((row) => row.id);
         const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] });
-        const items = ids.length ? await ctx.db.prisma.clearanceItem.findMany({ ...query, where: { id: { in: ids } } }) : [];
+        // The query carries the type's own include (WITH_VISIBILITY); Prisma's static type cannot see it.
+        const items = (ids.length ? await ctx.db.prisma.clearanceItem.findMany({ ...query, where: { id: { in: ids } } }) : []) as ItemWithVisibility[];
         const byId = new Map(items.map((item) => [item.id, item]));
         const edges = page.rows.flatMap((row) => {
           const node = byId.get(row.id);

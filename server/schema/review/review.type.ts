@@ -3,6 +3,7 @@ import { canReview } from '../../auth/access.js';
 import { builder } from '../../builder.js';
 import type { ItemStatus } from '../../domain/index.js';
 import { formatMessage, type ErrorCode } from '../../errors.js';
+import { isUuid } from '../../services/ids.js';
 import type { ChangeOutcome } from '../../services/decisions.js';
 import type { StatusCounts } from '../../services/review-queue.js';
 import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
@@ -19,7 +20,7 @@ export const MAX_BATCH = 1000;
 export function decodeId(globalId: string, typename: string): string | null {
   try {
     const decoded = decodeGlobalID(globalId);
-    return decoded.typename === typename ? decoded.id : null;
+    return decoded.typename === typename && isUuid(decoded.id) ? decoded.id : null;
   } catch {
     return null;
   }

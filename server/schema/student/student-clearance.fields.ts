@@ -1,9 +1,11 @@
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
-import type { ClearanceItem } from '../../generated/prisma/client.js';
-import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
+import { ClearanceItemRef, type ItemWithVisibility } from '../clearance/clearance-item.type.js';
 import { progressFrom, ProgressRef } from '../clearance/progress.type.js';
 import { StudentRef } from './student.type.js';
+
+/** Shared by the sheet and its progress so both read the items in one query. */
+const SHEET_ORDER = { orderBy: { template: { sequence: 'asc' } } } as const;
 
 /** The latest deferral decides whether the student is deferred now: it points at the cohort they are in. */
 export const LATEST_DEFERRAL = {
@@ -56,7 +58,7 @@ builder.prismaObjectFields(StudentRef, (t) => ({
       cohortId: true,
       surveyCompletedAt: true,
       deferrals: LATEST_DEFERRAL,
-      items: nestedSelection({ orderBy: { template: { sequence: 'asc' } } }),
+      items: nestedSelection(SHEET_ORDER),
     }),
     resolve: (student, _args, ctx) => {
       if (currentDeferral(student)) return [];
@@ -64,13 +66,13 @@ builder.prismaObjectFields(StudentRef, (t) => ({
       if (viewer?.kind === 'student' && viewer.studentId === student.id && student.surveyCompletedAt === null) {
         throw new AppError('SURVEY_REQUIRED');
       }
-      return (student.items as ClearanceItem[]).filter((item) => item.cohortId === student.cohortId);
+      return (student.items as ItemWithVisibility[]).filter((item) => item.cohortId === student.cohortId);
     },
   }),
   progress: t.field({
     type: ProgressRef,
     description: 'Counts of the sheet by status, and whether (and since when) the student is cleared (离校成功).',
-    select: { cohortId: true, clearedAt: true, items: { select: { status: true, cohortId: true } } },
+    select: { cohortId: true, clearedAt: true, items: { ...SHEET_ORDER, select: { status: true, cohortId: true } } },
     resolve: (student) => progressFrom(student, student.items),
   }),
   deferral: t.field({

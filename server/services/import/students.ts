@@ -2,8 +2,9 @@ import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId, MAX
 import { planSheet, type DormitoryState, type LocalizedText, type StudentCategory } from '../../domain/index.js';
 import type { Prisma, StaffRole } from '../../generated/prisma/client.js';
 import { loadCohortTemplates, toDomainTemplate, type TemplateRow } from '../rules.js';
-import type { NewSheetStudent } from '../sheets.js';
-import { insertSheets, insertStudentCredentials, insertStudents, updateStudents, uuidv7, type NewStudentRow } from './bulk.js';
+import { uuidv7 } from '../ids.js';
+import { createSheets, type NewSheetStudent } from '../sheets.js';
+import { insertStudentCredentials, insertStudents, updateStudents, type NewStudentRow } from './bulk.js';
 import { headerOf, textLength, type ColumnSpec, type MappedTable } from './columns.js';
 import { hasErrors, problem, type ImportProblem, type ImportProblemCode, type ProblemParam } from './problems.js';
 import { chunks, findInChunks, mapConcurrently, type Db, type Importer, type ImportPlan } from './report.js';
@@ -342,7 +343,7 @@ async function prepare(plan: StudentPlan, previous?: Hashes): Promise<Hashes> {
 
 /**
  * New students chunk by chunk (rows, then their items by the rules: what
- * createSheets writes, set-based, see bulk.ts), then changed students, then logins:
+ * createSheets writes), then changed students, then logins:
  * passwords are hashed on the thread pool meanwhile and awaited only here.
  */
 async function write(tx: Prisma.TransactionClient, plan: StudentPlan, hashes: () => Promise<Hashes>, now: Date): Promise<{ itemsCreated: number }> {
@@ -359,7 +360,7 @@ async function write(tx: Prisma.TransactionClient, plan: StudentPlan, hashes: ()
       group.push({ id: row.id, cohortId: row.cohortId, facts: facts(row) });
       byCohort.set(row.cohortId, group);
     }
-    for (const [cohortId, students] of byCohort) itemsCreated += await insertSheets(tx, students, templates.get(cohortId)!, now);
+    for (const [cohortId, students] of byCohort) itemsCreated += await createSheets(tx, students, templates.get(cohortId)!, now);
   }
   for (const chunk of chunks(plan.updates, UPDATE_CHUNK)) await updateStudents(tx, chunk, now);
   const ready = await hashes();

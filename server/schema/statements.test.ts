@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../testing/server.js';
+import { clients, countStatements, findStudents } from './review/testing.js';
+
+/**
+ * SQL statements per hot operation (issue 8), counted on the embedded database
+ * with everything included: authentication of the token, the operation, and the
+ * type-level visibility checks. Prisma loads relations with joins
+ * (`relationJoins`), so a nested selection costs one statement, not one per table.
+ */
+
+const SHEET = `query Sheet {
+  viewer { ... on Student {
+    number name
+    clearanceItems {
+      id code name status reason requirement blockedBy version
+      department { code name } contact { phone office hours } waivedBecause { code reason }
+    }
+    progress { required approved pending locked cleared }
+  } }
+}`;
+
+const QUEUE_PAGE = `query QueuePage {
+  reviewQueue(first: 50) {
+    counts { pending total }
+    edges { cursor node { id status version waitingSince student { number name } template { code department { code } } } }
+  }
+}`;
+
+const STATS = `query Stats { cohortStats(year: 2020) { graduates cleared items { template { code } pending approved } colleges { college { code } graduates cleared } } }`;
+
+describe('statements per operation (embedded PostgreSQL)', () => {
+  let server: TestServer;
+  let api: ReturnType<typeof clients>;
+
+  beforeAll(async () => {
+    server = await startTestServer({ demo: true });
+    api = clients(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  async function measure(token: string, query: string) {
+    await api.as(token, query); // warm caches so only the steady state is counted
+    const { result, statements } = await countStatements(server, () => api.as(token, query));
+    expect(result.errors).toBeUndefined();
+    expect(statements, 'statements are counted on the embedded database').not.toBeNull();
+    return { data: result.data, statements: statements! };
+  }
+
+  it('reads a student\'s whole sheet (items, departments, campus contacts, progress) in at most 4 statements', async () => {
+    const [student] = await findStudents(server, { category: 'POSTGRADUATE_DUAL', secondSupervisor: true });
+    const token = await api.student(student!.number);
+    await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
+
+    const { data, statements } = await measure(token, SHEET);
+    expect(data.viewer.clearanceItems.length).toBeGreaterThanOrEqual(10);
+    expect(data.viewer.clearanceItems.every((item: { contact: unknown; department: unknown }) => item.department && item.contact)).toBe(true);
+    expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(4);
+  });
+
+  it('reads a review queue page of 50 items with student, template and department in at most 4 statements', async () => {
+    const { data, statements } = await measure(await api.staff('finance'), QUEUE_PAGE);
+    expect(data.reviewQueue.edges).toHaveLength(50);
+    expect(data.reviewQueue.edges.every((edge: { node: { student: unknown; template: { department: unknown } } }) => edge.node.student && edge.node.template.department)).toBe(true);
+    expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(4);
+  });
+
+  it('reads cohort statistics from the counters, not from the items', async () => {
+    const { data, statements } = await measure(await api.staff('admin'), STATS);
+    expect(data.cohortStats.graduates).toBeGreaterThan(0);
+    expect(statements.some((sql) => sql.includes('"ClearanceItem"')), statements.join('\n\n')).toBe(false);
+    expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(6);
+  });
+});
