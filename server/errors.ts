@@ -42,6 +42,7 @@ export const ERROR_CATALOGUE = {
   ALREADY_IN_STATE: { zh: '该事项已是此状态。', en: 'The item is already in that state.' },
   SOURCE_NOT_ALLOWED: { zh: '你无权对该事项执行此操作。', en: 'You may not make this change to the item.' },
   SURVEY_ANSWER_INVALID: { zh: '问卷答案有误（{field}）：{detailZh}。', en: 'Survey answer not accepted ({field}): {detailEn}.' },
+  INVALID_RULE: { zh: '规则变更有误（{field}）：{detail}', en: 'The rule change is not valid ({field}): {detail}' },
   STALE: { zh: '该结果早于已记录的结果，已忽略。', en: 'This result is older than the one already recorded and was ignored.' },
 } as const satisfies Record<string, LocalizedText>;
 

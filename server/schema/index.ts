@@ -27,5 +27,8 @@ import './admin/waiver.mutation.js';
 import './review/sync.mutation.js';
 import './admin/deferral.mutation.js';
 import './admin/notification.js';
+import './rules/rules.type.js';
+import './rules/rules.query.js';
+import './rules/rules.mutation.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -151,7 +151,7 @@ export async function changeItems(
   return outcomes;
 }
 
-function publishItemEvents(services: Services, events: ItemChangedEvent[]) {
+export function publishItemEvents(services: Services, events: ItemChangedEvent[]) {
   for (const event of events) {
     services.pubsub.publish('student:items', event.studentId, event);
     services.pubsub.publish('cohort:items', event.cohortId, event);
@@ -299,7 +299,7 @@ function relock(sheets: LockedItem[], applied: AppliedChange[]): AppliedChange[]
   return changes;
 }
 
-async function updateClearedAt(tx: Prisma.TransactionClient, studentIds: string[]) {
+export async function updateClearedAt(tx: Prisma.TransactionClient, studentIds: string[]) {
   const items = await tx.clearanceItem.findMany({ where: { studentId: { in: studentIds } }, select: { studentId: true, status: true, student: { select: { clearedAt: true, cohortId: true } }, cohortId: true } });
   const byStudent = groupBy(
     items.filter((item) => item.cohortId === item.student.cohortId),

@@ -107,7 +107,7 @@ export async function installRuleSet(prisma: PrismaClient, ruleSet: RuleSet, coh
   });
 }
 
-function templateData(template: ItemTemplate, cohortId: string, departmentIds: Map<string, string>, version: number): Prisma.ItemTemplateCreateManyInput {
+export function templateData(template: ItemTemplate, cohortId: string, departmentIds: Map<string, string>, version: number): Prisma.ItemTemplateCreateManyInput {
   return {
     cohortId,
     code: template.code,

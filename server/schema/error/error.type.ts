@@ -27,7 +27,7 @@ builder.objectType(AppError, {
     }),
     field: t.string({
       nullable: true,
-      description: 'For INVALID_INPUT: the argument or answer at fault.',
+      description: 'For INVALID_INPUT and INVALID_RULE: the argument, answer or rule field at fault.',
       resolve: (error) => (typeof error.params.field === 'string' ? error.params.field : null),
     }),
   }),

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffViewer, StudentViewer } from '../../auth/viewer.js';
-import type { ItemStatus } from '../../domain/index.js';
+import { STUDENT_CATEGORIES, type ItemStatus } from '../../domain/index.js';
+import { AppError } from '../../errors.js';
 import { changeItems, type Actor } from '../../services/decisions.js';
+import { applyRuleChange } from '../../services/rule-change.js';
 import { loadCohortTemplates, studentFacts } from '../../services/rules.js';
 import { createSheets } from '../../services/sheets.js';
 import { BACKENDS } from '../../testing/databases.js';
@@ -100,7 +102,7 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
     ).toEqual({ ...truth, byTemplate: zeroless(truth.byTemplate), byCollege: zeroless(truth.byCollege) });
   }
 
-  it('equals a ground-truth GROUP BY after random decisions, syncs, imports, deferrals and moves', async () => {
+  it('equals a ground-truth GROUP BY after random decisions, syncs, imports, deferrals, moves and rule changes', async () => {
     const seed = Number(process.env.STATS_SEED ?? Date.now() % 100_000);
     const random = mulberry32(seed);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
@@ -109,7 +111,7 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
     const next = await prisma.cohort.findUniqueOrThrow({ where: { year: 2021 } });
     const staff = await prisma.reviewer.findMany();
     const colleges = await prisma.college.findMany();
-    const { rows: templates } = await loadCohortTemplates(prisma, cohort.id);
+    let { rows: templates } = await loadCohortTemplates(prisma, cohort.id);
     const asStaff = (reviewer: (typeof staff)[number]): StaffViewer => ({
       kind: 'staff', credentialId: null, reviewerId: reviewer.id, roles: reviewer.roles, departmentId: reviewer.departmentId,
       collegeId: reviewer.collegeId, campusId: reviewer.campusId, mustChangePassword: false, tokenExpiresAt: null,
@@ -160,6 +162,28 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
           prisma.clearanceItem.deleteMany({ where: { studentId: student.id, status: { in: ['LOCKED', 'PENDING'] } } }),
           prisma.student.update({ where: { id: student.id }, data: { cohortId: next.id } }),
         ]);
+      } else if (roll < 0.96) {
+        const template = pick((await loadCohortTemplates(prisma, cohort.id)).domain);
+        const categories = STUDENT_CATEGORIES.filter(() => random() < 0.6);
+        const waiver = { code: 'RANDOM_WAIVER', when: { collegeCodes: [pick(colleges).code] }, reason: { zh: '随机免办', en: 'Random waiver' } };
+        const change = pick([
+          { code: template.code, active: !template.active },
+          { code: template.code, applicability: { appliesTo: [categories.length > 0 ? { categories } : {}], waivers: random() < 0.5 ? [] : [waiver] } },
+          // Some of these close a prerequisite cycle and are refused, which must leave the counters alone too.
+          { code: template.code, prerequisites: pick([[], ['SUPERVISOR'], ['SUPERVISOR', 'LIBRARY']]) },
+          { code: template.code, autoApproval: template.autoApproval ? null : { reason: { zh: '随机政策', en: 'Random policy' } } },
+          {
+            code: `EXTRA_${step}`, sequence: 100 + step, name: { zh: '新增事项', en: 'New item' }, requirement: { zh: '办理', en: 'Do it' },
+            departmentCode: 'LIBRARY', scope: 'UNIVERSITY', applicability: { appliesTo: [{}], waivers: [] }, prerequisites: ['SUPERVISOR'], autoApproval: null, active: true,
+          },
+        ]);
+        const { ruleSetVersion } = await prisma.cohort.findUniqueOrThrow({ where: { id: cohort.id } });
+        try {
+          await applyRuleChange(server.services, { cohortYear: 2020, template: change }, ruleSetVersion, admin.reviewerId);
+        } catch (error) {
+          if (!(error instanceof AppError && error.code === 'INVALID_RULE')) throw error;
+        }
+        ({ rows: templates } = await loadCohortTemplates(prisma, cohort.id));
       } else {
         const student = pick(await prisma.student.findMany({ where: { cohortId: cohort.id }, take: 50, skip: Math.floor(random() * 300) }));
         if (!student) continue;
