@@ -9,7 +9,7 @@ import { createServices } from './services/runtime.js';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const db = await openDatabase(config);
+  const db = await openDatabase({ ...config, onConnectionLost: (error) => log.warn('database connection lost', { error }) });
   log.info('database opened', { database: db.description });
 
   const migrations = await applyMigrations(db.sql);
@@ -30,7 +30,20 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
+    // Closing the database waits for transactions still running, which could outlast any grace
+    // period (a lock wait). The process is gone when the grace period ends: PostgreSQL rolls back a
+    // transaction whose connection closes, so a batch cut off then is absent, never half-applied.
+    const deadline = setTimeout(() => {
+      log.warn('shutdown grace period over; exiting with work in flight (PostgreSQL rolls it back)', { graceSeconds: config.shutdownGraceSeconds });
+      process.exit(0);
+    }, config.shutdownGraceSeconds * 1000);
+    deadline.unref();
+    // Node leaves a keep-alive connection open after its last response even while the server
+    // closes, so app.close() would wait out the grace period after the last request finished.
+    const closeIdle = setInterval(() => app.http.closeIdleConnections(), 100);
+    closeIdle.unref();
     await app.close();
+    clearInterval(closeIdle);
     await runtime.close();
     await db.close();
     log.info('stopped');

@@ -21,11 +21,13 @@ export interface DatabaseOptions {
   dataDir: string;
   /** PGlite only: start from this dump instead of an empty or existing data directory. */
   snapshot?: Uint8Array;
+  /** PostgreSQL only: a pooled connection died; the pool replaces it by itself. */
+  onConnectionLost?: (error: Error) => void;
 }
 
-export async function openDatabase({ databaseUrl, dataDir, snapshot }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({ databaseUrl, dataDir, snapshot, onConnectionLost }: DatabaseOptions): Promise<Database> {
   if (databaseUrl) {
-    const { driver, pool } = openPostgres(databaseUrl);
+    const { driver, pool } = openPostgres(databaseUrl, onConnectionLost);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       prisma,

@@ -40,8 +40,16 @@ export async function openPglite(dataDir: string, snapshot?: Uint8Array): Promis
   return { driver, pglite };
 }
 
-export function openPostgres(url: string): { driver: SqlDriver; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+/**
+ * `onConnectionLost`: a pooled connection died (PostgreSQL restarted, network cut).
+ * The pool drops it and the next query opens a new one, so the server recovers
+ * by itself once PostgreSQL is back; this only reports it.
+ */
+export function openPostgres(url: string, onConnectionLost: (error: Error) => void = () => undefined): { driver: SqlDriver; pool: pg.Pool } {
+  // A server that never answers fails the request after 10 s instead of hanging it (a refused one fails at once); keep-alive notices dead peers.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, keepAlive: true });
+  // Without a listener, an idle connection's error would be an uncaught 'error' event and end the process.
+  pool.on('error', onConnectionLost);
   const session = (client: pg.Pool | pg.PoolClient): SqlSession => ({
     async exec(script) {
       await client.query(script);
@@ -55,6 +63,8 @@ export function openPostgres(url: string): { driver: SqlDriver; pool: pg.Pool } 
     ...session(pool),
     async transaction(work) {
       const client = await pool.connect();
+      // A connection lost mid-transaction fails the pending query; the client's 'error' event must not end the process.
+      client.on('error', onConnectionLost);
       try {
         await client.query('BEGIN');
         const result = await work(session(client));
@@ -64,6 +74,7 @@ export function openPostgres(url: string): { driver: SqlDriver; pool: pg.Pool } 
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
+        client.off('error', onConnectionLost);
         client.release();
       }
     },

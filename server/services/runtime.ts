@@ -11,7 +11,7 @@ export function createServices(
   db: Database,
   log: Logger,
 ): { services: Services; close(): Promise<void> } {
-  const events = createAppPubSub(config.redisUrl);
+  const events = createAppPubSub(config.redisUrl, log);
   return {
     services: {
       db,
