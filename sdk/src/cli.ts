@@ -6,17 +6,22 @@
  * failed items, a domain error); 2 usage (unknown command or option, missing
  * argument, a command the server does not offer yet); 3 server or network.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createClient, LixiaoError, unwrap, type LixiaoClient, type Session } from './client.js';
+import WebSocket from 'ws';
+import { createClient, LixiaoError, unwrap, type LixiaoClient, type Session, type SummaryDownload, type SummaryFormat } from './client.js';
 import {
   CohortsDocument,
+  CohortStatsUpdatedDocument,
   ImportStudentsDocument,
   ViewerDocument,
-  type CohortStatsQuery,
+  type CohortStatsFieldsFragment,
   type ImportStudentsMutation,
   type ItemRefInput,
   type SyncResultInput,
@@ -26,6 +31,8 @@ import {
 export const EXIT = { OK: 0, DATA: 1, USAGE: 2, SERVER: 3 } as const;
 const DEFAULT_URL = 'http://localhost:4000/graphql';
 const BATCH = 1000;
+/** `watch stats` survives a server restart of about a minute (graphql-ws backoff: 0.25 s doubling, at most 10 s). */
+const WATCH_RETRY_ATTEMPTS = 10;
 
 type Lang = 'en' | 'zh';
 
@@ -39,7 +46,25 @@ const MESSAGES = {
     loggedIn: (who: string) => `Logged in as ${who}.`,
     mustChange: 'The account still has its initial password: change it in the portal (or with the SDK) before anything else.',
     loggedOut: 'Logged out.',
-    exportUnavailable: 'export summary: not available yet (the server has no export field).',
+    required: (what: string) => `${what} is required`,
+    positive: (option: string, raw: string) => `${option}: a positive whole number, not ${raw}`,
+    choice: (option: string, choices: string, raw: string) => `${option}: ${choices}, not ${raw}`,
+    unexpected: (command: string, extra: string) => `${command}: unexpected ${extra}`,
+    unknownCommand: (command: string) => `unknown command: ${command}`,
+    onlyForm: (command: string, form: string) => `${command}: only \`${form}\` exists`,
+    oneImportFile: 'import students: one file, .csv or .xlsx',
+    rows: {
+      idVersionColumns: 'expected the columns id,version',
+      idVersion: 'expected an item id and a whole-number version',
+      missingColumn: (column: string) => `missing column ${column}`,
+      status: (value: string) => `status must be APPROVED or REJECTED, not ${value}`,
+      dateTime: (value: string) => `observedAt is not a date-time: ${value}`,
+    },
+    exported: (file: string, bytes: number) => `Saved ${file} (${formatBytes(bytes)}).`,
+    xlsxToTerminal: 'export summary: an XLSX file is binary: pass --output <file> (or redirect stdout).',
+    downloadBroken: (why: string) => `The download broke off: ${why}`,
+    uploading: (file: string, size: string) => `Uploading ${file} (${size})…`,
+    serverChecking: (dryRun: boolean) => (dryRun ? 'Uploaded; the server is validating the rows…' : 'Uploaded; the server is validating and importing the rows…'),
     passwordPrompt: 'Password: ',
     noCohort: (year: number) => `There is no cohort ${year}.`,
     cohortNote: (year: number) =>
@@ -66,7 +91,25 @@ const MESSAGES = {
     loggedIn: (who: string) => `已登录：${who}。`,
     mustChange: '该账号仍在使用初始密码：请先在门户（或通过 SDK）修改密码。',
     loggedOut: '已退出登录。',
-    exportUnavailable: 'export summary：暂不可用（服务器尚未提供导出字段）。',
+    required: (what: string) => `缺少 ${what}`,
+    positive: (option: string, raw: string) => `${option} 须为正整数，而不是 ${raw}`,
+    choice: (option: string, choices: string, raw: string) => `${option} 只能是 ${choices}，而不是 ${raw}`,
+    unexpected: (command: string, extra: string) => `${command}：多余的参数 ${extra}`,
+    unknownCommand: (command: string) => `未知命令：${command}`,
+    onlyForm: (command: string, form: string) => `${command}：只支持 \`${form}\``,
+    oneImportFile: 'import students：需要且只能有一个 .csv 或 .xlsx 文件',
+    rows: {
+      idVersionColumns: '应有 id,version 两列',
+      idVersion: '应为事项 id 和整数版本号',
+      missingColumn: (column: string) => `缺少列 ${column}`,
+      status: (value: string) => `status 只能是 APPROVED 或 REJECTED，而不是 ${value}`,
+      dateTime: (value: string) => `observedAt 不是有效的日期时间：${value}`,
+    },
+    exported: (file: string, bytes: number) => `已保存 ${file}（${formatBytes(bytes)}）。`,
+    xlsxToTerminal: 'export summary：XLSX 是二进制文件，请用 --output <文件> 指定保存位置（或重定向标准输出）。',
+    downloadBroken: (why: string) => `下载中断：${why}`,
+    uploading: (file: string, size: string) => `正在上传 ${file}（${size}）…`,
+    serverChecking: (dryRun: boolean) => (dryRun ? '上传完成，服务器正在校验…' : '上传完成，服务器正在校验并导入…'),
     passwordPrompt: '密码：',
     noCohort: (year: number) => `找不到 ${year} 届。`,
     cohortNote: (year: number) => `提示：服务器按每行的“届”列确定届别（为空时取最新的已配置离校事项的届）；--cohort ${year} 仅用于核对该届存在。`,
@@ -103,9 +146,10 @@ Commands:
   sync --department <CODE> --file <results.csv> --key <idempotency key>
                                                    department systems: send results
                                                    (CSV: studentNumber,status,observedAt[,reason,externalRef,itemCode])
-  export summary                                   not available yet
-  watch stats --cohort <year> [--college <code>] [--interval <s>] [--count <n>]
-                                                   redraw the cohort's statistics every few seconds
+  export summary --cohort <year> [--format csv|xlsx] [--college <code>] [--output <file>]
+                                                   download the summary list (汇总统计名单); stdout without --output
+  watch stats --cohort <year> [--college <code>] [--count <n>]
+                                                   live statistics, redrawn on every change (stop: Ctrl-C)
 
 Options: --url <endpoint> (LIXIAO_URL; default ${DEFAULT_URL}), --json, --lang en|zh, --help
 Tokens: LIXIAO_TOKEN (e.g. an integration's lxi_… API token) wins over the stored login.
@@ -124,9 +168,10 @@ function USAGE_ZH(): string {
   review reject --file <清单.csv> --reason <原因>    批量退回
   sync --department <部门代码> --file <结果.csv> --key <幂等键>
                                                    部门系统回传结果
-  export summary                                   暂不可用
-  watch stats --cohort <届> [--college <代码>] [--interval <秒>] [--count <次数>]
-                                                   定时刷新该届离校统计
+  export summary --cohort <届> [--format csv|xlsx] [--college <代码>] [--output <文件>]
+                                                   下载汇总统计名单；未给 --output 时写到标准输出
+  watch stats --cohort <届> [--college <代码>] [--count <次数>]
+                                                   实时显示该届离校统计，数据变化即刷新（Ctrl-C 结束）
 
 选项：--url <地址>（LIXIAO_URL；默认 ${DEFAULT_URL}）、--json、--lang en|zh、--help
 令牌：LIXIAO_TOKEN（如部门系统的 lxi_… API 令牌）优先于已保存的登录。
@@ -147,7 +192,8 @@ const OPTIONS = {
   reason: { type: 'string' },
   department: { type: 'string' },
   key: { type: 'string' },
-  interval: { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
   count: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
@@ -243,6 +289,9 @@ function table(headers: string[], rows: (string | number | null | undefined)[][]
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The raw streams: downloads go to stdout as bytes, progress bars redraw on stderr when it is a terminal. */
+  stdoutStream: NodeJS.WritableStream & { isTTY?: boolean };
+  stderrStream: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   readPassword?: (prompt: string) => Promise<string>;
 }
@@ -254,7 +303,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
     if (values.lang !== undefined) {
-      if (values.lang !== 'en' && values.lang !== 'zh') throw new UsageError(`--lang: en or zh, not ${values.lang}`);
+      if (values.lang !== 'en' && values.lang !== 'zh') throw new UsageError(MESSAGES[lang].choice('--lang', 'en, zh', values.lang));
       lang = values.lang;
     }
   } catch (error) {
@@ -279,6 +328,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     token: envToken ?? useStored?.accessToken ?? null,
     refreshToken: useStored?.refreshToken ?? null,
     locale: lang === 'zh' ? 'zh-CN' : 'en',
+    webSocketImpl: WebSocket,
+    retryAttempts: WATCH_RETRY_ATTEMPTS,
     onTokens: (session: Session) => {
       if (!envToken) writeStoredToken(io.env, { url, username: useStored?.username ?? values.username, ...session });
     },
@@ -286,18 +337,18 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const requireToken = () => {
     if (!envToken && !useStored) throw new DataError(t.notLoggedIn);
   };
-  const intOption = (name: 'cohort' | 'interval' | 'count', fallback?: number): number => {
+  const intOption = (name: 'cohort' | 'count', fallback?: number): number => {
     const raw = values[name];
     if (raw === undefined) {
-      if (fallback === undefined) throw new UsageError(`--${name} is required`);
+      if (fallback === undefined) throw new UsageError(t.required(`--${name}`));
       return fallback;
     }
     const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new UsageError(`--${name}: a positive whole number, not ${raw}`);
+    if (!Number.isInteger(value) || value <= 0) throw new UsageError(t.positive(`--${name}`, raw));
     return value;
   };
   const readFile = (path: string | undefined, what: string): Uint8Array => {
-    if (!path) throw new UsageError(`${what}: --file <path> is required`);
+    if (!path) throw new UsageError(`${what}: ${t.required('--file <path>')}`);
     try {
       return new Uint8Array(readFileSync(path));
     } catch (error) {
@@ -310,7 +361,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'login': {
         const username = values.username ?? sub ?? io.env.LIXIAO_USERNAME;
-        if (!username) throw new UsageError('login: --username <name> is required');
+        if (!username) throw new UsageError(`login: ${t.required('--username <name>')}`);
         const password = values.password ?? io.env.LIXIAO_PASSWORD ?? (await (io.readPassword ?? promptPassword)(t.passwordPrompt));
         const session = await client.login(username, password);
         writeStoredToken(io.env, { url, username, ...session });
@@ -327,9 +378,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT.OK;
       }
       case 'import': {
-        if (sub !== 'students') throw new UsageError('import: only `import students <file>` exists');
+        if (sub !== 'students') throw new UsageError(t.onlyForm('import', 'import students <file>'));
         const path = rest[0];
-        if (!path || rest.length > 1) throw new UsageError('import students: one file, .csv or .xlsx');
+        if (!path || rest.length > 1) throw new UsageError(t.oneImportFile);
         requireToken();
         const bytes = readFile(path, 'import students');
         if (values.cohort !== undefined) {
@@ -340,7 +391,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         const type = /\.xlsx$/i.test(path) ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
         const file = new File([bytes as Uint8Array<ArrayBuffer>], basename(path), { type });
-        const response = await client.request(ImportStudentsDocument, { file, dryRun: values['dry-run'] });
+        const progress = json ? null : uploadProgress(io.stderrStream, t, basename(path), values['dry-run']);
+        let response: ImportStudentsMutation;
+        try {
+          response = await client.request(ImportStudentsDocument, { file, dryRun: values['dry-run'] }, { onUploadProgress: progress?.update });
+        } finally {
+          progress?.stop();
+        }
         const report = unwrap(response.importStudents, response);
         out(report, () => {
           const lines = [t.report(report)];
@@ -360,10 +417,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return report.errorCount > 0 ? EXIT.DATA : EXIT.OK;
       }
       case 'review': {
-        if (sub !== 'approve' && sub !== 'reject') throw new UsageError('review: approve or reject');
-        if (rest.length > 0) throw new UsageError(`review ${sub}: unexpected ${rest.join(' ')}`);
+        if (sub !== 'approve' && sub !== 'reject') throw new UsageError(t.choice('review', 'approve, reject', sub ?? ''));
+        if (rest.length > 0) throw new UsageError(t.unexpected(`review ${sub}`, rest.join(' ')));
         const reason = values.reason;
-        if (sub === 'reject' && !reason) throw new UsageError('review reject: --reason <text> is required');
+        if (sub === 'reject' && !reason) throw new UsageError(`review reject: ${t.required('--reason <text>')}`);
         const items = itemRefs(decodeText(readFile(values.file, `review ${sub}`)), t);
         requireToken();
         const outcomes: { id: string; ok: boolean; status: string | null; version: number | null; error: { code: string; message: string } | null }[] = [];
@@ -381,9 +438,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return failed.length > 0 ? EXIT.DATA : EXIT.OK;
       }
       case 'sync': {
-        if (sub !== undefined) throw new UsageError(`sync: unexpected ${[sub, ...rest].join(' ')}`);
+        if (sub !== undefined) throw new UsageError(t.unexpected('sync', [sub, ...rest].join(' ')));
         const key = values.key;
-        if (!key) throw new UsageError('sync: --key <idempotency key> is required (a fresh one per batch)');
+        if (!key) throw new UsageError(`sync: ${t.required('--key <idempotency key>')}`);
         const results = syncResults(decodeText(readFile(values.file, 'sync')), t);
         requireToken();
         if (values.department) {
@@ -409,29 +466,58 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return failedRows.length > 0 ? EXIT.DATA : EXIT.OK;
       }
       case 'export': {
-        if (sub !== 'summary') throw new UsageError('export: only `export summary` exists');
-        // schema.graphql has no export field yet: nothing to call.
-        io.stderr(t.exportUnavailable);
-        return EXIT.USAGE;
+        if (sub !== 'summary') throw new UsageError(t.onlyForm('export', 'export summary'));
+        if (rest.length > 0) throw new UsageError(t.unexpected('export summary', rest.join(' ')));
+        const cohort = intOption('cohort');
+        const output = values.output;
+        const format = summaryFormat(values.format, output, t);
+        if (!output && format === 'xlsx' && io.stdoutStream.isTTY) throw new UsageError(t.xlsxToTerminal);
+        requireToken();
+        const download = await client.exportSummary({ cohort, format, college: values.college ?? null });
+        const bytes = await saveDownload(download, output ? { file: output } : { stream: io.stdoutStream }, t);
+        const summary = { file: output ?? null, filename: download.filename, format, contentType: download.contentType, bytes };
+        // Without --output stdout carries the file itself: the summary goes to stderr then.
+        if (output) out(summary, () => t.exported(output, bytes));
+        else if (json) io.stderr(JSON.stringify(summary));
+        return EXIT.OK;
       }
       case 'watch': {
-        if (sub !== 'stats') throw new UsageError('watch: only `watch stats --cohort <year>` exists');
+        if (sub !== 'stats') throw new UsageError(t.onlyForm('watch', 'watch stats --cohort <year>'));
         const year = intOption('cohort');
-        const interval = intOption('interval', 5);
         const count = values.count === undefined ? Infinity : intOption('count');
         requireToken();
-        const clear = !json && process.stdout.isTTY;
-        // schema.graphql has no cohortStatsUpdated subscription: poll cohortStats.
-        for (let drawn = 0; drawn < count; drawn++) {
-          if (drawn > 0) await new Promise((resolve) => setTimeout(resolve, interval * 1000));
-          const stats = await client.cohortStats({ year, ...(values.college ? { collegeCode: values.college } : {}) });
+        const variables = { year, ...(values.college ? { collegeCode: values.college } : {}) };
+        const clear = !json && io.stdoutStream.isTTY;
+        let drawn = 0;
+        let lastDrawn = '';
+        /** Draws only numbers that changed: the subscription starts with the numbers now, and a coalesced tick may change nothing in view. */
+        const draw = (stats: CohortStatsFieldsFragment) => {
+          const key = JSON.stringify(stats);
+          if (key === lastDrawn) return;
+          lastDrawn = key;
           if (json) io.stdout(JSON.stringify({ at: new Date().toISOString(), ...stats }));
           else io.stdout((clear ? '\x1b[2J\x1b[H' : drawn > 0 ? '\n' : '') + drawStats(stats, t));
+          drawn++;
+        };
+        // An HTTP read first: an unreachable server, a bad token or an unknown cohort fail at once with
+        // the server's answer, where the socket would keep retrying; and the table is there immediately.
+        draw(await client.cohortStats(variables));
+        if (drawn >= count) return EXIT.OK;
+        const updates = client.subscribe(CohortStatsUpdatedDocument, variables);
+        const stop = () => void updates.return?.();
+        process.once('SIGINT', stop);
+        try {
+          for await (const { cohortStatsUpdated } of updates) {
+            draw(cohortStatsUpdated);
+            if (drawn >= count) break;
+          }
+        } finally {
+          process.off('SIGINT', stop);
         }
         return EXIT.OK;
       }
       default:
-        throw new UsageError(`unknown command: ${command}`);
+        throw new UsageError(t.unknownCommand(command ?? ''));
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -462,13 +548,13 @@ function itemRefs(text: string, t: (typeof MESSAGES)[Lang]): ItemRefInput[] {
   if (!/^\d+$/.test(rows[0]!.cells[1] ?? '')) {
     idColumn = header.findIndex((cell) => cell === 'id' || cell === 'itemid');
     versionColumn = header.findIndex((cell) => cell === 'version' || cell === 'expectedversion');
-    if (idColumn < 0 || versionColumn < 0) throw new DataError(t.badRow(rows[0]!.line, 'expected the columns id,version'));
+    if (idColumn < 0 || versionColumn < 0) throw new DataError(t.badRow(rows[0]!.line, t.rows.idVersionColumns));
     rows.shift();
   }
   return rows.map(({ line, cells }) => {
     const id = cells[idColumn] ?? '';
     const version = Number(cells[versionColumn]);
-    if (!id || !Number.isInteger(version)) throw new DataError(t.badRow(line, 'expected an item id and a whole-number version'));
+    if (!id || !Number.isInteger(version)) throw new DataError(t.badRow(line, t.rows.idVersion));
     return { id, expectedVersion: version };
   });
 }
@@ -491,7 +577,7 @@ function syncResults(text: string, t: (typeof MESSAGES)[Lang]): SyncResultInput[
   if (rows.length < 2) throw new DataError(t.emptyFile);
   const columns = rows[0]!.cells.map((cell) => SYNC_COLUMNS[cell.replace(/[\s_]/g, '').toLowerCase()] ?? SYNC_COLUMNS[cell]);
   for (const required of ['studentNumber', 'status', 'observedAt'] as const) {
-    if (!columns.includes(required)) throw new DataError(t.badRow(rows[0]!.line, `missing column ${required}`));
+    if (!columns.includes(required)) throw new DataError(t.badRow(rows[0]!.line, t.rows.missingColumn(required)));
   }
   return rows.slice(1).map(({ line, cells }) => {
     const result: Record<string, string> = {};
@@ -499,9 +585,9 @@ function syncResults(text: string, t: (typeof MESSAGES)[Lang]): SyncResultInput[
       if (field && cells[index]) result[field] = cells[index]!;
     });
     const status = result.status?.toUpperCase();
-    if (status !== 'APPROVED' && status !== 'REJECTED') throw new DataError(t.badRow(line, `status must be APPROVED or REJECTED, not ${result.status ?? ''}`));
+    if (status !== 'APPROVED' && status !== 'REJECTED') throw new DataError(t.badRow(line, t.rows.status(result.status ?? '')));
     const observed = new Date(result.observedAt ?? '');
-    if (Number.isNaN(observed.getTime())) throw new DataError(t.badRow(line, `observedAt is not a date-time: ${result.observedAt ?? ''}`));
+    if (Number.isNaN(observed.getTime())) throw new DataError(t.badRow(line, t.rows.dateTime(result.observedAt ?? '')));
     return {
       studentNumber: result.studentNumber ?? '',
       status: status as SyncResultStatus,
@@ -513,7 +599,86 @@ function syncResults(text: string, t: (typeof MESSAGES)[Lang]): SyncResultInput[
   });
 }
 
-function drawStats(stats: CohortStatsQuery['cohortStats'], t: (typeof MESSAGES)[Lang]): string {
+function summaryFormat(format: string | undefined, output: string | undefined, t: (typeof MESSAGES)[Lang]): SummaryFormat {
+  const chosen = format ?? (output && /\.xlsx$/i.test(output) ? 'xlsx' : 'csv');
+  if (chosen !== 'csv' && chosen !== 'xlsx') throw new UsageError(t.choice('--format', 'csv, xlsx', chosen));
+  return chosen;
+}
+
+/**
+ * Streams a download to a file (through `<file>.part`, renamed when complete, so a broken
+ * download never looks like a finished one) or to stdout; returns the byte count.
+ */
+async function saveDownload(download: SummaryDownload, target: { file: string } | { stream: NodeJS.WritableStream }, t: (typeof MESSAGES)[Lang]): Promise<number> {
+  let bytes = 0;
+  const counted = async function* (source: AsyncIterable<Uint8Array>) {
+    for await (const chunk of source) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  };
+  const source = Readable.fromWeb(download.body as NodeReadableStream<Uint8Array>);
+  const partial = 'file' in target ? `${target.file}.part` : null;
+  try {
+    if (partial) {
+      await pipeline(source, counted, createWriteStream(partial));
+      renameSync(partial, (target as { file: string }).file);
+    } else {
+      await pipeline(source, counted, (target as { stream: NodeJS.WritableStream }).stream, { end: false });
+    }
+  } catch (error) {
+    if (partial) rmSync(partial, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    // A local file problem is the user's; a stream that stops midway is the network's or the server's.
+    if (code && /^E[A-Z]+$/.test(code) && code !== 'ECONNRESET' && code !== 'EPIPE') throw new DataError(`${partial ?? 'stdout'}: ${code}`);
+    throw new LixiaoError('NETWORK_ERROR', t.downloadBroken((error as Error)?.message ?? String(error)), { cause: error });
+  }
+  return bytes;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const BAR_WIDTH = 24;
+
+/**
+ * The import's progress on stderr: a bar redrawn in place while the file uploads, then a
+ * timer while the server validates (it reports nothing until its answer). Without a
+ * terminal, one line per phase.
+ */
+function uploadProgress(stream: CliIo['stderrStream'], t: (typeof MESSAGES)[Lang], file: string, dryRun: boolean) {
+  const terminal = stream.isTTY === true;
+  let shownPercent = -1;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    update(sent: number, total: number) {
+      if (!terminal) {
+        if (sent === 0) stream.write(`${t.uploading(file, formatBytes(total))}\n`);
+        if (sent === total) stream.write(`${t.serverChecking(dryRun)}\n`);
+        return;
+      }
+      const percent = Math.floor((sent / total) * 100);
+      if (percent !== shownPercent) {
+        shownPercent = percent;
+        const filled = Math.round((percent / 100) * BAR_WIDTH);
+        stream.write(`\r\x1b[K[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${percent}% ${formatBytes(sent)}/${formatBytes(total)} ${file}`);
+      }
+      if (sent === total && !timer) {
+        const started = Date.now();
+        timer = setInterval(() => stream.write(`\r\x1b[K${t.serverChecking(dryRun)} ${Math.round((Date.now() - started) / 1000)} s`), 250);
+      }
+    },
+    stop() {
+      clearInterval(timer);
+      if (terminal) stream.write('\r\x1b[K');
+    },
+  };
+}
+
+function drawStats(stats: CohortStatsFieldsFragment, t: (typeof MESSAGES)[Lang]): string {
   const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
   const h = t.headers;
   return [
@@ -561,6 +726,8 @@ if (invokedDirectly || /(^|[\\/])(lixiao|cli\.js)$/.test(process.argv[1] ?? ''))
   main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text + '\n'),
     stderr: (text) => process.stderr.write(text + '\n'),
+    stdoutStream: process.stdout,
+    stderrStream: process.stderr,
     env: process.env,
   }).then(
     (code) => {

@@ -4,6 +4,7 @@ import { createClient as createSocketClient, type Client as SocketClient } from 
 import {
   ApproveItemsDocument,
   ChangePasswordDocument,
+  ChangesSinceDocument,
   LogoutDocument,
   CohortStatsDocument,
   LoginDocument,
@@ -17,6 +18,7 @@ import {
   type ReviewQueueQueryVariables,
   type SyncResultInput,
   type ApproveItemsMutation,
+  type ChangesSinceQuery,
   type CohortStatsQuery,
   type MySheetQuery,
   type ReviewQueueQuery,
@@ -143,13 +145,56 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** graphql-ws reconnection attempts after a lost socket (default: practically forever). */
   retryAttempts?: number;
-  /** Called after the socket came back after a loss, with subscriptions resumed: fetch what was missed then. */
-  onReconnected?: () => void;
+  /**
+   * The last change (ClearanceEvent seq) the caller has already seen, e.g. stored from an
+   * earlier run: the first catch-up after a reconnect starts there. The client keeps it
+   * up to date from subscription events, mySheet() and changesSince().
+   */
+  cursor?: string | null;
+  /** Called after the socket came back after a loss, with subscriptions resumed and what was missed meanwhile. */
+  onReconnected?: (missed: MissedChanges) => void;
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
   headers?: Record<string, string>;
+  /**
+   * Upload progress of a request with files (bytes handed to the network so far, total).
+   * Node only: it streams the multipart body with its Content-Length, which browsers do not allow.
+   */
+  onUploadProgress?: (sent: number, total: number) => void;
+}
+
+export type Change = ChangesSinceQuery['changesSince']['changes'][number];
+
+/** What happened in the viewer's scope while the socket was down. */
+export interface MissedChanges {
+  /** The cursor the catch-up started from: the last seq seen before the loss (null: nothing seen, the whole history). */
+  from: string | null;
+  /** Every change after `from`, oldest first. One that also arrives live right after the reconnect is in both: compare `seq`. */
+  changes: Change[];
+  /** The newest seq now known (also `client.cursor`). */
+  cursor: string | null;
+  /** Set when the catch-up itself failed (network, SURVEY_REQUIRED…): `changes` is then empty and `from` is still the place to resume. */
+  error: LixiaoError | null;
+}
+
+export type SummaryFormat = 'csv' | 'xlsx';
+
+export interface SummaryExportRequest {
+  cohort: number;
+  format: SummaryFormat;
+  /** A college code (university admins); a college admin always gets their own college. */
+  college?: string | null;
+}
+
+/** A streamed summary list (汇总统计名单): read `body` once. */
+export interface SummaryDownload {
+  body: ReadableStream<Uint8Array>;
+  /** The server's file name, e.g. 汇总统计名单-2020.csv. */
+  filename: string;
+  contentType: string;
+  format: SummaryFormat;
 }
 
 type Variables<V> = {} extends V ? [variables?: V, options?: RequestOptions] : [variables: V, options?: RequestOptions];
@@ -175,8 +220,8 @@ export interface LixiaoClient {
     document: TypedDocumentNode<TResult, TVariables>,
     ...args: SubscribeVariables<NoInfer<TVariables>>
   ): AsyncIterableIterator<TResult>;
-  /** Registers a reconnect listener; returns its remover. */
-  onReconnected(listener: () => void): () => void;
+  /** Registers a reconnect listener (it gets what was missed while the socket was down); returns its remover. */
+  onReconnected(listener: (missed: MissedChanges) => void): () => void;
 
   /** Logs in and keeps the session (also handed to onTokens). Throws LixiaoError (INVALID_CREDENTIALS, LOGIN_LOCKED, …). */
   login(username: string, password: string): Promise<Session>;
@@ -193,9 +238,21 @@ export interface LixiaoClient {
   cohortStats(variables: CohortStatsQueryVariables, options?: RequestOptions): Promise<CohortStats>;
   /** Department systems: one batch of results under an idempotency key. */
   sync(idempotencyKey: string, results: SyncResultInput[], options?: RequestOptions): Promise<SyncReport>;
+  /**
+   * Every change in the viewer's scope after `cursor` (default: the client's cursor; null: the
+   * whole history), all pages, oldest first; advances the client's cursor.
+   */
+  changesSince(cursor?: string | null, options?: RequestOptions): Promise<{ changes: Change[]; cursor: string | null }>;
+  /**
+   * Streams the summary list (GET …/exports/summary.csv|xlsx next to the GraphQL endpoint) with the
+   * bearer token. University admins: any college; college admins: their own.
+   */
+  exportSummary(request: SummaryExportRequest, options?: Pick<RequestOptions, 'signal' | 'headers'>): Promise<SummaryDownload>;
 
   /** The current session's tokens (after login or refresh), if the client holds one. */
   readonly session: Session | null;
+  /** The newest change (ClearanceEvent seq) the client has seen; a reconnect catches up from here. */
+  readonly cursor: string | null;
   setToken(token: string | null, refreshToken?: string | null): void;
   /** Closes the socket, if one is open. */
   dispose(): Promise<void>;
@@ -208,6 +265,15 @@ export type CohortStats = CohortStatsQuery['cohortStats'];
 export type SyncReport = Extract<SyncClearanceResultsMutation['syncClearanceResults'], { __typename: 'MutationSyncClearanceResultsSuccess' }>['data'];
 
 const TOKEN_EXPIRED = 'TOKEN_EXPIRED';
+/** The largest page changesSince serves. */
+const CHANGES_PAGE = 500;
+/**
+ * graphql-ws acknowledges no subscription: after a reconnect the client waits this long
+ * for the server to register the resubscriptions before asking what was missed, so a
+ * change made meanwhile arrives live or in the catch-up (or both), never in neither.
+ */
+const RESUBSCRIBE_SETTLE_MS = 300;
+const UPLOAD_CHUNK_BYTES = 64 * 1024;
 
 /** The HTTP status each parsed response came with. */
 const httpStatus = new WeakMap<object, number>();
@@ -254,6 +320,74 @@ function defaultWsUrl(url: string): string {
   return url.replace(/^http(s?):/i, 'ws$1:');
 }
 
+/** The export lives next to the GraphQL endpoint (…/graphql → …/exports/summary.csv), behind a path prefix too. */
+function exportUrl(graphqlUrl: string, { cohort, format, college }: SummaryExportRequest): string {
+  const url = new URL(`exports/summary.${format}`, graphqlUrl.replace(/\/+$/, ''));
+  url.searchParams.set('cohort', String(cohort));
+  if (college) url.searchParams.set('college', college);
+  return url.href;
+}
+
+/** The RFC 5987 `filename*` of a Content-Disposition, else its plain `filename`. */
+function filenameOf(disposition: string | null, fallback: string): string {
+  const encoded = disposition?.match(/filename\*=UTF-8''([^;]+)/i)?.[1];
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded);
+    } catch {
+      // A malformed encoding: the plain name below is as good.
+    }
+  }
+  return disposition?.match(/filename="([^"]+)"/i)?.[1] ?? fallback;
+}
+
+/**
+ * The server takes a socket's language from the handshake's Accept-Language. Browsers send
+ * their own; the ws package sends the headers of its third constructor argument, which
+ * other implementations ignore.
+ */
+function withLanguage(WebSocketImpl: unknown, locale: Locale | undefined): unknown {
+  if (!locale || typeof WebSocketImpl !== 'function') return WebSocketImpl;
+  const Base = WebSocketImpl as new (...args: unknown[]) => object;
+  return class extends Base {
+    constructor(url: unknown, protocols?: unknown) {
+      super(url, protocols, { headers: { 'accept-language': locale } });
+    }
+  };
+}
+
+function isNewer(seq: string, than: string | null): boolean {
+  return than === null || BigInt(seq) > BigInt(than);
+}
+
+/** The seq of a subscription event whose root field carries one (ClearanceUpdate.seq). */
+function seqOf(data: unknown): string | null {
+  for (const value of Object.values((data ?? {}) as Record<string, unknown>)) {
+    const seq = (value as { seq?: unknown } | null)?.seq;
+    if (typeof seq === 'string' && /^\d+$/.test(seq)) return seq;
+  }
+  return null;
+}
+
+/** A multipart body as a stream with a known length, reporting how much of it was read. */
+async function streamedForm(form: FormData, onProgress: (sent: number, total: number) => void) {
+  const encoded = new Response(form);
+  const contentType = encoded.headers.get('content-type')!;
+  const bytes = new Uint8Array(await encoded.arrayBuffer());
+  let sent = 0;
+  onProgress(0, bytes.length);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= bytes.length) return controller.close();
+      const chunk = bytes.subarray(sent, sent + UPLOAD_CHUNK_BYTES);
+      sent += chunk.length;
+      controller.enqueue(chunk);
+      onProgress(sent, bytes.length);
+    },
+  });
+  return { body, contentType, length: bytes.length };
+}
+
 /** The failure's code: the first GraphQL error's, else a top-level DomainError result's. */
 function failureCode(response: GraphQLResponse<unknown>): string | undefined {
   const code = response.errors?.[0]?.extensions?.code;
@@ -272,8 +406,13 @@ export function createClient(options: ClientOptions): LixiaoClient {
   let session: Session | null = null;
   let refreshing: Promise<boolean> | null = null;
   let socket: SocketClient | null = null;
-  const reconnectListeners = new Set<() => void>();
+  let cursor: string | null = options.cursor ?? null;
+  const reconnectListeners = new Set<(missed: MissedChanges) => void>();
   if (options.onReconnected) reconnectListeners.add(options.onReconnected);
+
+  function advanceCursor(seq: string | null) {
+    if (seq !== null && isNewer(seq, cursor)) cursor = seq;
+  }
 
   async function currentToken(): Promise<string | null> {
     const supplied = options.getToken ? await options.getToken() : null;
@@ -304,6 +443,14 @@ export function createClient(options: ClientOptions): LixiaoClient {
     return refreshing;
   }
 
+  async function httpHeaders(base: Record<string, string>, requestOptions: Pick<RequestOptions, 'headers'>, authenticated: boolean) {
+    const headers: Record<string, string> = { ...base, ...options.headers, ...requestOptions.headers };
+    if (options.locale) headers['accept-language'] = options.locale;
+    const token = authenticated ? await currentToken() : null;
+    if (token) headers.authorization = `Bearer ${token}`;
+    return headers;
+  }
+
   async function send<TResult, TVariables>(
     document: TypedDocumentNode<TResult, TVariables>,
     variables: TVariables | undefined,
@@ -316,20 +463,19 @@ export function createClient(options: ClientOptions): LixiaoClient {
     if (options.persisted && hash) payload.documentId = hash;
     else payload.query = textOf(document);
 
-    const headers: Record<string, string> = {
-      accept: 'application/graphql-response+json, application/json;q=0.9',
-      // yoga's CSRF prevention asks for it on multipart requests; harmless on JSON.
-      'x-graphql-yoga-csrf': '1',
-      ...options.headers,
-      ...requestOptions.headers,
-    };
-    if (options.locale) headers['accept-language'] = options.locale;
-    const token = authenticated ? await currentToken() : null;
-    if (token) headers.authorization = `Bearer ${token}`;
+    const headers = await httpHeaders(
+      {
+        accept: 'application/graphql-response+json, application/json;q=0.9',
+        // yoga's CSRF prevention asks for it on multipart requests; harmless on JSON.
+        'x-graphql-yoga-csrf': '1',
+      },
+      requestOptions,
+      authenticated,
+    );
 
     const files = new Map<Blob, string[]>();
     payload.variables = variables === undefined ? undefined : extractFiles(variables, 'variables', files);
-    let body: string | FormData;
+    let body: string | FormData | ReadableStream<Uint8Array>;
     if (files.size > 0) {
       const form = new FormData();
       form.append('operations', JSON.stringify(payload));
@@ -339,6 +485,13 @@ export function createClient(options: ClientOptions): LixiaoClient {
       form.append('map', JSON.stringify(map));
       blobs.forEach(([blob], index) => form.append(String(index), blob, (blob as Partial<File>).name ?? `file${index}`));
       body = form;
+      if (requestOptions.onUploadProgress) {
+        const streamed = await streamedForm(form, requestOptions.onUploadProgress);
+        headers['content-type'] = streamed.contentType;
+        // The server refuses bodies of unknown length (411).
+        headers['content-length'] = String(streamed.length);
+        body = streamed.body;
+      }
     } else {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(payload);
@@ -346,7 +499,8 @@ export function createClient(options: ClientOptions): LixiaoClient {
 
     let response: Response;
     try {
-      response = await fetchImpl(options.url, { method: 'POST', headers, body, signal: requestOptions.signal });
+      const streaming = body instanceof ReadableStream ? { duplex: 'half' } : {};
+      response = await fetchImpl(options.url, { method: 'POST', headers, body, signal: requestOptions.signal, ...streaming });
     } catch (error) {
       if ((error as { name?: string })?.name === 'AbortError') throw error;
       throw new LixiaoError('NETWORK_ERROR', `Cannot reach ${options.url}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -404,7 +558,7 @@ export function createClient(options: ClientOptions): LixiaoClient {
     if (!WebSocketImpl) throw new LixiaoError('NETWORK_ERROR', 'No WebSocket implementation: pass webSocketImpl (e.g. the ws package) in Node 20');
     socket = createSocketClient({
       url: options.wsUrl ?? defaultWsUrl(options.url),
-      webSocketImpl: WebSocketImpl,
+      webSocketImpl: withLanguage(WebSocketImpl, options.locale),
       lazy: true,
       retryAttempts: options.retryAttempts ?? Number.MAX_SAFE_INTEGER,
       // Every lost socket is worth another try (non-CloseEvent problems too, e.g. a refused connection while the server restarts).
@@ -421,11 +575,64 @@ export function createClient(options: ClientOptions): LixiaoClient {
       on: {
         // wasRetry: this connection replaces a lost one (not a fresh lazy open after an idle close).
         connected: (_socket, _payload, wasRetry) => {
-          if (wasRetry) for (const listener of reconnectListeners) listener();
+          // Taken now, before the resubscribed operations deliver newer events.
+          if (wasRetry) void catchUp(cursor);
         },
       },
     });
     return socket;
+  }
+
+  async function changesSince(from: string | null, requestOptions: RequestOptions = {}) {
+    const changes: Change[] = [];
+    let next = from;
+    for (;;) {
+      const { changesSince: page } = await request(ChangesSinceDocument, { cursor: next, first: CHANGES_PAGE }, requestOptions);
+      changes.push(...page.changes);
+      next = page.cursor;
+      if (!page.hasMore) break;
+    }
+    advanceCursor(next);
+    return { changes, cursor: cursor ?? next };
+  }
+
+  async function catchUp(from: string | null) {
+    if (reconnectListeners.size === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_SETTLE_MS));
+    let missed: MissedChanges;
+    try {
+      missed = { from, ...(await changesSince(from)), error: null };
+    } catch (error) {
+      missed = { from, changes: [], cursor, error: toLixiaoError(error) };
+    }
+    for (const listener of reconnectListeners) listener(missed);
+  }
+
+  async function exportSummary(exportRequest: SummaryExportRequest, requestOptions: Pick<RequestOptions, 'signal' | 'headers'> = {}): Promise<SummaryDownload> {
+    const url = exportUrl(options.url, exportRequest);
+    const download = async () => {
+      const headers = await httpHeaders({}, requestOptions, true);
+      try {
+        return await fetchImpl(url, { method: 'GET', headers, signal: requestOptions.signal });
+      } catch (error) {
+        if ((error as { name?: string })?.name === 'AbortError') throw error;
+        throw new LixiaoError('NETWORK_ERROR', `Cannot reach ${url}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+    };
+    let response = await download();
+    let failure = response.ok ? null : await exportFailure(response);
+    if (failure?.code === TOKEN_EXPIRED && !options.getToken && (await refresh())) {
+      response = await download();
+      failure = response.ok ? null : await exportFailure(response);
+    }
+    if (failure) throw failure;
+    if (!response.body) throw new LixiaoError('BAD_RESPONSE', `HTTP ${response.status}: no body`, { status: response.status });
+    return {
+      body: response.body,
+      filename: filenameOf(response.headers.get('content-disposition'), `summary-${exportRequest.cohort}.${exportRequest.format}`),
+      contentType: response.headers.get('content-type') ?? '',
+      format: exportRequest.format,
+    };
   }
 
   function subscribe<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, variables?: TVariables): AsyncIterableIterator<TResult> {
@@ -452,6 +659,7 @@ export function createClient(options: ClientOptions): LixiaoClient {
           await results.return?.();
           throw new LixiaoError(errors[0]!.extensions?.code ?? 'GRAPHQL_ERROR', errors[0]!.message, { response: step.value, errors });
         }
+        advanceCursor(seqOf(data));
         return { done: false, value: data as TResult };
       },
       async return() {
@@ -502,6 +710,8 @@ export function createClient(options: ClientOptions): LixiaoClient {
       const { viewer } = await call(MySheetDocument, {}, requestOptions);
       if (!viewer) throw new LixiaoError('UNAUTHENTICATED', 'Please log in first. / 请先登录。');
       if (viewer.__typename !== 'Student') throw new LixiaoError('FORBIDDEN', 'Only students have a clearance sheet. / 只有学生有离校单。');
+      // The sheet reflects every change up to its newest history entry: catch up from there.
+      for (const item of viewer.clearanceItems) for (const event of item.history) advanceCursor(event.seq);
       return viewer;
     },
     async reviewQueue(variables = {}, requestOptions) {
@@ -522,8 +732,13 @@ export function createClient(options: ClientOptions): LixiaoClient {
       const response = await call(SyncClearanceResultsDocument, { idempotencyKey, results }, requestOptions);
       return unwrap(response.syncClearanceResults, response);
     },
+    changesSince: (from = cursor, requestOptions) => changesSince(from, requestOptions),
+    exportSummary,
     get session() {
       return session;
+    },
+    get cursor() {
+      return cursor;
     },
     setToken(token, nextRefreshToken) {
       accessToken = token;
@@ -535,6 +750,20 @@ export function createClient(options: ClientOptions): LixiaoClient {
       await current?.dispose();
     },
   };
+}
+
+/** The export answers failures as a GraphQL-shaped JSON body (`errors[0].extensions.code`). */
+async function exportFailure(response: Response): Promise<LixiaoError> {
+  const text = await response.text();
+  let parsed: GraphQLResponse<unknown> | null = null;
+  try {
+    parsed = JSON.parse(text) as GraphQLResponse<unknown>;
+  } catch {
+    // Not JSON (a proxy's error page): reported by status below.
+  }
+  const first = parsed?.errors?.[0];
+  if (first) return new LixiaoError(first.extensions?.code ?? 'GRAPHQL_ERROR', first.message, { status: response.status, response: parsed, errors: parsed!.errors });
+  return new LixiaoError(response.status >= 500 ? 'NETWORK_ERROR' : 'BAD_RESPONSE', `HTTP ${response.status}: ${text.slice(0, 200)}`, { status: response.status, response: text });
 }
 
 function toLixiaoError(error: unknown): LixiaoError {

@@ -2,6 +2,7 @@ export {
   createClient,
   LixiaoError,
   unwrap,
+  type Change,
   type ClientOptions,
   type ClientErrorCode,
   type CohortStats,
@@ -10,10 +11,14 @@ export {
   type GraphQLResponse,
   type LixiaoClient,
   type Locale,
+  type MissedChanges,
   type MySheet,
   type RequestOptions,
   type ReviewQueuePage,
   type Session,
+  type SummaryDownload,
+  type SummaryExportRequest,
+  type SummaryFormat,
   type SyncReport,
 } from './client.js';
 export * from './generated/graphql.js';

@@ -1,5 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,6 +54,14 @@ describe('the lixiao CLI (built binary)', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
+  /** A HOME of its own where `username` is logged in. */
+  const loggedIn = async (username: string) => {
+    const env = { HOME: join(home, username) };
+    const login = await run(['login', '-u', username, '--password', 'Lixiao@2020'], env);
+    expect(login.code, login.stderr).toBe(0);
+    return env;
+  };
+
   it('logs in and keeps the token in ~/.config/lixiao/token.json', async () => {
     const refused = await run(['login', '--username', 'admin', '--password', 'wrong', '--lang', 'en']);
     expect(refused.code).toBe(1);
@@ -80,6 +88,9 @@ describe('the lixiao CLI (built binary)', () => {
 
     const failed = await run(['import', 'students', errorFile, '--dry-run', '--lang', 'en']);
     expect(failed.code, failed.stderr).toBe(1);
+    // Progress on stderr (one line per phase without a terminal), the report on stdout.
+    expect(failed.stderr).toMatch(/^Uploading 毕业生-有错误\.csv \(\d+(\.\d)? (B|KiB)\)…$/m);
+    expect(failed.stderr).toContain('Uploaded; the server is validating the rows…');
     expect(failed.stdout).toMatch(/^Dry run: 4 rows, 3 valid, 3 new.*1 errors.*\(CSV_GBK, GBK\)/m);
     expect(failed.stdout).toMatch(/Row\s+Column\s+Severity\s+Code\s+Message/);
     expect(failed.stdout).toMatch(/^5\s+身份证号\s+ERROR\s+INVALID_NATIONAL_ID\s+The national ID number is not valid/m);
@@ -94,6 +105,8 @@ describe('the lixiao CLI (built binary)', () => {
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^试导入（未写入）：共 3 行，有效 3 行，新增 3/m);
     expect(ok.stderr).toContain('--cohort 2020');
+    expect(ok.stderr).toContain('上传完成，服务器正在校验…');
+    expect(json.stderr).toBe('');
     expect((await run(['import', 'students', cleanFile, '--dry-run', '--cohort', '1999'])).code).toBe(1);
 
     const nothing = await server.db.prisma.student.count({ where: { number: { startsWith: 'CLI' } } });
@@ -126,19 +139,12 @@ describe('the lixiao CLI (built binary)', () => {
     expect(JSON.parse(synced.stdout)).toMatchObject({ applied: 1, failed: 1, replayed: false });
     expect((await run(['sync', '--file', results], system)).code).toBe(2);
 
-    const exported = await run(['export', 'summary']);
-    expect(exported.code).toBe(2);
-    expect(exported.stderr).toContain('not available yet');
-
-    const stats = await run(['watch', 'stats', '--cohort', '2020', '--count', '2', '--interval', '1', '--json']);
-    expect(stats.code, stats.stderr).toBe(0);
-    const snapshots = stats.stdout.trim().split('\n').map((line) => JSON.parse(line) as { cohort: { year: number }; graduates: number });
-    expect(snapshots).toHaveLength(2);
-    expect(snapshots[0]).toMatchObject({ cohort: { year: 2020 } });
     const drawn = await run(['watch', 'stats', '--cohort', '2020', '--count', '1']);
+    expect(drawn.code, drawn.stderr).toBe(0);
     expect(drawn.stdout).toMatch(/Cohort 2020/);
 
     expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['watch', 'stats', '--cohort', '2020', '--interval', '5'])).code).toBe(2);
     expect((await run(['import', 'students', join(home, 'missing.csv')])).code).toBe(1);
     expect((await run(['watch', 'stats', '--cohort', '2020', '--count', '1'], { HOME: join(home, 'nobody') })).code).toBe(1);
     const down = await new Promise<Run>((resolve) =>
@@ -148,4 +154,104 @@ describe('the lixiao CLI (built binary)', () => {
     );
     expect(down.code).toBe(3);
   }, 180_000);
+
+  it('exports the summary list to a file or stdout, as CSV or XLSX, in scope only', async () => {
+    const cohort = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
+    const inCohort = await server.db.prisma.student.count({ where: { cohortId: cohort.id } });
+    const admin = await loggedIn('admin');
+    const file = join(home, '汇总.csv');
+    const saved = await run(['export', 'summary', '--cohort', '2020', '--format', 'csv', '--output', file, '--json'], admin);
+    expect(saved.code, saved.stderr).toBe(0);
+    const bytes = readFileSync(file);
+    expect(JSON.parse(saved.stdout)).toEqual({ file, filename: '汇总统计名单-2020.csv', format: 'csv', contentType: 'text/csv; charset=utf-8', bytes: bytes.length });
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(bytes.toString('utf8').split('\r\n').filter(Boolean)).toHaveLength(inCohort + 1);
+    expect(existsSync(`${file}.part`)).toBe(false);
+
+    const human = await run(['export', 'summary', '--cohort', '2020', '--output', join(home, 'summary.xlsx'), '--college', 'COMPUTER_SCIENCE', '--lang', 'zh'], admin);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^已保存 .*summary\.xlsx（\d+(\.\d)? KiB）。$/m);
+    expect(readFileSync(join(home, 'summary.xlsx')).subarray(0, 2).toString()).toBe('PK');
+
+    const piped = await new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) =>
+      execFile(process.execPath, [cli, '--url', server.url, 'export', 'summary', '--cohort', '2020', '--json'], { env: { PATH: process.env.PATH ?? '', ...admin }, encoding: 'buffer' }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr: stderr.toString() }),
+      ),
+    );
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout.equals(bytes)).toBe(true);
+    expect(JSON.parse(piped.stderr)).toMatchObject({ file: null, format: 'csv', bytes: bytes.length });
+
+    const reviewer = await loggedIn('hospital');
+    const refused = await run(['export', 'summary', '--cohort', '2020', '--output', join(home, 'nope.csv'), '--lang', 'zh'], reviewer);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^FORBIDDEN: /);
+    expect(existsSync(join(home, 'nope.csv'))).toBe(false);
+    const unknown = await run(['export', 'summary', '--cohort', '1999', '--json'], admin);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stderr)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const usage = await run(['export', 'summary', '--format', 'csv', '--lang', 'zh']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^缺少 --cohort\n\n用法：lixiao/);
+    expect((await run(['export', 'summary', '--cohort', '2020', '--format', 'pdf'], admin)).code).toBe(2);
+    expect((await run(['export', 'summary', '--cohort', '2020'], { HOME: join(home, 'nobody') })).code).toBe(1);
+  }, 120_000);
+
+  it('watches statistics live: the built binary redraws after a decision made through the API', async () => {
+    const admin = await loggedIn('admin');
+    const child = spawn(process.execPath, [cli, '--url', server.url, 'watch', 'stats', '--cohort', '2020', '--count', '2', '--json'], {
+      env: { PATH: process.env.PATH ?? '', ...admin },
+    });
+    const lines: string[] = [];
+    let stderr = '';
+    let buffered = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const complete = buffered.split('\n');
+      buffered = complete.pop()!;
+      lines.push(...complete.filter(Boolean));
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const waitFor = async (check: () => boolean, what: string) => {
+      const deadline = Date.now() + 20_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; stdout ${lines.join('\n')}; stderr ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    type Snapshot = { at: string; items: { template: { code: string }; approved: number }[] };
+    const approvedLibrary = (line: string) => (JSON.parse(line) as Snapshot).items.find((item) => item.template.code === 'LIBRARY')!.approved;
+
+    await waitFor(() => lines.length >= 1, 'the first table');
+    // The HTTP read is drawn at once; give the subscription a moment to reach the server (graphql-ws acknowledges none).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(lines, lines.join("\n")).toHaveLength(1);
+    const before = approvedLibrary(lines[0]!);
+
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 30);
+    const item = await itemOf(server, student!.number, 'LIBRARY');
+    const library = await server.login('library', 'Lixiao@2020');
+    const decided = await server.gql(
+      'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
+      { items: [{ id: item.id, expectedVersion: item.version }] },
+      { authorization: `Bearer ${library}` },
+    );
+    expect(decided.data.approveItems.data.approved).toBe(1);
+
+    await waitFor(() => lines.length >= 2, 'the live redraw');
+    expect(approvedLibrary(lines[1]!)).toBe(before + 1);
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+
+    // Without --count it runs until interrupted, and Ctrl-C ends it cleanly.
+    const endless = spawn(process.execPath, [cli, '--url', server.url, 'watch', 'stats', '--cohort', '2020', '--lang', 'zh'], { env: { PATH: process.env.PATH ?? '', ...admin } });
+    let table = '';
+    endless.stdout.setEncoding('utf8').on('data', (chunk: string) => (table += chunk));
+    const interrupted = new Promise<number | null>((resolve) => endless.on('exit', (code) => resolve(code)));
+    await waitFor(() => table.includes('届 2020'), 'the table');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    endless.kill('SIGINT');
+    expect(await interrupted).toBe(0);
+  }, 60_000);
 });

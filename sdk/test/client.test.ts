@@ -2,18 +2,22 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId } from '../../server/auth/password.js';
-import { findStudents, INTEGRATION_TOKEN } from '../../server/schema/review/testing.js';
+import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/schema/review/testing.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import {
+  ApplyRuleChangeDocument,
+  CohortStatsUpdatedDocument,
   createClient,
   LixiaoError,
   MyClearanceUpdatedDocument,
   MyNotificationsDocument,
+  PreviewRuleChangeDocument,
   SubmitSurveyDocument,
   SurveyDocument,
   unwrap,
   ViewerDocument,
   type LixiaoClient,
+  type MissedChanges,
   type MyClearanceUpdatedSubscription,
   type Session,
 } from '../src/index.js';
@@ -69,6 +73,8 @@ describe('the SDK against a real server', () => {
   let server: TestServer;
   /** Raw TCP sockets of every upgraded (WebSocket) connection, to cut them from the server's side. */
   const upgraded: Socket[] = [];
+  /** While set, the server drops every WebSocket handshake: a client that lost its socket stays disconnected. */
+  let refuseSockets = false;
   const clients: LixiaoClient[] = [];
   const client = (options: Partial<Parameters<typeof createClient>[0]> = {}) => {
     const created = createClient({ url: server.url, webSocketImpl: WebSocket, ...options });
@@ -78,15 +84,18 @@ describe('the SDK against a real server', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ demo: true });
-    server.app.http.on('upgrade', (_request, socket: Socket) => upgraded.push(socket));
+    server.app.http.prependListener('upgrade', (_request, socket: Socket) => {
+      if (refuseSockets) socket.destroy();
+      else upgraded.push(socket);
+    });
   });
   afterAll(async () => {
     for (const created of clients) await created.dispose();
     await server?.close();
   });
 
-  it('logs in a student and a reviewer, reads the sheet, approves a batch and delivers the update live, also after a lost socket', async () => {
-    const [row] = await findStudents(server, { category: 'UNDERGRADUATE', dormitory: 'ON_CAMPUS' }, 1, 3);
+  it('logs in a student and a reviewer, reads the sheet, approves a batch, delivers the update live and catches up after a forced disconnect', async () => {
+    const [row, classmate] = await findStudents(server, { category: 'UNDERGRADUATE', dormitory: 'ON_CAMPUS' }, 2, 3);
     const number = row!.number;
     const initial = await knownInitialPassword(server, number, `42011119980101${number.slice(-3)}X`);
 
@@ -124,9 +133,13 @@ describe('the SDK against a real server', () => {
     expect(library.history.length).toBeGreaterThan(0);
     expect(sheet.clearanceItems.find((item) => item.code === 'SURVEY')!.status).toBe('APPROVED');
 
+    // Reading the sheet sets the catch-up cursor to its newest change.
+    const newestInSheet = sheet.clearanceItems.flatMap((item) => item.history.map((event) => BigInt(event.seq))).reduce((a, b) => (a > b ? a : b));
+    expect(student.cursor).toBe(newestInSheet.toString());
+
     // Live updates: one socket, opened by the first subscription.
-    const reconnects: number[] = [];
-    student.onReconnected(() => reconnects.push(Date.now()));
+    const reconnects: MissedChanges[] = [];
+    student.onReconnected((missed) => reconnects.push(missed));
     const live = collect(student.subscribe(MyClearanceUpdatedDocument));
     await settle();
 
@@ -136,30 +149,61 @@ describe('the SDK against a real server', () => {
     const queue = await reviewer.reviewQueue({ filter: { search: number, status: ['PENDING'] } });
     const queued = queue.edges.map((edge) => edge.node).find((node) => node.id === library.id);
     expect(queued).toMatchObject({ code: 'LIBRARY', status: 'PENDING', decidable: true, version: library.version });
-    const report = await reviewer.approve([{ id: library.id, expectedVersion: library.version }]);
-    expect(report).toMatchObject({ approved: 1, failed: 0 });
-    expect(report.outcomes[0]).toMatchObject({ id: library.id, ok: true, status: 'APPROVED' });
+    const classmateLibrary = await itemOf(server, classmate!.number, 'LIBRARY');
+    const report = await reviewer.approve([
+      { id: library.id, expectedVersion: library.version },
+      { id: classmateLibrary.id, expectedVersion: classmateLibrary.version },
+    ]);
+    expect(report).toMatchObject({ approved: 2, failed: 0 });
+    expect(report.outcomes.map((outcome) => [outcome.id, outcome.ok, outcome.status])).toEqual([
+      [library.id, true, 'APPROVED'],
+      [classmateLibrary.id, true, 'APPROVED'],
+    ]);
     const stale = await reviewer.approve([{ id: library.id, expectedVersion: library.version }]);
     expect(stale.failed).toBe(1);
     expect(stale.outcomes[0]!.error?.code).toMatch(/CONFLICT|ALREADY_IN_STATE/);
 
     const approved = await live.until((event) => event.item.id === library.id && event.item.status === 'APPROVED');
     expect(approved.progress.approved).toBeGreaterThanOrEqual(2);
-
-    // Forced disconnect: the server side cuts every WebSocket's TCP connection.
-    expect(upgraded.length).toBeGreaterThan(0);
-    for (const socket of upgraded.splice(0)) socket.destroy();
-    const deadline = Date.now() + 15_000;
-    while (reconnects.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(reconnects.length).toBe(1);
+    // Events carry their seq, and the client's cursor follows the newest one seen.
     await settle();
+    expect(live.events.some((event) => event.item.id === classmateLibrary.id)).toBe(false);
+    const seen = live.events.map((event) => BigInt(event.seq)).reduce((a, b) => (a > b ? a : b));
+    expect(BigInt(approved.seq)).toBeGreaterThan(newestInSheet);
+    expect(student.cursor).toBe(seen.toString());
 
-    // The subscription resumed on the new socket: a later decision arrives on the same iterator.
+    // Forced disconnect: the server cuts every WebSocket's TCP connection and refuses new ones for a while.
     const financeReviewer = client();
     await financeReviewer.login('finance', STAFF_PASSWORD);
+    expect(upgraded.length).toBeGreaterThan(0);
+    refuseSockets = true;
+    for (const socket of upgraded.splice(0)) socket.destroy();
+    // A decision made while the student's socket is down: graphql-ws will not replay it.
     const financeReport = await financeReviewer.approve([{ id: finance.id, expectedVersion: finance.version }]);
     expect(financeReport.approved).toBe(1);
-    await live.until((event) => event.item.id === finance.id && event.item.status === 'APPROVED');
+    await settle();
+    expect(reconnects).toHaveLength(0);
+    refuseSockets = false;
+
+    const deadline = Date.now() + 20_000;
+    while (reconnects.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reconnects).toHaveLength(1);
+    const missed = reconnects[0]!;
+    expect(missed.error).toBeNull();
+    expect(missed.from).toBe(seen.toString());
+    expect(missed.changes.map((change) => [change.item?.id, change.template.code, change.fromStatus, change.toStatus, change.student.number])).toContainEqual([
+      finance.id,
+      'FINANCE',
+      'PENDING',
+      'APPROVED',
+      number,
+    ]);
+    expect(missed.changes.every((change) => BigInt(change.seq) > seen && change.student.number === number)).toBe(true);
+    expect(missed.cursor).toBe(missed.changes.at(-1)!.seq);
+    expect(student.cursor).toBe(missed.cursor);
+    // It came only through the catch-up, not live.
+    expect(live.events.some((event) => event.item.id === finance.id)).toBe(false);
+    await settle();
 
     // Rejection with a reason, visible in the sheet.
     const after = await student.mySheet();
@@ -168,6 +212,7 @@ describe('the SDK against a real server', () => {
     await dormReviewer.login(`dorm-${row!.campus.code.toLowerCase().replaceAll('_', '-')}`, STAFF_PASSWORD);
     const rejected = await dormReviewer.reject([{ id: dorm.id, expectedVersion: dorm.version }], '钥匙未归还');
     expect(rejected.rejected).toBe(1);
+    // The subscription resumed on the new socket: a later decision arrives live on the same iterator.
     await live.until((event) => event.item.id === dorm.id && event.item.status === 'REJECTED');
     expect((await student.mySheet()).clearanceItems.find((item) => item.code === 'DORM')).toMatchObject({ status: 'REJECTED', reason: '钥匙未归还' });
 
@@ -202,11 +247,68 @@ describe('the SDK against a real server', () => {
     expect(report).toMatchObject({ applied: 1, failed: 0, replayed: false });
     expect((await system.sync(key, results)).replayed).toBe(true);
 
-    const admin = client();
+    const admin = client({ locale: 'en' });
     await admin.login('admin', STAFF_PASSWORD);
     const stats = await admin.cohortStats({ year: 2020 });
     expect(stats.cohort.year).toBe(2020);
+    // The live statistics start with the numbers now, in the client's language on the socket too.
+    const live = admin.subscribe(CohortStatsUpdatedDocument, { year: 2020 });
+    const first = await live.next();
+    await live.return?.();
+    expect(first.done).toBe(false);
+    expect(first.value).toEqual({ cohortStatsUpdated: stats });
     expect(stats.graduates).toBeGreaterThan(0);
     expect(stats.items.find((item) => item.template.code === 'LIBRARY')?.approved).toBeGreaterThan(0);
+  });
+
+  it('previews and applies a rule change as an admin, with the version the preview showed', async () => {
+    const admin = client();
+    await admin.login('admin', STAFF_PASSWORD);
+    const input = { cohortYear: 2020, template: { code: 'CAREER', active: false } };
+    const preview = unwrap((await admin.request(PreviewRuleChangeDocument, { input })).previewRuleChange);
+    expect(preview.applied).toBe(false);
+    const lost = preview.changes.find((list) => list.effect === 'LOST');
+    expect(lost?.total).toBeGreaterThan(0);
+    const applied = unwrap((await admin.request(ApplyRuleChangeDocument, { input, expectedRuleSetVersion: preview.ruleSetVersion })).applyRuleChange);
+    expect(applied).toMatchObject({ applied: true, ruleSetVersion: preview.ruleSetVersion + 1 });
+    expect(applied.changes.find((list) => list.effect === 'LOST')?.total).toBe(lost!.total);
+    const stale = (await admin.request(ApplyRuleChangeDocument, { input, expectedRuleSetVersion: preview.ruleSetVersion })).applyRuleChange;
+    expect(stale.__typename === 'DomainError' && stale.code).toBe('CONFLICT');
+    // Put the rule back for the other tests: the lost items come back.
+    const restore = { cohortYear: 2020, template: { code: 'CAREER', active: true } };
+    const restored = unwrap((await admin.request(ApplyRuleChangeDocument, { input: restore, expectedRuleSetVersion: applied.ruleSetVersion })).applyRuleChange);
+    expect(restored.applied).toBe(true);
+  });
+
+  it('streams the summary list with the bearer token, in scope only', async () => {
+    const cohort = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
+    const inCohort = await server.db.prisma.student.count({ where: { cohortId: cohort.id } });
+    const admin = client({ locale: 'en' });
+    await admin.login('admin', STAFF_PASSWORD);
+
+    const csv = await admin.exportSummary({ cohort: 2020, format: 'csv' });
+    expect(csv).toMatchObject({ format: 'csv', filename: '汇总统计名单-2020.csv', contentType: 'text/csv; charset=utf-8' });
+    const bytes = new Uint8Array(await new Response(csv.body).arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = new TextDecoder().decode(bytes).split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe('学号,姓名,培养单位,类别,校区,离校状态,离校时间,未完成事项');
+    expect(lines).toHaveLength(inCohort + 1);
+
+    const xlsx = await admin.exportSummary({ cohort: 2020, format: 'xlsx', college: 'COMPUTER_SCIENCE' });
+    const workbook = new Uint8Array(await new Response(xlsx.body).arrayBuffer());
+    expect(xlsx.filename).toBe('汇总统计名单-2020-COMPUTER_SCIENCE.xlsx');
+    expect(String.fromCharCode(workbook[0]!, workbook[1]!)).toBe('PK');
+
+    const collegeAdmin = client({ locale: 'en' });
+    await collegeAdmin.login('xgz-computer-science', STAFF_PASSWORD);
+    const own = await new Response((await collegeAdmin.exportSummary({ cohort: 2020, format: 'csv' })).body).text();
+    const ownRows = own.split('\r\n').filter(Boolean).slice(1);
+    const college = await server.db.prisma.college.findUniqueOrThrow({ where: { code: 'COMPUTER_SCIENCE' } });
+    expect(ownRows).toHaveLength(await server.db.prisma.student.count({ where: { cohortId: cohort.id, collegeId: college.id } }));
+    const otherCollege = await collegeAdmin.exportSummary({ cohort: 2020, format: 'csv', college: 'EARTH_SCIENCES' }).catch((error: unknown) => error);
+    expect(otherCollege).toBeInstanceOf(LixiaoError);
+    expect(otherCollege).toMatchObject({ code: 'FORBIDDEN', status: 403, isServerError: false });
+    await expect(admin.exportSummary({ cohort: 1999, format: 'csv' })).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+    await expect(client().exportSummary({ cohort: 2020, format: 'csv' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
   });
 });

@@ -112,6 +112,12 @@ describe('trusted documents (TRUSTED_DOCUMENTS=on) and token refresh', () => {
     expect(sessions).toHaveLength(2);
     expect(sessions[1]!.accessToken).not.toBe(first.accessToken);
 
+    // The export (plain HTTP, outside GraphQL) refreshes the same way.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const download = await admin.exportSummary({ cohort: 2020, format: 'csv' });
+    expect((await new Response(download.body).text()).startsWith('学号,')).toBe(true);
+    expect(sessions).toHaveLength(3);
+
     // Without a refresh token the expiry is the caller's to handle.
     const fixed = client({ token: first.accessToken });
     await expect(fixed.request(ViewerDocument)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });

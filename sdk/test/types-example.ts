@@ -4,7 +4,9 @@
  */
 import {
   ApproveItemsDocument,
+  ChangesSinceDocument,
   CohortStatsDocument,
+  CohortStatsUpdatedDocument,
   createClient,
   ImportStudentsDocument,
   LixiaoError,
@@ -99,4 +101,39 @@ export async function optionalVariables(): Promise<void> {
   await client.request(SurveyDocument, { year: 2020 });
   // @ts-expect-error Viewer takes no variables
   await client.request(ViewerDocument, { year: 2020 });
+}
+
+export async function catchUpAndExports(): Promise<void> {
+  // The catch-up hands typed changes to reconnect listeners.
+  client.onReconnected((missed) => {
+    const seq: string | undefined = missed.changes[0]?.seq;
+    const toStatus: ItemStatus | undefined = missed.changes[0]?.toStatus;
+    const failure: LixiaoError | null = missed.error;
+    // @ts-expect-error a change has no `progress`
+    void missed.changes[0]?.progress;
+    void seq, toStatus, failure;
+  });
+  const { changes, cursor } = await client.changesSince('42');
+  const code: string | undefined = changes[0]?.template.code;
+  const next: string | null = cursor;
+  void code, next;
+  const page = await client.request(ChangesSinceDocument, { cursor: null, first: 500 });
+  const hasMore: boolean = page.changesSince.hasMore;
+  void hasMore;
+  // @ts-expect-error the cursor is a string (a 64-bit seq)
+  await client.request(ChangesSinceDocument, { cursor: 42 });
+
+  for await (const event of client.subscribe(CohortStatsUpdatedDocument, { year: 2020 })) {
+    const cleared: number = event.cohortStatsUpdated.cleared;
+    void cleared;
+    break;
+  }
+  // @ts-expect-error year is required
+  client.subscribe(CohortStatsUpdatedDocument, {});
+
+  const download = await client.exportSummary({ cohort: 2020, format: 'xlsx', college: 'COMPUTER_SCIENCE' });
+  const body: ReadableStream<Uint8Array> = download.body;
+  void body;
+  // @ts-expect-error csv or xlsx only
+  await client.exportSummary({ cohort: 2020, format: 'pdf' });
 }
