@@ -8,7 +8,8 @@ import { authenticate, bearerToken, type Authentication } from './auth/viewer.js
 import type { Config } from './config.js';
 import { createContext, type Context, type ServerContext, type Services } from './context.js';
 import { migrationsUpToDate, readMigrations } from './db/migrate.js';
-import { isGraphQLError } from './errors.js';
+import { isDatabaseUnavailable } from './db/unavailable.js';
+import { formatMessage, isGraphQLError } from './errors.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
 import { securityPlugins } from './security.js';
@@ -62,6 +63,14 @@ export function createApp(config: AppConfig, services: Services): App {
         // GraphQL's own errors and our AppErrors carry a code and a readable message: pass them through.
         const original = isGraphQLError(error) ? error.originalError : error;
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
+        // Still logged by yoga; the client learns it may retry rather than that something broke.
+        // Both languages, like the masked message: the request's language is not known everywhere this runs.
+        if (isDatabaseUnavailable(original ?? error)) {
+          return new GraphQLError(`${formatMessage('SERVICE_UNAVAILABLE', 'zh-CN')} / ${formatMessage('SERVICE_UNAVAILABLE', 'en')}`, {
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+            ...(isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {}),
+          });
+        }
         return new GraphQLError(INTERNAL_ERROR_MESSAGE, {
           extensions: { code: 'INTERNAL_SERVER_ERROR' },
           ...(isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {}),

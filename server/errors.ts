@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   },
   INVALID_INPUT: { zh: '输入无效：{detail}', en: 'Invalid input: {detail}' },
   NOT_FOUND: { zh: '未找到该记录。', en: 'Not found.' },
+  SERVICE_UNAVAILABLE: { zh: '服务暂时不可用，请稍后重试。', en: 'The service is briefly unavailable: try again shortly.' },
   OPERATION_LIMIT: { zh: '操作被拒绝：{limit}', en: 'Operation refused: {limit}' },
   SURVEY_REQUIRED: {
     zh: '请先填写并提交《就业与人才培养质量调研问卷》（点击“完成答卷”），之后才能查看电子离校单。',

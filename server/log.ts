@@ -28,7 +28,7 @@ function serializeErrors(fields?: Record<string, unknown>) {
   if (!fields) return {};
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
+    out[key] = value instanceof Error ? { name: value.name, code: (value as { code?: unknown }).code, message: value.message, stack: value.stack } : value;
   }
   return out;
 }

@@ -302,6 +302,9 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
         `down ${restartedAt - stoppedAt} ms; requests succeeded again ${recoveredAfterMs} ms after PostgreSQL was back; failures answered ${JSON.stringify(answers)}`,
     );
     expect(duringOutage.length).toBeGreaterThan(0);
+    // The outage says so (the client may retry) instead of a generic internal error.
+    expect(answers.SERVICE_UNAVAILABLE).toBeGreaterThan(0);
+    expect(answers.INTERNAL_SERVER_ERROR ?? 0).toBe(0);
     // Every failure was answered (no hang, no dropped connection) and clean.
     expect(failed.filter((entry) => !entry.answer || !failedCleanly(entry.answer)).map((entry) => entry.error ?? entry.answer?.text)).toEqual([]);
     expect(readyDuringOutage).toEqual([503, 503]);
