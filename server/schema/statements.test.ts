@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing/server.js';
-import { clients, countStatements, findStudents } from './review/testing.js';
+import type { TestServer } from '../testing/server.js';
+import { clients, countStatements, findStudents, openDemoServer } from './review/testing.js';
 
 /**
  * SQL statements per hot operation (issue 8), counted on the embedded database
@@ -32,14 +32,8 @@ const STATS = `query Stats { cohortStats(year: 2020) { graduates cleared items {
 describe('statements per operation (embedded PostgreSQL)', () => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-
-  beforeAll(async () => {
-    server = await startTestServer({ demo: true });
-    api = clients(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
 
   async function measure(token: string, query: string) {
     await api.as(token, query); // warm caches so only the steady state is counted

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, itemOf, ref, type ItemHandle } from '../schema/review/testing.js';
-import { startTestServer, type TestServer } from '../testing/server.js';
+import { clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle } from '../schema/review/testing.js';
+import type { TestServer } from '../testing/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,13 +18,8 @@ const REJECT = `mutation ($items: [ItemRefInput!]!, $reason: String!) {
 describe('a decision and its event are one transaction', () => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-  beforeAll(async () => {
-    server = await startTestServer({ demo: true });
-    api = clients(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
 
   /** Every item's version and event count, and the totals. */
   async function ledger() {

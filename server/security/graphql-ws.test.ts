@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents } from '../schema/review/testing.js';
-import { startTestServer, type TestServer } from '../testing/server.js';
+import { clients, findStudents, openDemoServer } from '../schema/review/testing.js';
+import type { TestServer } from '../testing/server.js';
 import { RawSocket } from './helpers.js';
 
 /**
@@ -10,13 +10,8 @@ import { RawSocket } from './helpers.js';
 describe('graphql-ws protocol on a real socket', () => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-  beforeAll(async () => {
-    server = await startTestServer({ demo: true });
-    api = clients(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
 
   it('closes 4400 on a message that is not a protocol message', async () => {
     for (const garbage of ['not json', JSON.stringify({ type: 'no_such_type' }), JSON.stringify({ type: 'subscribe', payload: { query: '{ cohorts { year } }' } })]) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, globalId, itemOf, ref, slug } from '../review/testing.js';
+import type { TestServer } from '../../testing/server.js';
+import { clients, findStudents, globalId, itemOf, openDemoServer, ref, slug } from '../review/testing.js';
 
 const DEFER = `mutation ($id: ID!, $reason: String!) {
   deferStudent(studentId: $id, reason: $reason) {
@@ -24,13 +24,8 @@ const REJECT = `mutation ($items: [ItemRefInput!]!, $reason: String!) { rejectIt
 describe('admin journey', () => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-  beforeAll(async () => {
-    server = await startTestServer({ demo: true });
-    api = clients(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
 
   describe('deferStudent', () => {
     it('moves the student to the next cohort, drops undecided items and keeps decided history', async () => {

@@ -2,8 +2,8 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { changeItems } from '../../services/decisions.js';
-import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, globalId, INTEGRATION_TOKEN, itemOf, ref, slug, type ItemHandle } from './testing.js';
+import type { TestServer } from '../../testing/server.js';
+import { clients, findStudents, globalId, INTEGRATION_TOKEN, itemOf, openDemoServer, ref, slug, type ItemHandle } from './testing.js';
 
 const REPORT = 'approved rejected failed outcomes { id ok status version error { code message } }';
 const APPROVE = `mutation ($items: [ItemRefInput!]!) {
@@ -28,13 +28,8 @@ interface Outcome {
 describe('reviewer decisions', () => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-  beforeAll(async () => {
-    server = await startTestServer({ demo: true });
-    api = clients(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
 
   /** approveItems as `username`: the report, or the whole call's error code. */
   async function approve(username: string, items: ItemHandle[] | { id: string; expectedVersion: number }[], headers: Record<string, string> = {}) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, slug } from './testing.js';
+import type { TestServer } from '../../testing/server.js';
+import { clients, findStudents, openDemoServer, slug } from './testing.js';
 
 const QUEUE = `query Queue($first: Int, $after: String, $filter: ReviewQueueFilter) {
   reviewQueue(first: $first, after: $after, filter: $filter) {
@@ -30,13 +30,8 @@ interface Node {
 describe('reviewQueue', () => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-  beforeAll(async () => {
-    server = await startTestServer({ demo: true });
-    api = clients(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
 
   async function queue(username: string, variables: Record<string, unknown> = {}) {
     const result = await api.as(await api.staff(username), QUEUE, variables);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, INTEGRATION_TOKEN, itemOf } from './testing.js';
+import type { TestServer } from '../../testing/server.js';
+import { clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from './testing.js';
 
 const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
   syncClearanceResults(idempotencyKey: $key, results: $results) {
@@ -24,13 +24,8 @@ interface Row {
 describe('syncClearanceResults', () => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-  beforeAll(async () => {
-    server = await startTestServer({ demo: true });
-    api = clients(server);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
 
   async function sync(key: string, results: Row[], token = INTEGRATION_TOKEN, headers: Record<string, string> = {}) {
     const response = await api.as(token, SYNC, { key, results }, headers);

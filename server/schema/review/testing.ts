@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hashPassword } from '../../auth/password.js';
-import type { TestServer } from '../../testing/server.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../../testing/server.js';
 
 /** Helpers for the reviewer and admin journey tests (not a test file itself). */
 
@@ -45,6 +45,12 @@ export function clients(server: TestServer) {
     server.gql<T>(query, variables, { authorization: `Bearer ${token}`, ...headers });
 
   return { staff, student, as };
+}
+
+/** A server with the demo data and its clients, for one test file or describe block. */
+export async function openDemoServer(options: Omit<TestServerOptions, 'demo'> = {}) {
+  const server = await startTestServer({ ...options, demo: true });
+  return { server, api: clients(server) };
 }
 
 export interface ItemHandle {
