@@ -3,7 +3,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, globalId, itemOf, ref } from '../schema/review/testing.js';
+import { clients, findStudents, globalId, itemOf, ref, whileHistoryWritesFail } from '../schema/review/testing.js';
 import { CSRF_HEADER } from '../security.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { expectNoLeak, openSocket, RawSocket } from './helpers.js';
@@ -370,26 +370,20 @@ describe('attacks over HTTP and graphql-ws', () => {
     });
 
     it('masks a database error from a write, and the failed batch leaves nothing behind', async () => {
-      // The history insert fails after the items were updated: the whole decision must roll back.
-      await server.db.sql.exec(`
-        CREATE FUNCTION refuse_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$;
-        CREATE TRIGGER refuse_event BEFORE INSERT ON "ClearanceEvent" FOR EACH STATEMENT EXECUTE FUNCTION refuse_event();`);
-      try {
-        const students = await findStudents(server, { category: 'UNDERGRADUATE' }, 3, 41);
-        const items = await Promise.all(students.map((student) => itemOf(server, student.number, 'LIBRARY')));
-        const token = await api.staff('library');
-        const events = await server.db.prisma.clearanceEvent.count();
-        const viaHttp = await http(REJECT, { items: items.map(ref), reason: '证件未还' }, token);
-        expect(viaHttp.errors?.[0]).toMatchObject({ message: INTERNAL, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-        const viaWs = await ws(REJECT, { items: items.map(ref), reason: '证件未还' }, token);
-        expect((viaWs as { payload: any }).payload.errors[0]).toMatchObject({ message: INTERNAL });
-        expect(JSON.stringify([viaHttp, viaWs])).not.toMatch(/disk full|simulated|trigger|postgres|prisma/i);
-        expect(await server.db.prisma.clearanceEvent.count()).toBe(events);
-        for (const [index, student] of students.entries()) {
-          expect(await itemOf(server, student.number, 'LIBRARY')).toEqual(items[index]);
-        }
-      } finally {
-        await server.db.sql.exec('DROP TRIGGER refuse_event ON "ClearanceEvent"; DROP FUNCTION refuse_event();');
+      const students = await findStudents(server, { category: 'UNDERGRADUATE' }, 3, 41);
+      const items = await Promise.all(students.map((student) => itemOf(server, student.number, 'LIBRARY')));
+      const token = await api.staff('library');
+      const events = await server.db.prisma.clearanceEvent.count();
+      const [viaHttp, viaWs] = await whileHistoryWritesFail(server, async () => [
+        await http(REJECT, { items: items.map(ref), reason: '证件未还' }, token),
+        await ws(REJECT, { items: items.map(ref), reason: '证件未还' }, token),
+      ]);
+      expect(viaHttp.errors?.[0]).toMatchObject({ message: INTERNAL, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect((viaWs as { payload: any }).payload.errors[0]).toMatchObject({ message: INTERNAL });
+      expect(JSON.stringify([viaHttp, viaWs])).not.toMatch(/disk full|simulated|trigger|postgres|prisma/i);
+      expect(await server.db.prisma.clearanceEvent.count()).toBe(events);
+      for (const [index, student] of students.entries()) {
+        expect(await itemOf(server, student.number, 'LIBRARY')).toEqual(items[index]);
       }
     });
   });

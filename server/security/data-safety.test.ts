@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle } from '../schema/review/testing.js';
+import { clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle, whileHistoryWritesFail } from '../schema/review/testing.js';
 import type { TestServer } from '../testing/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -83,24 +83,16 @@ describe('a decision and its event are one transaction', () => {
   });
 
   it('a batch whose write fails leaves neither item changes nor events', async () => {
-    // The history insert fails after the items were updated, inside the same transaction.
-    await server.db.sql.exec(`
-      CREATE FUNCTION refuse_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'history refused (simulated)'; END $$;
-      CREATE TRIGGER refuse_history BEFORE INSERT ON "ClearanceEvent" FOR EACH STATEMENT EXECUTE FUNCTION refuse_history();`);
-    try {
-      const students = await findStudents(server, { category: 'UNDERGRADUATE' }, 4, 200);
-      const items = await Promise.all(students.map((s) => itemOf(server, s.number, 'LIBRARY')));
-      expect(items).toHaveLength(4);
-      const token = await api.staff('library');
-      const before = await ledger();
-      const failed = await api.as(token, REJECT, { items: items.map(ref), reason: '证件未还' });
-      expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
-      const after = await ledger();
-      expect(after.totalEvents).toBe(before.totalEvents);
-      for (const item of items) expect(after.items.get(item.dbId)!.version).toBe(item.version);
-    } finally {
-      await server.db.sql.exec('DROP TRIGGER refuse_history ON "ClearanceEvent"; DROP FUNCTION refuse_history();');
-    }
+    const students = await findStudents(server, { category: 'UNDERGRADUATE' }, 4, 200);
+    const items = await Promise.all(students.map((s) => itemOf(server, s.number, 'LIBRARY')));
+    expect(items).toHaveLength(4);
+    const token = await api.staff('library');
+    const before = await ledger();
+    const failed = await whileHistoryWritesFail(server, () => api.as(token, REJECT, { items: items.map(ref), reason: '证件未还' }));
+    expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    const after = await ledger();
+    expect(after.totalEvents).toBe(before.totalEvents);
+    for (const item of items) expect(after.items.get(item.dbId)!.version).toBe(item.version);
   });
 });
 

@@ -53,6 +53,21 @@ export async function openDemoServer(options: Omit<TestServerOptions, 'demo'> = 
   return { server, api: clients(server) };
 }
 
+/**
+ * Runs `work` while every insert into the history fails in the database, as a full
+ * disk would: a decision then fails after its items were updated, inside its transaction.
+ */
+export async function whileHistoryWritesFail<T>(server: TestServer, work: () => Promise<T>): Promise<T> {
+  await server.db.sql.exec(`
+    CREATE FUNCTION refuse_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$;
+    CREATE TRIGGER refuse_history BEFORE INSERT ON "ClearanceEvent" FOR EACH STATEMENT EXECUTE FUNCTION refuse_history();`);
+  try {
+    return await work();
+  } finally {
+    await server.db.sql.exec('DROP TRIGGER refuse_history ON "ClearanceEvent"; DROP FUNCTION refuse_history();');
+  }
+}
+
 export interface ItemHandle {
   dbId: string;
   id: string;
