@@ -43,7 +43,8 @@ describe('statements per operation (embedded PostgreSQL)', () => {
     return { data: result.data, statements: statements! };
   }
 
-  it('reads a student\'s whole sheet (items, departments, campus contacts, progress) in at most 4 statements', async () => {
+  // Issue 8 asks for at most 4; the bounds below are what the code does now, so a regression shows.
+  it('reads a student\'s whole sheet (items, departments, campus contacts, progress) in 2 statements: the token\'s account, then the sheet', async () => {
     const [student] = await findStudents(server, { category: 'POSTGRADUATE_DUAL', secondSupervisor: true });
     const token = await api.student(student!.number);
     await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
@@ -51,14 +52,14 @@ describe('statements per operation (embedded PostgreSQL)', () => {
     const { data, statements } = await measure(token, SHEET);
     expect(data.viewer.clearanceItems.length).toBeGreaterThanOrEqual(10);
     expect(data.viewer.clearanceItems.every((item: { contact: unknown; department: unknown }) => item.department && item.contact)).toBe(true);
-    expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(4);
+    expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(2);
   });
 
-  it('reads a review queue page of 50 items with student, template and department in at most 4 statements', async () => {
+  it('reads a review queue page of 50 items with student, template and department in 3 statements: account, page with counts, items', async () => {
     const { data, statements } = await measure(await api.staff('finance'), QUEUE_PAGE);
     expect(data.reviewQueue.edges).toHaveLength(50);
     expect(data.reviewQueue.edges.every((edge: { node: { student: unknown; template: { department: unknown } } }) => edge.node.student && edge.node.template.department)).toBe(true);
-    expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(4);
+    expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(3);
   });
 
   it('reads cohort statistics from the counters, not from the items', async () => {

@@ -1,3 +1,4 @@
+import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { ReviewerRef } from '../reviewer/reviewer.type.js';
@@ -15,15 +16,18 @@ builder.queryField('viewer', (t) =>
     nullable: true,
     description: 'Who is logged in; null without a token, an error for a bad, expired or revoked one.',
     skipTypeScopes: true,
-    resolve: async (_root, _args, ctx) => {
+    resolve: async (_root, _args, ctx, info) => {
       const { viewer } = ctx;
       if (!viewer) {
         if (ctx.authFailure) throw new AppError(ctx.authFailure);
         return null;
       }
       if (viewer.mustChangePassword) throw new AppError('PASSWORD_CHANGE_REQUIRED');
-      if (viewer.kind === 'student') return ctx.db.prisma.student.findUniqueOrThrow({ where: { id: viewer.studentId } });
-      return ctx.db.prisma.reviewer.findUniqueOrThrow({ where: { id: viewer.reviewerId } });
+      // The selection below the union (e.g. a student's whole sheet) loads with the account, in one statement.
+      if (viewer.kind === 'student') {
+        return ctx.db.prisma.student.findUniqueOrThrow({ ...queryFromInfo({ context: ctx, info, typeName: 'Student' }), where: { id: viewer.studentId } });
+      }
+      return ctx.db.prisma.reviewer.findUniqueOrThrow({ ...queryFromInfo({ context: ctx, info, typeName: 'Reviewer' }), where: { id: viewer.reviewerId } });
     },
   }),
 );
