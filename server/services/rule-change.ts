@@ -282,7 +282,11 @@ async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedCh
       })),
       select: { id: true, templateId: true, studentId: true, version: true },
     });
-    created.forEach((item, index) => written.push({ itemId: item.id, templateId: item.templateId, studentId: item.studentId, from: null, effect: gained[index]!.effect, version: item.version }));
+    // Matched by student and template, not by position: RETURNING promises no order.
+    const effectOf = new Map(gained.map(({ student, effect }) => [`${student.id}/${templateIds.get(effect.code)}`, effect]));
+    for (const item of created) {
+      written.push({ itemId: item.id, templateId: item.templateId, studentId: item.studentId, from: null, effect: effectOf.get(`${item.studentId}/${item.templateId}`)!, version: item.version });
+    }
   }
 
   if (updated.length > 0) {
