@@ -5,6 +5,7 @@ import { checkTransition, resolveLocks, summarizeProgress, type DecisionSource, 
 import type { ErrorCode } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
+import { isUuid } from './ids.js';
 
 /** One requested change of one item. */
 export interface ItemChangeRequest {
@@ -129,9 +130,10 @@ export async function changeItems(
       await writeChanges(tx, applied, reviewerId);
       const lockChanges = relock(sheets, applied);
       await writeChanges(tx, lockChanges, null);
+      const okOutcomes = new Map(outcomes.flatMap((outcome) => (outcome.ok ? [[outcome.itemId, outcome] as const] : [])));
       for (const change of lockChanges) {
-        const outcome = outcomes.find((o) => o.ok && o.itemId === change.id);
-        if (outcome?.ok) Object.assign(outcome, { status: change.to, version: change.version });
+        const outcome = okOutcomes.get(change.id);
+        if (outcome) Object.assign(outcome, { status: change.to, version: change.version });
       }
       await updateClearedAt(tx, [...new Set(applied.map((c) => c.studentId))]);
       const seqs = await writeEvents(tx, [...applied, ...lockChanges], reviewerId);
@@ -182,7 +184,7 @@ function mayChange(actor: Actor, item: LockedItem, to: ItemStatus): boolean {
  * touching one student must not interleave (or deadlock).
  */
 async function lockSheets(tx: Prisma.TransactionClient, ids: string[]): Promise<LockedItem[]> {
-  const validIds = ids.filter((id) => UUID.test(id));
+  const validIds = ids.filter(isUuid);
   if (validIds.length === 0) return [];
   return tx.$queryRaw<LockedItem[]>`
     SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, i."observedAt",
@@ -195,8 +197,6 @@ async function lockSheets(tx: Prisma.TransactionClient, ids: string[]): Promise<
     ORDER BY i.id
     FOR UPDATE OF i`;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function writeChanges(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null) {
   if (changes.length === 0) return;
@@ -299,17 +299,18 @@ function relock(sheets: LockedItem[], applied: AppliedChange[]): AppliedChange[]
   return changes;
 }
 
+/** Sets or clears each student's clearedAt from their current cohort's sheet (the domain's summarizeProgress decides). */
 export async function updateClearedAt(tx: Prisma.TransactionClient, studentIds: string[]) {
-  const items = await tx.clearanceItem.findMany({ where: { studentId: { in: studentIds } }, select: { studentId: true, status: true, student: { select: { clearedAt: true, cohortId: true } }, cohortId: true } });
-  const byStudent = groupBy(
-    items.filter((item) => item.cohortId === item.student.cohortId),
-    (item) => item.studentId,
-  );
+  if (studentIds.length === 0) return;
+  const items = await tx.$queryRaw<{ studentId: string; status: ItemStatus; wasCleared: boolean }[]>`
+    SELECT i."studentId", i.status::text AS status, s."clearedAt" IS NOT NULL AS "wasCleared"
+    FROM "ClearanceItem" i JOIN "Student" s ON s.id = i."studentId" AND s."cohortId" = i."cohortId"
+    WHERE i."studentId" = ANY(${studentIds}::uuid[])`;
   const nowCleared: string[] = [];
   const noLongerCleared: string[] = [];
-  for (const [studentId, sheet] of byStudent) {
+  for (const [studentId, sheet] of groupBy(items, (item) => item.studentId)) {
     const cleared = summarizeProgress(sheet).cleared;
-    const wasCleared = sheet[0]!.student.clearedAt !== null;
+    const wasCleared = sheet[0]!.wasCleared;
     if (cleared && !wasCleared) nowCleared.push(studentId);
     if (!cleared && wasCleared) noLongerCleared.push(studentId);
   }
