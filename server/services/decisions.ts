@@ -27,6 +27,24 @@ export type ChangeOutcome =
   | { itemId: string; ok: true; status: ItemStatus; version: number }
   | { itemId: string; ok: false; code: ErrorCode };
 
+/** The rule-side facts of an item, shared by every item of the template. */
+interface TemplateFacts {
+  code: string;
+  prerequisites: string[];
+  scope: 'UNIVERSITY' | 'COLLEGE' | 'CAMPUS' | 'SUPERVISOR' | 'SELF';
+  departmentId: string;
+}
+
+/** The student-side facts: whom the item belongs to, and the current cohort (only that sheet is re-locked). */
+interface StudentFacts {
+  id: string;
+  cohortId: string;
+  collegeId: string;
+  campusId: string;
+  firstSupervisorId: string | null;
+  secondSupervisorId: string | null;
+}
+
 interface LockedItem {
   id: string;
   studentId: string;
@@ -35,16 +53,8 @@ interface LockedItem {
   version: number;
   observedAt: Date | null;
   templateId: string;
-  code: string;
-  prerequisites: string[];
-  /** The student's current cohort: only that sheet is re-locked. */
-  studentCohortId: string;
-  scope: 'UNIVERSITY' | 'COLLEGE' | 'CAMPUS' | 'SUPERVISOR' | 'SELF';
-  departmentId: string;
-  collegeId: string;
-  campusId: string;
-  firstSupervisorId: string | null;
-  secondSupervisorId: string | null;
+  template: TemplateFacts;
+  student: StudentFacts;
 }
 
 interface AppliedChange {
@@ -170,32 +180,38 @@ function canSee(actor: Actor, item: LockedItem): boolean {
 function mayChange(actor: Actor, item: LockedItem, to: ItemStatus): boolean {
   if (actor.source === 'POLICY' || actor.source === 'SYSTEM') return actor.viewer === null;
   if (actor.source === 'ADMIN') return canAdminister(actor.viewer) && (to === 'WAIVED' || to === 'PENDING');
-  const decidable = {
-    scope: item.scope,
-    departmentId: item.departmentId,
-    student: { id: item.studentId, collegeId: item.collegeId, campusId: item.campusId, firstSupervisorId: item.firstSupervisorId, secondSupervisorId: item.secondSupervisorId },
-  };
-  return canReview(actor.viewer, decidable);
+  return canReview(actor.viewer, { scope: item.template.scope, departmentId: item.template.departmentId, student: item.student });
 }
 
 /**
  * Locks every item of the students the requested items belong to, in id order:
  * a decision may re-lock or unlock the student's other items, and two batches
  * touching one student must not interleave (or deadlock).
+ *
+ * Templates and students are read by statements of their own, after the lock is
+ * held: a statement that waited for a lock still sees the rest of the database as
+ * it was when it started, so a join here would re-lock with the prerequisites of a
+ * rule change that committed while this decision waited for it.
  */
 async function lockSheets(tx: Prisma.TransactionClient, ids: string[]): Promise<LockedItem[]> {
   const validIds = ids.filter(isUuid);
   if (validIds.length === 0) return [];
-  return tx.$queryRaw<LockedItem[]>`
-    SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, i."observedAt",
-           i."templateId", t.code, t.prerequisites, t.scope::text AS scope, t."departmentId",
-           s."cohortId" AS "studentCohortId", s."collegeId", s."campusId", s."firstSupervisorId", s."secondSupervisorId"
+  const rows = await tx.$queryRaw<Omit<LockedItem, 'template' | 'student'>[]>`
+    SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, i."observedAt", i."templateId"
     FROM "ClearanceItem" i
-    JOIN "ItemTemplate" t ON t.id = i."templateId"
-    JOIN "Student" s ON s.id = i."studentId"
     WHERE i."studentId" IN (SELECT "studentId" FROM "ClearanceItem" WHERE id = ANY(${validIds}::uuid[]))
     ORDER BY i.id
     FOR UPDATE OF i`;
+  if (rows.length === 0) return [];
+  const templates = await tx.$queryRaw<(TemplateFacts & { id: string })[]>`
+    SELECT id, code, prerequisites, scope::text AS scope, "departmentId"
+    FROM "ItemTemplate" WHERE id = ANY(${[...new Set(rows.map((row) => row.templateId))]}::uuid[])`;
+  const students = await tx.$queryRaw<StudentFacts[]>`
+    SELECT id, "cohortId", "collegeId", "campusId", "firstSupervisorId", "secondSupervisorId"
+    FROM "Student" WHERE id = ANY(${[...new Set(rows.map((row) => row.studentId))]}::uuid[])`;
+  const templateById = new Map(templates.map((template) => [template.id, template]));
+  const studentById = new Map(students.map((student) => [student.id, student]));
+  return rows.map((row) => ({ ...row, template: templateById.get(row.templateId)!, student: studentById.get(row.studentId)! }));
 }
 
 async function writeChanges(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null) {
@@ -268,29 +284,28 @@ async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[
 function relock(sheets: LockedItem[], applied: AppliedChange[]): AppliedChange[] {
   const after = new Map(applied.map((change) => [change.id, change]));
   const touched = new Set(applied.map((change) => change.studentId));
-  const current = sheets
-    .filter((item) => touched.has(item.studentId) && item.cohortId === item.studentCohortId)
-    .map((item) => {
-      const change = after.get(item.id);
-      return { ...item, status: change?.to ?? item.status, version: change?.version ?? item.version };
-    });
+  const current = sheets.filter((item) => touched.has(item.studentId) && item.cohortId === item.student.cohortId);
   const changes: AppliedChange[] = [];
   for (const sheet of groupBy(current, (item) => item.studentId).values()) {
-    const codes = new Set(sheet.map((item) => item.code));
-    const resolved = resolveLocks(sheet.map((item) => ({ ...item, prerequisites: item.prerequisites.filter((code) => codes.has(code)) })));
+    const codes = new Set(sheet.map((item) => item.template.code));
+    const statusOf = (item: LockedItem) => after.get(item.id)?.to ?? item.status;
+    const resolved = resolveLocks(
+      sheet.map((item) => ({ code: item.template.code, status: statusOf(item), prerequisites: item.template.prerequisites.filter((code) => codes.has(code)) })),
+    );
     resolved.forEach((next, index) => {
       const before = sheet[index]!;
-      if (next.status === before.status) return;
+      const from = statusOf(before);
+      if (next.status === from) return;
       changes.push({
         id: before.id,
         templateId: before.templateId,
         studentId: before.studentId,
         cohortId: before.cohortId,
-        from: before.status,
+        from,
         to: next.status,
         reason: null,
         source: 'SYSTEM',
-        version: before.version + 1,
+        version: (after.get(before.id)?.version ?? before.version) + 1,
         externalRef: null,
         observedAt: null,
       });

@@ -127,6 +127,16 @@ export function templateData(template: ItemTemplate, cohortId: string, departmen
   };
 }
 
+/**
+ * The cohort row guards its rule set: applyRuleChange holds it FOR UPDATE while it
+ * rewrites templates and sheets; whoever builds sheets from the templates holds it
+ * FOR SHARE first, so they wait for a change in flight and then see it committed.
+ */
+export async function shareCohortRules(tx: Prisma.TransactionClient, cohortIds: readonly string[]): Promise<void> {
+  if (cohortIds.length === 0) return;
+  await tx.$queryRaw`SELECT id FROM "Cohort" WHERE id = ANY(${[...new Set(cohortIds)]}::uuid[]) ORDER BY id FOR SHARE`;
+}
+
 export async function loadCohortTemplates(tx: Tx, cohortId: string): Promise<{ rows: TemplateRow[]; domain: ItemTemplate[] }> {
   const rows = await tx.itemTemplate.findMany({ where: { cohortId }, include: { department: { select: { code: true } } }, orderBy: { sequence: 'asc' } });
   return { rows, domain: rows.map(toDomainTemplate) };

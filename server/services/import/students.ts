@@ -1,7 +1,7 @@
 import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId, MAX_LOGIN_NAME_LENGTH } from '../../auth/password.js';
 import { planSheet, type DormitoryState, type LocalizedText, type StudentCategory } from '../../domain/index.js';
 import type { Prisma, StaffRole } from '../../generated/prisma/client.js';
-import { loadCohortTemplates, toDomainTemplate, type TemplateRow } from '../rules.js';
+import { loadCohortTemplates, shareCohortRules, toDomainTemplate, type TemplateRow } from '../rules.js';
 import { uuidv7 } from '../ids.js';
 import { createSheets, type NewSheetStudent } from '../sheets.js';
 import { insertStudentCredentials, insertStudents, updateStudents, type NewStudentRow } from './bulk.js';
@@ -347,6 +347,7 @@ async function prepare(plan: StudentPlan, previous?: Hashes): Promise<Hashes> {
  * passwords are hashed on the thread pool meanwhile and awaited only here.
  */
 async function write(tx: Prisma.TransactionClient, plan: StudentPlan, hashes: () => Promise<Hashes>, now: Date): Promise<{ itemsCreated: number }> {
+  await shareCohortRules(tx, plan.creates.map((s) => s.cohortId));
   const templates = await templatesByCohort(tx, plan.creates.map((s) => s.cohortId));
   const idOf = new Map<string, string>();
   let itemsCreated = 0;

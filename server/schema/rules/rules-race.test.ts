@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { studentRows, STUDENT_HEADER_ZH, utf8Csv } from '../../services/import/fixtures/files.js';
+import { TEST_DATABASE_URL } from '../../testing/databases.js';
+import { startTestServer, type TestServer } from '../../testing/server.js';
+import { clients, findStudents, itemOf, ref } from '../review/testing.js';
+
+/**
+ * A rule change racing a decision and an import (PostgreSQL only: the embedded
+ * database runs one transaction at a time, so nothing can race there). The apply is
+ * held just before its commit by a lock on the event counter, which it takes last.
+ */
+if (!TEST_DATABASE_URL) console.log('skipped: no PostgreSQL (TEST_DATABASE_URL); the rule-change race suite did not run');
+
+const APPLY = `mutation ($input: RuleChangeInput!, $version: Int!) {
+  applyRuleChange(input: $input, expectedRuleSetVersion: $version) { __typename ... on MutationApplyRuleChangeSuccess { data { applied } } ... on DomainError { code } }
+}`;
+const APPROVE = 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed } } } }';
+const IMPORT = `mutation ($file: File!) { importStudents(file: $file, dryRun: false) { __typename ... on MutationImportStudentsSuccess { data { applied created } } } }`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (PostgreSQL)', () => {
+  let server: TestServer;
+  let api: ReturnType<typeof clients>;
+  beforeAll(async () => {
+    server = await startTestServer({ backend: 'postgres', demo: true });
+    api = clients(server);
+  });
+  afterAll(() => server?.close());
+
+  /** Runs `during` while the apply of `input` waits to commit; returns the apply's answer and `during`'s. */
+  async function whileApplyWaitsToCommit<T>(input: Record<string, unknown>, during: () => Promise<T>) {
+    const admin = await api.staff('admin');
+    const { ruleSetVersion } = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    const holder = server.db.sql.transaction(async (tx) => {
+      await tx.query('SELECT value FROM "EventCounter" WHERE id = 1 FOR UPDATE');
+      held();
+      await released;
+    });
+    await holding;
+    const applying = api.as(admin, APPLY, { input: { cohortYear: 2020, ...input }, version: ruleSetVersion });
+    await sleep(1500); // the apply has written its rows and waits for the counter
+    const racing = during();
+    await sleep(1000); // the racer has started and waits for the apply
+    release();
+    await holder;
+    const [applied, raced] = await Promise.all([applying, racing]);
+    expect(applied.data.applyRuleChange).toEqual({ __typename: 'MutationApplyRuleChangeSuccess', data: { applied: true } });
+    return raced;
+  }
+
+  it('a decision waiting for the rule change re-locks with the new prerequisites', async () => {
+    // FINANCE now waits for LIBRARY; the student's LIBRARY is pending, so the change locks FINANCE.
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES' }, 1, 3);
+    expect((await itemOf(server, student!.number, 'FINANCE')).status).toBe('PENDING');
+    expect((await itemOf(server, student!.number, 'LIBRARY')).status).toBe('PENDING');
+    const career = await itemOf(server, student!.number, 'CAREER');
+    const token = await api.staff('career');
+    const decided = await whileApplyWaitsToCommit({ template: { code: 'FINANCE', prerequisites: ['LIBRARY'] } }, () =>
+      api.as(token, APPROVE, { items: [ref(career)] }),
+    );
+    expect(decided.data.approveItems.data).toEqual({ approved: 1, failed: 0 });
+    // With the prerequisites read before the wait, the decision's re-lock would have reopened FINANCE.
+    expect((await itemOf(server, student!.number, 'FINANCE')).status).toBe('LOCKED');
+  });
+
+  it('an import waiting for the rule change builds sheets by the new rules', async () => {
+    const admin = await api.staff('admin');
+    const rows = studentRows(1, '2020980');
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: IMPORT, variables: { file: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new Blob([utf8Csv([[...STUDENT_HEADER_ZH], ...rows]) as Uint8Array<ArrayBuffer>]), 'students.csv');
+    const imported = await whileApplyWaitsToCommit({ template: { code: 'CAREER', active: false } }, async () => {
+      const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'x-graphql-yoga-csrf': '1' }, body: form });
+      return (await response.json()) as { data: { importStudents: { data: { applied: boolean; created: number } } } };
+    });
+    expect(imported.data.importStudents.data).toEqual({ applied: true, created: 1 });
+    // Built from the templates as committed: CAREER is off, so the new student has no CAREER item.
+    const number = String(rows[0]![0]);
+    const codes = (await server.db.prisma.clearanceItem.findMany({ where: { student: { number } }, include: { template: true } })).map((item) => item.template.code);
+    expect(codes.length).toBeGreaterThan(5);
+    expect(codes).not.toContain('CAREER');
+  });
+});
