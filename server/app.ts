@@ -65,21 +65,22 @@ export function createApp(config: AppConfig, services: Services): App {
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
         // Still logged by yoga; the client learns it may retry rather than that something broke.
         // Both languages, like the masked message: the request's language is not known everywhere this runs.
+        const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
         if (isDatabaseUnavailable(original ?? error)) {
-          return new GraphQLError(`${formatMessage('SERVICE_UNAVAILABLE', 'zh-CN')} / ${formatMessage('SERVICE_UNAVAILABLE', 'en')}`, {
-            extensions: { code: 'SERVICE_UNAVAILABLE' },
-            ...(isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {}),
-          });
+          const message = `${formatMessage('SERVICE_UNAVAILABLE', 'zh-CN')} / ${formatMessage('SERVICE_UNAVAILABLE', 'en')}`;
+          return new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' }, ...location });
         }
-        return new GraphQLError(INTERNAL_ERROR_MESSAGE, {
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          ...(isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {}),
-        });
+        return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...location });
       },
     },
   });
 
   const http = createServer((req, res) => {
+    // Node keeps a keep-alive connection open after its last response even while the server closes:
+    // during shutdown each answered request gives its connection back, so close() ends with the last answer.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => http.closeIdleConnections());
+    });
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.url === '/readyz') return void readiness(services, migrations).then(({ ok, ...body }) => sendJson(res, ok ? 200 : 503, body));
     if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return void handleSummaryExport(req, res, services);

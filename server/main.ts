@@ -38,12 +38,7 @@ async function main() {
       process.exit(0);
     }, config.shutdownGraceSeconds * 1000);
     deadline.unref();
-    // Node leaves a keep-alive connection open after its last response even while the server
-    // closes, so app.close() would wait out the grace period after the last request finished.
-    const closeIdle = setInterval(() => app.http.closeIdleConnections(), 100);
-    closeIdle.unref();
     await app.close();
-    clearInterval(closeIdle);
     await runtime.close();
     await db.close();
     log.info('stopped');
