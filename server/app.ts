@@ -12,6 +12,7 @@ import { isDatabaseUnavailable } from './db/unavailable.js';
 import { formatMessage, isGraphQLError } from './errors.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
+import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError } from './live/socket-limits.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
@@ -29,7 +30,7 @@ export interface App {
 const INTERNAL_ERROR_MESSAGE = '服务器内部错误 / Unexpected error';
 
 export type AppConfig = Pick<Config, 'port' | 'host' | 'production' | 'shutdownGraceSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'maxUploadBytes'> &
-  Partial<Pick<Config, 'trustedDocuments' | 'persistedDocumentsPath'>>;
+  Partial<Pick<Config, 'trustedDocuments' | 'persistedDocumentsPath' | 'maxSocketOperations'>>;
 
 export function createApp(config: AppConfig, services: Services): App {
   const { log } = services;
@@ -93,7 +94,9 @@ export function createApp(config: AppConfig, services: Services): App {
   http.keepAliveTimeout = 65_000;
   http.headersTimeout = 66_000;
 
-  const ws = new WebSocketServer({ server: http, path: GRAPHQL_PATH });
+  // A frame larger than an HTTP body is refused by ws itself (close 1009) before it is buffered whole.
+  const ws = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: config.maxBodyBytes });
+  const operationLimit = config.maxSocketOperations ?? DEFAULT_SOCKET_OPERATIONS;
   const sockets = new SocketSessions();
   useServer<Record<string, unknown>, SocketExtra>(
     {
@@ -101,16 +104,24 @@ export function createApp(config: AppConfig, services: Services): App {
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const token = bearerToken(params.authorization) ?? (typeof params.token === 'string' ? params.token : null);
-        const authentication = await authenticate(services.db, services.tokens, token);
-        if (authentication.failure) return false;
+        const authentication = await authenticate(services.db, services.tokens, token).catch((error: unknown) => {
+          // Thrown, it would close the socket with the error's text (4500): the client learns only to retry.
+          log.warn('socket authentication failed', { error });
+          ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'Service unavailable, retry');
+          return null;
+        });
+        if (!authentication || authentication.failure) return false;
         ctx.extra.authentication = authentication;
         sockets.add(ctx.extra.socket, authentication);
         return true;
       },
       onClose: (ctx) => sockets.remove(ctx.extra.socket),
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Whatever an operation throws fails that operation (masked and logged), never the socket.
+      execute: (args) => failOperationOnError(() => (args.rootValue as EnvelopedRoot).execute(args), log),
+      subscribe: (args) => failOperationOnError(() => (args.rootValue as EnvelopedRoot).subscribe(args), log),
       onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws registers the operation before this hook runs, so the count includes it.
+        if (Object.keys(ctx.subscriptions).length > operationLimit) return [operationLimitError(operationLimit)];
         const params = trusted ? trusted.socketParams(payload) : payload;
         if (Array.isArray(params)) return params;
         // Through yoga's envelop so its plugins (limits, masking) apply to sockets too.
@@ -192,6 +203,8 @@ type SocketExtra = {
 
 /** 4403 like graphql-ws's own refusal: the socket's credentials are no longer good. */
 const CLOSE_FORBIDDEN = 4403;
+/** WebSocket's "try again later": the server could not check the credentials just now. */
+const CLOSE_TRY_AGAIN_LATER = 1013;
 
 /**
  * Open sockets by credential, so a password change or logout can close them, and
@@ -238,11 +251,7 @@ class SocketSessions {
 }
 
 function closeRevokedSockets(services: Services, sockets: SocketSessions): () => void {
-  const revocations = services.pubsub.subscribe('auth:revoked');
-  void (async () => {
-    for await (const { credentialId } of revocations) sockets.revoke(credentialId);
-  })().catch((error: unknown) => services.log.error('revocation listener stopped', { error }));
-  return () => void revocations.return?.();
+  return services.pubsub.listen('auth:revoked', ({ credentialId }) => sockets.revoke(credentialId));
 }
 
 async function readiness(services: Services, migrations: ReturnType<typeof readMigrations>) {

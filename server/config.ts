@@ -28,6 +28,10 @@ export interface Config {
   /** Largest JSON request body, and largest multipart upload (imports). */
   maxBodyBytes: number;
   maxUploadBytes: number;
+  /** Undelivered events one live subscriber may have before it is told RESYNC_REQUIRED. */
+  liveBufferEvents: number;
+  /** Operations one graphql-ws socket may have running at once. */
+  maxSocketOperations: number;
   /** TRUSTED_DOCUMENTS=on: only the SDK's persisted operations run (server/persisted-documents.ts). */
   trustedDocuments: boolean;
   /** The persisted-documents manifest codegen writes. */
@@ -96,6 +100,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     maxBodyBytes: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxUploadBytes: integer('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    liveBufferEvents: integer('LIVE_BUFFER_EVENTS', 10_000, 10, 1_000_000),
+    maxSocketOperations: integer('MAX_SOCKET_SUBSCRIPTIONS', 100, 1, 10_000),
     trustedDocuments: flag('TRUSTED_DOCUMENTS', false),
     persistedDocumentsPath: env.PERSISTED_DOCUMENTS_PATH || 'sdk/src/generated/persisted-documents.json',
   };

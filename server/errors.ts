@@ -44,6 +44,14 @@ export const ERROR_CATALOGUE = {
   SOURCE_NOT_ALLOWED: { zh: '你无权对该事项执行此操作。', en: 'You may not make this change to the item.' },
   SURVEY_ANSWER_INVALID: { zh: '问卷答案有误（{field}）：{detailZh}。', en: 'Survey answer not accepted ({field}): {detailEn}.' },
   INVALID_RULE: { zh: '规则变更有误（{field}）：{detail}', en: 'The rule change is not valid ({field}): {detail}' },
+  RESYNC_REQUIRED: {
+    zh: '实时更新积压过多，本订阅已结束：请用 changesSince(cursor: "{lastSeq}") 补齐之后的变更，再重新订阅。',
+    en: 'This subscription fell too far behind and has ended: catch up with changesSince(cursor: "{lastSeq}"), then subscribe again.',
+  },
+  SUBSCRIPTION_LIMIT: {
+    zh: '每个连接最多同时进行 {limit} 个订阅或操作，请先结束不再需要的订阅。',
+    en: 'At most {limit} subscriptions or operations may run at once on one connection: end one you no longer need first.',
+  },
   STALE: { zh: '该结果早于已记录的结果，已忽略。', en: 'This result is older than the one already recorded and was ignored.' },
 } as const satisfies Record<string, LocalizedText>;
 

@@ -44,6 +44,10 @@ async function main() {
     log.info('stopped');
     process.exit(0);
   };
+  // Last line of defence: every known failure is handled where it happens, and one that is not must cost
+  // one request or one subscriber (logged with its stack for a fix), never every user's connection.
+  process.on('unhandledRejection', (error) => log.error('unhandled rejection (process kept running)', { error }));
+  process.on('uncaughtException', (error) => log.error('uncaught exception (process kept running)', { error }));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

@@ -1,9 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { createPubSub, type PubSub, type PubSubEventTarget } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 import type { Logger } from './log.js';
+import { Bus } from './live/bus.js';
+import { ChangeSignal, EventStream } from './live/event-stream.js';
+import { rememberCompanions } from './live/item-loader.js';
+import { redisTransport } from './live/redis-transport.js';
 
-/** A change of one clearance item, published after its transaction commits. */
+/**
+ * A change of one clearance item, published after its transaction commits. Built
+ * once per event, inside that transaction: it carries what every subscriber needs to
+ * decide, in memory, whether it may see the event, and the sheet's progress after it.
+ */
 export interface ItemChangedEvent {
   itemId: string;
   studentId: string;
@@ -12,127 +17,97 @@ export interface ItemChangedEvent {
   version: number;
   /** The history event's sequence number (ClearanceEvent.seq) as a string. */
   seq: string;
+  access: ItemAccessFacts;
+  /** The student's progress on their current cohort's sheet after the commit. */
+  progress: ProgressSnapshot;
 }
 
-/**
- * Topics, `topic:id` style. Payloads carry ids and versions only: subscribers
- * read the current rows themselves, through the same authorization as queries.
- */
+/** Who may see and review the item: its template's review scope, and the student's scope facts at commit time. */
+export interface ItemAccessFacts {
+  scope: 'UNIVERSITY' | 'COLLEGE' | 'CAMPUS' | 'SUPERVISOR' | 'SELF';
+  departmentId: string;
+  /** The student's current cohort: a deferred student's old items are not on the sheet they watch. */
+  currentCohortId: string;
+  collegeId: string;
+  campusId: string;
+  firstSupervisorId: string | null;
+  secondSupervisorId: string | null;
+  surveyCompleted: boolean;
+}
+
+/** Progress as it travels (also through Redis): clearedAt as an ISO string. */
+export interface ProgressSnapshot {
+  required: number;
+  approved: number;
+  rejected: number;
+  pending: number;
+  locked: number;
+  waived: number;
+  cleared: boolean;
+  clearedAt: string | null;
+}
+
+/** Item topics carry every event of one commit for the topic's student or cohort, in seq order. */
+export type ItemTopic = 'student:items' | 'cohort:items';
+
+/** Topics, `topic:id` style. */
 export type Topics = {
-  'student:items': [studentId: string, event: ItemChangedEvent];
-  'cohort:items': [cohortId: string, event: ItemChangedEvent];
+  'student:items': [studentId: string, events: ItemChangedEvent[]];
+  'cohort:items': [cohortId: string, events: ItemChangedEvent[]];
   'auth:revoked': [event: { credentialId: string }];
 };
 
-export type AppPubSub = PubSub<Topics>;
+export interface AppPubSub {
+  publish<K extends keyof Topics>(topic: K, ...args: Topics[K]): void;
+  /** A synchronous listener (it must not throw or block: it runs inside the publisher's call). */
+  listen<K extends keyof Topics>(topic: K, ...args: [...keys: KeyOf<Topics[K]>, listener: (payload: PayloadOf<Topics[K]>) => void]): () => void;
+  /** The events of `topic:id` that `accept` lets through, buffered up to the configured limit, then RESYNC_REQUIRED. */
+  items(topic: ItemTopic, id: string, accept?: (event: ItemChangedEvent) => boolean): EventStream<ItemChangedEvent>;
+  /** One tick per burst of `topic:id` events (for subscribers that re-read state instead of following events). */
+  changes(topic: ItemTopic, id: string): ChangeSignal;
+}
+
+type KeyOf<Args extends unknown[]> = Args extends [infer Key, unknown] ? [Key] : [];
+type PayloadOf<Args extends unknown[]> = Args extends [unknown, infer Payload] ? Payload : Args[0];
 
 export interface PubSubHandle {
   pubsub: AppPubSub;
   close(): Promise<void>;
 }
 
+export interface LiveOptions {
+  /** redis://… to reach every server process; null keeps events in this process. */
+  redisUrl: string | null;
+  /** How many undelivered events one subscriber may have before it is told to resync. */
+  bufferEvents: number;
+}
+
 /** In process by default; through Redis when a URL is given, so every server process hears every event. */
-export function createAppPubSub(redisUrl: string | null, log: Logger): PubSubHandle {
-  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => undefined };
-  const fanout = createRedisFanout(redisUrl, log);
-  return { pubsub: createPubSub<Topics>({ eventTarget: fanout.eventTarget }), close: fanout.close };
-}
-
-type AppEvent = CustomEvent<unknown>;
-type Listener = (event: AppEvent) => void;
-
-/** What travels over Redis: the payload and the process that published it. */
-interface Envelope {
-  origin: string;
-  detail: unknown;
-}
-
-/**
- * An event target that delivers to this process's listeners directly and to the
- * other processes through Redis (each process ignores its own messages coming back).
- *
- * Redis is allowed to be away: requests and same-process subscriptions keep working,
- * events published meanwhile do not reach other processes (their clients catch up
- * with `changesSince`), and publishing never throws or queues up. The subscribe
- * connection retries forever; ioredis re-subscribes every channel when Redis returns,
- * and a subscription started during the outage waits in ioredis's offline queue.
- */
-function createRedisFanout(redisUrl: string, log: Logger) {
-  const origin = randomUUID();
-  const publisher = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const listeners = new Map<string, Set<Listener>>();
-  reportOutages(publisher, 'publish', log);
-  reportOutages(subscriber, 'subscribe', log);
-
-  const deliver = (event: AppEvent) => {
-    for (const listener of listeners.get(event.type) ?? []) {
-      // One failing subscriber (e.g. a full buffer) must not fail the publisher, whose change is already committed.
-      try {
-        listener(event);
-      } catch (error) {
-        log.error('event listener failed', { topic: event.type, error });
-      }
-    }
-  };
-
-  subscriber.on('message', (channel: string, message: string) => {
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(message) as Envelope;
-    } catch {
-      return log.warn('ignored a malformed event from Redis', { channel });
-    }
-    if (envelope.origin !== origin) deliver(new CustomEvent(channel, { detail: envelope.detail }));
-  });
-
-  // yoga's pubsub registers plain functions, one per subscription.
-  const eventTarget = {
-    addEventListener(topic: string, callback: Listener | null) {
-      if (!callback) return;
-      let set = listeners.get(topic);
-      if (!set) {
-        listeners.set(topic, (set = new Set()));
-        subscriber.subscribe(topic).catch((error: unknown) => log.warn('Redis subscribe failed', { topic, error }));
-      }
-      set.add(callback);
+export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Logger): PubSubHandle {
+  const bus = new Bus(log);
+  if (redisUrl) bus.connect(redisTransport(redisUrl, bus, log));
+  const channel = (topic: string, args: unknown[]) => (args.length > 1 ? `${topic}:${String(args[0])}` : topic);
+  const pubsub: AppPubSub = {
+    publish: (topic, ...args) => bus.publish(channel(topic, args), args.at(-1)),
+    listen: (topic, ...args) => {
+      const listener = args.at(-1) as (payload: unknown) => void;
+      return bus.listen(channel(topic, args), listener);
     },
-    removeEventListener(topic: string, callback: Listener | null) {
-      const set = listeners.get(topic);
-      if (!set || !callback) return;
-      set.delete(callback);
-      if (set.size > 0) return;
-      listeners.delete(topic);
-      subscriber.unsubscribe(topic).catch((error: unknown) => log.warn('Redis unsubscribe failed', { topic, error }));
+    items(topic, id, accept) {
+      let stop = () => undefined as void;
+      const stream = new EventStream<ItemChangedEvent>(bufferEvents, () => stop());
+      stop = bus.listen(`${topic}:${id}`, (events: ItemChangedEvent[]) => {
+        rememberCompanions(events);
+        stream.offer(accept ? events.filter(accept) : events);
+      });
+      return stream;
     },
-    dispatchEvent(event: AppEvent) {
-      deliver(event);
-      const envelope: Envelope = { origin, detail: event.detail };
-      publisher.publish(event.type, JSON.stringify(envelope)).catch((error: unknown) => log.debug('event not sent to other processes', { topic: event.type, error }));
-      return true;
-    },
-  } as unknown as PubSubEventTarget<Topics>;
-
-  return {
-    eventTarget,
-    async close() {
-      publisher.disconnect();
-      subscriber.disconnect();
+    changes(topic, id) {
+      let stop = () => undefined as void;
+      const signal = new ChangeSignal(() => stop());
+      stop = bus.listen(`${topic}:${id}`, () => signal.offer());
+      return signal;
     },
   };
-}
-
-/** One warning when a connection is lost (not one per reconnect attempt), one line when it is back. */
-function reportOutages(client: Redis, role: string, log: Logger) {
-  let down = false;
-  client.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    log.warn('Redis unreachable; cross-process events paused', { connection: role, error });
-  });
-  client.on('ready', () => {
-    if (!down) return;
-    down = false;
-    log.info('Redis reachable again', { connection: role });
-  });
+  return { pubsub, close: () => bus.shutdown() };
 }

@@ -6,6 +6,7 @@ import type { ErrorCode } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
 import { isUuid } from './ids.js';
+import { describeItemEvents, numberEvents, publishItemEvents } from './items/events.js';
 
 /** One requested change of one item. */
 export interface ItemChangeRequest {
@@ -135,7 +136,7 @@ export async function changeItems(
         });
         outcomes.push({ itemId: item.id, ok: true, status: request.to, version: item.version + 1 });
       }
-      if (applied.length === 0) return { outcomes, events: [] };
+      if (applied.length === 0) return { outcomes, events: [] as ItemChangedEvent[] };
       const reviewerId = actor.viewer?.kind === 'staff' ? actor.viewer.reviewerId : null;
       await writeChanges(tx, applied, reviewerId);
       const lockChanges = relock(sheets, applied);
@@ -146,28 +147,15 @@ export async function changeItems(
         if (outcome) Object.assign(outcome, { status: change.to, version: change.version });
       }
       await updateClearedAt(tx, [...new Set(applied.map((c) => c.studentId))]);
-      const seqs = await writeEvents(tx, [...applied, ...lockChanges], reviewerId);
-      const events: ItemChangedEvent[] = [...applied, ...lockChanges].map((change, index) => ({
-        itemId: change.id,
-        studentId: change.studentId,
-        cohortId: change.cohortId,
-        status: change.to,
-        version: change.version,
-        seq: seqs[index]!,
-      }));
-      return { outcomes, events };
+      const changes = [...applied, ...lockChanges];
+      const described = await describeItemEvents(tx, changes.map((change) => ({ itemId: change.id, status: change.to, version: change.version })));
+      const first = await writeEvents(tx, changes, reviewerId);
+      return { outcomes, events: numberEvents(described, first) };
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
   publishItemEvents(services, events);
   return outcomes;
-}
-
-export function publishItemEvents(services: Services, events: ItemChangedEvent[]) {
-  for (const event of events) {
-    services.pubsub.publish('student:items', event.studentId, event);
-    services.pubsub.publish('cohort:items', event.cohortId, event);
-  }
 }
 
 function canSee(actor: Actor, item: LockedItem): boolean {
@@ -255,9 +243,10 @@ export async function reserveEventSeqs(tx: Prisma.TransactionClient, count: numb
   return row!.first;
 }
 
-async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null): Promise<string[]> {
+/** Writes one history event per change, numbered consecutively in order; returns the first seq. */
+async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null): Promise<bigint> {
   const first = await reserveEventSeqs(tx, changes.length);
-  const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+  await tx.$executeRaw`
     INSERT INTO "ClearanceEvent" (seq, "itemId", "templateId", "studentId", "cohortId", "fromStatus", "toStatus", reason, source, "actorReviewerId", "externalRef")
     SELECT ${first}::bigint + v.ord - 1, v.item_id, v.template_id, v.student_id, v.cohort_id, v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource",
            CASE WHEN v.source = 'SYSTEM' THEN NULL ELSE ${reviewerId}::uuid END, v.external_ref
@@ -272,9 +261,8 @@ async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[
       ${changes.map((c) => c.source)}::text[],
       ${changes.map((c) => c.externalRef)}::text[]
     ) WITH ORDINALITY AS v(item_id, template_id, student_id, cohort_id, from_status, to_status, reason, source, external_ref, ord)
-    ORDER BY v.ord
-    RETURNING seq`;
-  return rows.map((row) => row.seq.toString());
+    ORDER BY v.ord`;
+  return first;
 }
 
 /**

@@ -14,7 +14,8 @@ import {
 import { AppError } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
-import { publishItemEvents, reserveEventSeqs, updateClearedAt } from './decisions.js';
+import { reserveEventSeqs, updateClearedAt } from './decisions.js';
+import { describeItemEvents, numberEvents, publishItemEvents } from './items/events.js';
 import { loadCohortTemplates, studentFacts, templateData } from './rules.js';
 
 type Tx = Prisma.TransactionClient | PrismaClient;
@@ -316,6 +317,7 @@ async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedCh
   if (written.length === 0) return [];
 
   await updateClearedAt(tx, [...new Set(written.map((change) => change.studentId))]);
+  const described = await describeItemEvents(tx, written.map((change) => ({ itemId: change.itemId, status: change.effect.to, version: change.version })));
   // Last, so the event counter's row lock is held only until the commit.
   const first = await reserveEventSeqs(tx, written.length);
   await tx.clearanceEvent.createMany({
@@ -332,12 +334,5 @@ async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedCh
       actorReviewerId: actorId,
     })),
   });
-  return written.map((change, index) => ({
-    itemId: change.itemId,
-    studentId: change.studentId,
-    cohortId,
-    status: change.effect.to,
-    version: change.version,
-    seq: (first + BigInt(index)).toString(),
-  }));
+  return numberEvents(described, first);
 }

@@ -7,11 +7,11 @@ import { createAppPubSub } from '../pubsub.js';
 
 /** The long-lived services of one server process, and how to release them. */
 export function createServices(
-  config: Pick<Config, 'jwtSecret' | 'accessTokenSeconds' | 'refreshTokenSeconds' | 'trustProxy' | 'redisUrl'>,
+  config: Pick<Config, 'jwtSecret' | 'accessTokenSeconds' | 'refreshTokenSeconds' | 'trustProxy' | 'redisUrl' | 'liveBufferEvents'>,
   db: Database,
   log: Logger,
 ): { services: Services; close(): Promise<void> } {
-  const events = createAppPubSub(config.redisUrl, log);
+  const events = createAppPubSub({ redisUrl: config.redisUrl, bufferEvents: config.liveBufferEvents }, log);
   return {
     services: {
       db,

@@ -1,18 +1,24 @@
-import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
+import { deliverOrResync } from '../../live/deliver.js';
+import type { ResyncRequired } from '../../live/event-stream.js';
+import { liveItemLoader } from '../../live/item-loader.js';
 import type { ItemChangedEvent } from '../../pubsub.js';
-import { loadProgress, ProgressRef } from './progress.type.js';
+import { ProgressRef } from './progress.type.js';
 
 export const ClearanceUpdateRef = builder.objectRef<ItemChangedEvent>('ClearanceUpdate').implement({
   description: 'One item of the viewer\'s sheet changed: the item as it is now, and the sheet\'s progress.',
   fields: (t) => ({
     item: t.prismaField({
       type: 'ClearanceItem',
-      description: 'Read fresh when the event is delivered, so it is never older than the change.',
-      resolve: (query, event, _args, ctx) => ctx.db.prisma.clearanceItem.findUniqueOrThrow({ ...query, where: { id: event.itemId } }),
+      description: 'Read when the event is delivered (once for every subscriber asking the same), so it is never older than the change.',
+      resolve: (query, event, _args, ctx) => liveItemLoader(ctx.db).load(query, event) as never,
     }),
-    progress: t.field({ type: ProgressRef, resolve: (event, _args, ctx) => loadProgress(ctx, event.studentId) }),
+    progress: t.field({
+      type: ProgressRef,
+      description: 'The sheet\'s progress right after the change (part of the event: nothing is read to deliver it).',
+      resolve: ({ progress }) => ({ ...progress, clearedAt: progress.clearedAt === null ? null : new Date(progress.clearedAt) }),
+    }),
   }),
 });
 
@@ -21,20 +27,14 @@ builder.subscriptionField('myClearanceUpdated', (t) =>
     type: ClearanceUpdateRef,
     description:
       'Every change of the viewer\'s own clearance items as it happens (a reviewer\'s decision, a department system\'s sync, an unlock). ' +
-      'Nothing arrives before the survey is submitted, nor for items outside the student\'s current cohort.',
+      'Nothing arrives before the survey is submitted, nor for items outside the student\'s current cohort. ' +
+      'A subscriber that falls too far behind gets RESYNC_REQUIRED (with `lastSeq`) and the subscription ends.',
     authScopes: { student: true },
     subscribe: (_root, _args, ctx) => {
       const viewer = ctx.viewer;
       if (viewer?.kind !== 'student') throw new AppError('FORBIDDEN');
-      const { studentId } = viewer;
-      return pipe(
-        ctx.pubsub.subscribe('student:items', studentId),
-        filter(async (event: ItemChangedEvent) => {
-          const student = await ctx.db.prisma.student.findUnique({ where: { id: studentId }, select: { cohortId: true, surveyCompletedAt: true } });
-          return student !== null && student.surveyCompletedAt !== null && student.cohortId === event.cohortId;
-        }),
-      );
+      return ctx.pubsub.items('student:items', viewer.studentId, (event) => event.access.surveyCompleted && event.access.currentCohortId === event.cohortId);
     },
-    resolve: (event) => event,
+    resolve: (event: ItemChangedEvent | ResyncRequired) => deliverOrResync(event),
   }),
 );

@@ -1,7 +1,8 @@
-import { filter, pipe } from 'graphql-yoga';
 import { canReview, canSeeStudent } from '../../auth/access.js';
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
+import { deliverOrResync } from '../../live/deliver.js';
+import type { ResyncRequired } from '../../live/event-stream.js';
 import type { ItemChangedEvent } from '../../pubsub.js';
 import { StudentRef } from '../student/student.type.js';
 import { ClearanceUpdateRef } from './clearance.subscription.js';
@@ -25,33 +26,27 @@ builder.subscriptionFields((t) => ({
         select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true },
       });
       if (!student || !canSeeStudent(ctx.viewer, student)) throw new AppError('NOT_FOUND');
-      return ctx.pubsub.subscribe('student:items', student.id);
+      return ctx.pubsub.items('student:items', student.id);
     },
-    resolve: (event) => event,
+    resolve: (event: ItemChangedEvent | ResyncRequired) => deliverOrResync(event),
   }),
 
   reviewQueueChanged: t.field({
     type: ClearanceUpdateRef,
-    description: 'Changes of items the viewer may review in a cohort (new, decided, unlocked): a reviewer\'s live queue.',
+    description:
+      'Changes of items the viewer may review in a cohort (new, decided, unlocked): a reviewer\'s live queue. ' +
+      'A subscriber that falls too far behind gets RESYNC_REQUIRED (with `lastSeq`) and the subscription ends.',
     authScopes: { staff: true },
     args: { cohortYear: t.arg.int({ required: true }) },
     subscribe: async (_root, { cohortYear }, ctx) => {
       const cohort = await ctx.db.prisma.cohort.findUnique({ where: { year: cohortYear } });
       if (!cohort) throw new AppError('NOT_FOUND');
-      return pipe(
-        ctx.pubsub.subscribe('cohort:items', cohort.id),
-        filter(async (event: ItemChangedEvent) => {
-          const item = await ctx.db.prisma.clearanceItem.findUnique({
-            where: { id: event.itemId },
-            select: {
-              template: { select: { scope: true, departmentId: true } },
-              student: { select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true } },
-            },
-          });
-          return item !== null && canReview(ctx.viewer, { scope: item.template.scope, departmentId: item.template.departmentId, student: item.student });
-        }),
+      const viewer = ctx.viewer;
+      // Decided from the event alone: the item's review scope and the student's facts travel with it.
+      return ctx.pubsub.items('cohort:items', cohort.id, (event) =>
+        canReview(viewer, { scope: event.access.scope, departmentId: event.access.departmentId, student: { id: event.studentId, ...event.access } }),
       );
     },
-    resolve: (event) => event,
+    resolve: (event: ItemChangedEvent | ResyncRequired) => deliverOrResync(event),
   }),
 }));

@@ -15,7 +15,7 @@ builder.subscriptionField('cohortStatsUpdated', (t) =>
     args: statsArgs,
     subscribe: async (_root, args, ctx) => {
       const filter = await statsFilterFor(ctx, args);
-      return mapTicks(coalesce(ctx.pubsub.subscribe('cohort:items', filter.cohortId), STATS_INTERVAL_MS), filter);
+      return mapTicks(coalesce(ctx.pubsub.changes('cohort:items', filter.cohortId), STATS_INTERVAL_MS), filter);
     },
     resolve: (filter: StatsFilter, _args, ctx) => readCohortStats(ctx.db.prisma, filter),
   }),

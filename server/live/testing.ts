@@ -1,0 +1,75 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from '../services/import/fixtures/files.js';
+import { globalId } from '../schema/review/testing.js';
+import type { TestServer } from '../testing/server.js';
+
+/** Helpers for the live-update suites (not a test file itself). */
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved failed } } ... on Error { code } } }`;
+export const APPLY_RULE_CHANGE = `mutation ($input: RuleChangeInput!, $version: Int!) { applyRuleChange(input: $input, expectedRuleSetVersion: $version) { __typename ... on MutationApplyRuleChangeSuccess { data { applied studentsAffected } } ... on DomainError { code message } } }`;
+export const CHANGES = `query ($cursor: String, $first: Int) { changesSince(cursor: $cursor, first: $first) { cursor hasMore changes { seq item { id } template { code } toStatus } } }`;
+
+export async function waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+export interface Followed {
+  events: { at: number; data: any; errors?: readonly any[] }[];
+  completed: () => boolean;
+  failure: () => unknown;
+  stop: () => void;
+}
+
+/** Collects a subscription's results until stopped; `completed` once the server ends it. */
+export function follow(client: Client, query: string, variables: Record<string, unknown> = {}): Followed {
+  const events: Followed['events'] = [];
+  let failure: unknown = null;
+  let completed = false;
+  const stop = client.subscribe(
+    { query, variables },
+    {
+      next: (message) => events.push({ at: Date.now(), data: message.data, errors: message.errors }),
+      error: (error) => (failure = error),
+      complete: () => (completed = true),
+    },
+  );
+  return { events, stop, failure: () => failure, completed: () => completed };
+}
+
+export function socketClient(server: TestServer, token: string): Client {
+  return createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
+}
+
+/** Imports `count` extra 2020 graduates through the importStudents mutation, so batches of 1,000 find enough items. */
+export async function importGraduates(server: TestServer, adminToken: string, count: number, prefix: string) {
+  const bytes = utf8Csv([[...STUDENT_HEADER_ZH] as Cell[], ...studentRows(count, prefix)]);
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: 'mutation ($file: File!) { importStudents(file: $file, dryRun: false) { __typename ... on MutationImportStudentsSuccess { data { created errorCount } } } }', variables: { file: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([bytes as Uint8Array<ArrayBuffer>]), 'students.csv');
+  const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'x-graphql-yoga-csrf': '1' }, body: form });
+  const body = (await response.json()) as any;
+  const report = body.data?.importStudents?.data;
+  if (!report || report.created !== count) throw new Error(`import failed: ${JSON.stringify(body)}`);
+}
+
+/** Up to `count` PENDING items of template `code` in cohort 2020, as approveItems refs, with their database ids. */
+export async function pendingItems(server: TestServer, code: string, count: number, skip = 0) {
+  const rows = await server.db.prisma.clearanceItem.findMany({
+    where: { status: 'PENDING', template: { code }, cohort: { year: 2020 } },
+    orderBy: { id: 'asc' },
+    skip,
+    take: count,
+    select: { id: true, version: true },
+  });
+  return rows.map((row) => ({ dbId: row.id, ref: { id: globalId('ClearanceItem', row.id), expectedVersion: row.version } }));
+}
