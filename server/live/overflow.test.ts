@@ -1,32 +1,45 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients } from '../schema/review/testing.js';
+import { TEST_DATABASE_URL, type Backend } from '../testing/databases.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
-import { APPLY_RULE_CHANGE, APPROVE, CHANGES, follow, importGraduates, pendingItems, sleep, socketClient, waitFor } from './testing.js';
+import { APPLY_RULE_CHANGE, APPROVE, CHANGES, follow, importGraduates, openSecondServer, pendingItems, sleep, socketClient, waitFor } from './testing.js';
 
 /**
  * Bursts larger than any subscriber's buffer, on the default set-up (PGlite, no Redis):
  * the process stays up, coalesced dashboards end on the latest numbers, and a queue
  * subscriber gets every event it may see, or RESYNC_REQUIRED with the last seq it was given.
  */
-describe.each([
-  ['default buffers', {}],
-  ['a 100-event buffer', { LIVE_BUFFER_EVENTS: '100' }],
-] as const)('a 1,000-item burst with %s', (_name, env) => {
+const REDIS = process.env.TEST_REDIS_URL;
+const SETUPS: { name: string; backend: Backend; env: Record<string, string>; remote: boolean }[] = [
+  { name: 'PGlite, default buffers', backend: 'pglite', env: {}, remote: false },
+  { name: 'PGlite, a 100-event buffer', backend: 'pglite', env: { LIVE_BUFFER_EVENTS: '100' }, remote: false },
+  ...(TEST_DATABASE_URL && REDIS
+    ? [
+        { name: 'PostgreSQL + Redis, subscribers on another server', backend: 'postgres' as const, env: { REDIS_URL: REDIS }, remote: true },
+        { name: 'PostgreSQL + Redis, a 100-event buffer on another server', backend: 'postgres' as const, env: { REDIS_URL: REDIS, LIVE_BUFFER_EVENTS: '100' }, remote: true },
+      ]
+    : []),
+];
+
+describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, remote }) => {
   let server: TestServer;
+  let subscribeTo: { wsUrl: string; close(): Promise<void> } | null = null;
   let api: ReturnType<typeof clients>;
   const sockets: Client[] = [];
   beforeAll(async () => {
-    server = await startTestServer({ demo: true, env });
+    server = await startTestServer({ backend, demo: true, env });
+    if (remote) subscribeTo = await openSecondServer(server, env);
     api = clients(server);
     await importGraduates(server, await api.staff('admin'), 1700, 'B');
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     for (const client of sockets) await client.dispose();
+    await subscribeTo?.close();
     await server?.close();
   });
   const socket = (token: string) => {
-    const client = socketClient(server, token);
+    const client = socketClient(subscribeTo ?? server, token);
     sockets.push(client);
     return client;
   };
@@ -75,7 +88,7 @@ describe.each([
       return seen.size === approvedLibrary.size ? 'all delivered' : undefined;
     }, 10_000);
     if (resync === 'all delivered') {
-      expect(env).toEqual({});
+      expect(env.LIVE_BUFFER_EVENTS).toBeUndefined();
     } else {
       expect(resync.extensions.code).toBe('RESYNC_REQUIRED');
       expect(resync.message).toMatch(/changesSince/);

@@ -1,4 +1,8 @@
 import { createClient, type Client } from 'graphql-ws';
+import { createApp, GRAPHQL_PATH } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { createServices } from '../services/runtime.js';
 import WebSocket from 'ws';
 import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from '../services/import/fixtures/files.js';
 import { globalId } from '../schema/review/testing.js';
@@ -45,7 +49,7 @@ export function follow(client: Client, query: string, variables: Record<string, 
   return { events, stop, failure: () => failure, completed: () => completed };
 }
 
-export function socketClient(server: TestServer, token: string): Client {
+export function socketClient(server: { wsUrl: string }, token: string): Client {
   return createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
 }
 
@@ -72,4 +76,22 @@ export async function pendingItems(server: TestServer, code: string, count: numb
     select: { id: true, version: true },
   });
   return rows.map((row) => ({ dbId: row.id, ref: { id: globalId('ClearanceItem', row.id), expectedVersion: row.version } }));
+}
+
+/**
+ * A second server on the same database, as another process behind Redis would be
+ * (its own Redis connections and origin): what it hears of A's commits came through Redis.
+ */
+export async function openSecondServer(server: TestServer, env: Record<string, string>) {
+  const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env });
+  const runtime = createServices(config, server.db, createLogger('silent'));
+  const app = createApp(config, runtime.services);
+  const { port } = await app.listen();
+  return {
+    wsUrl: `ws://127.0.0.1:${port}${GRAPHQL_PATH}`,
+    async close() {
+      await app.close();
+      await runtime.close();
+    },
+  };
 }
