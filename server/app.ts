@@ -12,7 +12,7 @@ import { isDatabaseUnavailable } from './db/unavailable.js';
 import { formatMessage, isGraphQLError } from './errors.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
-import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError } from './live/socket-limits.js';
+import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, withCode } from './live/socket-limits.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
@@ -137,10 +137,10 @@ export function createApp(config: AppConfig, services: Services): App {
           errors = validate(envelopedSchema, document);
         } catch (error) {
           // A refused document (syntax error, operation limits) fails this operation only; thrown, it would close the socket with 4500.
-          if (isGraphQLError(error)) return [error];
+          if (isGraphQLError(error)) return withCode([error], 'GRAPHQL_PARSE_FAILED');
           throw error;
         }
-        if (errors.length) return errors;
+        if (errors.length) return withCode(errors, 'GRAPHQL_VALIDATION_FAILED');
         const args: ExecutionArgs = {
           schema: envelopedSchema,
           operationName: params.operationName,
