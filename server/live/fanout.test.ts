@@ -2,7 +2,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, countStatements, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
 import type { TestServer } from '../testing/server.js';
-import { APPROVE, follow, sleep, socketClient, waitFor } from './testing.js';
+import { APPROVE, follow, sleep, socketClient, waitFor, type Followed } from './testing.js';
 
 const SHEET = 'subscription { myClearanceUpdated { seq item { id code status version } progress { approved required cleared } } }';
 
@@ -25,7 +25,7 @@ describe('one batch fanned out to many sheet subscribers', () => {
     const watched = students.slice(0, 40);
     const unwatched = students.slice(40);
     await server.db.prisma.student.updateMany({ where: { id: { in: watched.map((s) => s.id) } }, data: { surveyCompletedAt: new Date() } });
-    const follows = [];
+    const follows: Followed[] = [];
     for (const student of watched) {
       const client = socketClient(server, await api.student(student.number));
       sockets.push(client);

@@ -85,6 +85,8 @@ export async function changeItems(
   actor: Actor,
   /** Other writes that must commit or roll back together with the changes (e.g. a survey response). */
   alongside?: (tx: Prisma.TransactionClient) => Promise<void>,
+  /** Writes that follow from the outcomes, in the same transaction (e.g. the audit row of a waiver that succeeded). */
+  afterwards?: (tx: Prisma.TransactionClient, outcomes: readonly ChangeOutcome[]) => Promise<void>,
 ): Promise<ChangeOutcome[]> {
   const { prisma } = services.db;
   const { outcomes, events } = await prisma.$transaction(
@@ -136,7 +138,10 @@ export async function changeItems(
         });
         outcomes.push({ itemId: item.id, ok: true, status: request.to, version: item.version + 1 });
       }
-      if (applied.length === 0) return { outcomes, events: [] as ItemChangedEvent[] };
+      if (applied.length === 0) {
+        await afterwards?.(tx, outcomes);
+        return { outcomes, events: [] as ItemChangedEvent[] };
+      }
       const reviewerId = actor.viewer?.kind === 'staff' ? actor.viewer.reviewerId : null;
       await writeChanges(tx, applied, reviewerId);
       const lockChanges = relock(sheets, applied);
@@ -147,6 +152,7 @@ export async function changeItems(
         if (outcome) Object.assign(outcome, { status: change.to, version: change.version });
       }
       await updateClearedAt(tx, [...new Set(applied.map((c) => c.studentId))]);
+      await afterwards?.(tx, outcomes);
       const changes = [...applied, ...lockChanges];
       const described = await describeItemEvents(tx, changes.map((change) => ({ itemId: change.id, status: change.to, version: change.version })));
       const first = await writeEvents(tx, changes, reviewerId);

@@ -2,6 +2,8 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { planSheet, type StudentFacts } from '../domain/index.js';
 import { reserveEventSeqs } from './decisions.js';
 import { utc, uuidv7 } from './ids.js';
+import { describeItemEvents, numberEvents } from './items/events.js';
+import { collectingItemEvents, recordItemEvents } from './items/outbox.js';
 import { toDomainTemplate, type TemplateRow } from './rules.js';
 
 export interface NewSheetStudent {
@@ -16,6 +18,8 @@ export interface NewSheetStudent {
  * Set-based (one bind value per column, `unnest` of arrays): an import of
  * 10,000 students writes about 90,000 items and as many events, which
  * createMany's one bind value per cell makes take minutes on PGlite.
+ * Inside an outbox (collectItemEvents) the new items' events are recorded for
+ * publishing after the commit.
  */
 export async function createSheets(tx: Prisma.TransactionClient, students: readonly NewSheetStudent[], templates: readonly TemplateRow[], now = new Date()): Promise<number> {
   const byCode = new Map(templates.map((row) => [row.code, row]));
@@ -56,6 +60,8 @@ export async function createSheets(tx: Prisma.TransactionClient, students: reado
       ${ids}::uuid[], ${studentIds}::uuid[], ${templateIds}::uuid[], ${cohortIds}::uuid[], ${statuses}::text[], ${reasons}::text[],
       ${waiverCodes}::text[], ${sources}::text[], ${decidedAt}::timestamp(3)[], ${waitingSince}::timestamp(3)[]
     ) AS v(id, student_id, template_id, cohort_id, status, reason, waiver_code, source, decided_at, waiting_since)`;
+  // Described before the seqs are reserved, so the counter's row lock is held only until the commit.
+  const described = collectingItemEvents() ? await describeItemEvents(tx, ids.map((itemId, index) => ({ itemId, status: statuses[index]!, version: 1 }))) : [];
   const first = await reserveEventSeqs(tx, ids.length);
   await tx.$executeRaw`
     INSERT INTO "ClearanceEvent" ("seq", "itemId", "templateId", "studentId", "cohortId", "fromStatus", "toStatus", "reason", "source", "createdAt")
@@ -63,5 +69,6 @@ export async function createSheets(tx: Prisma.TransactionClient, students: reado
            v.source::"DecisionSource", ${at}::timestamp(3)
     FROM unnest(${ids}::uuid[], ${templateIds}::uuid[], ${studentIds}::uuid[], ${cohortIds}::uuid[], ${statuses}::text[], ${reasons}::text[], ${sources}::text[])
       WITH ORDINALITY AS v(item_id, template_id, student_id, cohort_id, status, reason, source, ord)`;
+  recordItemEvents(numberEvents(described, first));
   return ids.length;
 }

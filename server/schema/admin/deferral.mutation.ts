@@ -1,5 +1,6 @@
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
+import { publishCohortChanged } from '../../services/items/events.js';
 import { requireReason } from '../review/decide.js';
 import { decodeId } from '../review/review.type.js';
 import { StudentRef } from '../student/student.type.js';
@@ -24,7 +25,7 @@ builder.mutationField('deferStudent', (t) =>
       const studentId = decodeId(String(args.studentId), 'Student');
       if (!studentId || !UUID.test(studentId)) throw new AppError('NOT_FOUND');
       const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
-      await ctx.db.prisma.$transaction(
+      const fromCohortId = await ctx.db.prisma.$transaction(
         async (tx) => {
           const [student] = await tx.$queryRaw<{ id: string; cohortId: string; year: number }[]>`
             SELECT s.id, s."cohortId", c.year FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId"
@@ -50,9 +51,12 @@ builder.mutationField('deferStudent', (t) =>
               payload: { studentId, fromCohortId: student.cohortId, fromYear: student.year, toCohortId: next.id, toYear: year, reason, removedItemIds: removed.map((r) => r.id) },
             },
           });
+          return student.cohortId;
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
+      // The old cohort's numbers changed (its removed items have no history event to deliver): dashboards re-read.
+      publishCohortChanged(ctx, fromCohortId);
       return ctx.db.prisma.student.findUniqueOrThrow({ where: { id: studentId } });
     },
   }),

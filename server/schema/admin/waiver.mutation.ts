@@ -24,10 +24,10 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const reason = requireReason(args.reason);
-      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'WAIVED', reason, source: 'ADMIN' });
-      await ctx.db.prisma.adminAction.create({
-        data: { actorId: ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null, kind: 'WAIVE_ITEM', payload: { itemId, reason } },
-      });
+      const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
+      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'WAIVED', reason, source: 'ADMIN' }, (tx, itemId) =>
+        tx.adminAction.create({ data: { actorId, kind: 'WAIVE_ITEM', payload: { itemId, reason } } }).then(() => undefined),
+      );
       return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
     },
   }),
@@ -44,10 +44,10 @@ builder.mutationFields((t) => ({
       // WAIVED → PENDING only: the same change from REJECTED is a reopen, not an un-waiver.
       const current = await findItem(ctx, String(args.id));
       if (current && current.version === args.expectedVersion && current.status !== 'WAIVED') throw new AppError('INVALID_TRANSITION');
-      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'PENDING', source: 'ADMIN' });
-      await ctx.db.prisma.adminAction.create({
-        data: { actorId: ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null, kind: 'UNWAIVE_ITEM', payload: { itemId } },
-      });
+      const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
+      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'PENDING', source: 'ADMIN' }, (tx, itemId) =>
+        tx.adminAction.create({ data: { actorId, kind: 'UNWAIVE_ITEM', payload: { itemId } } }).then(() => undefined),
+      );
       return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
     },
   }),

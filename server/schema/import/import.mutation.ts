@@ -1,5 +1,7 @@
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
+import { publishItemEvents } from '../../services/items/events.js';
+import { collectItemEvents } from '../../services/items/outbox.js';
 import { importStaff, importStudents, type ImportReport } from '../../services/import/index.js';
 import { ImportReportRef } from './import.type.js';
 
@@ -9,7 +11,9 @@ async function runImport(ctx: Context, run: Run, what: string, file: File, dryRu
   const started = performance.now();
   const bytes = new Uint8Array(await file.arrayBuffer());
   const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
-  const report = await run(ctx.db, bytes, { dryRun: dryRun ?? true, actorId, fileName: file.name || null });
+  const { result: report, events } = await collectItemEvents(() => run(ctx.db, bytes, { dryRun: dryRun ?? true, actorId, fileName: file.name || null }));
+  // New students' items reach live statistics and review queues once the import has committed.
+  if (report.applied) publishItemEvents(ctx, events);
   ctx.log.info(`import ${what}`, {
     actorId,
     dryRun: report.dryRun,

@@ -1,6 +1,7 @@
 import type { Context } from '../../context.js';
 import { MAX_REASON_LENGTH, type DecisionSource, type ItemStatus } from '../../domain/index.js';
 import { AppError } from '../../errors.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { changeItems, type ItemChangeRequest } from '../../services/decisions.js';
 import { decodeId, MAX_BATCH, toItemOutcome, type DecisionReport, type ItemOutcome } from './review.type.js';
 
@@ -46,13 +47,18 @@ export async function decideOne(
   ctx: Context,
   ref: ItemRef,
   change: { to: ItemStatus; reason?: string | null; source: DecisionSource },
+  /** Written in the decision's transaction once it succeeded (an audit row). */
+  onSuccess?: (tx: Prisma.TransactionClient, itemId: string) => Promise<void>,
 ): Promise<string> {
   const itemId = decodeId(ref.id, 'ClearanceItem');
   if (!itemId) throw new AppError('NOT_FOUND');
-  const [outcome] = await changeItems(ctx, [{ itemId, to: change.to, reason: change.reason ?? null, expectedVersion: ref.expectedVersion }], {
-    source: change.source,
-    viewer: ctx.viewer,
-  });
+  const [outcome] = await changeItems(
+    ctx,
+    [{ itemId, to: change.to, reason: change.reason ?? null, expectedVersion: ref.expectedVersion }],
+    { source: change.source, viewer: ctx.viewer },
+    undefined,
+    onSuccess && (async (tx, outcomes) => (outcomes[0]?.ok ? onSuccess(tx, itemId) : undefined)),
+  );
   if (!outcome!.ok) throw new AppError(outcome!.code);
   return itemId;
 }

@@ -67,6 +67,14 @@ export function publishItemEvents(services: Pick<Services, 'pubsub'>, events: re
   for (const [cohortId, group] of groupBy(events, (event) => event.cohortId)) services.pubsub.publish('cohort:items', cohortId, group);
 }
 
+/**
+ * A cohort's numbers changed without an item event to deliver (a deferral removes undecided items):
+ * an empty message, which coalesced subscribers (statistics) take as a change and item streams ignore.
+ */
+export function publishCohortChanged(services: Pick<Services, 'pubsub'>, cohortId: string) {
+  services.pubsub.publish('cohort:items', cohortId, []);
+}
+
 /** Map.groupBy arrived in Node 21; this runs on 20. */
 function groupBy<T, K>(list: readonly T[], key: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>();
