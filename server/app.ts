@@ -12,6 +12,7 @@ import { isDatabaseUnavailable } from './db/unavailable.js';
 import { formatMessage, isGraphQLError } from './errors.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
+import { followAccountEvents, SocketSessions } from './live/sessions.js';
 import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, withCode } from './live/socket-limits.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
@@ -97,7 +98,7 @@ export function createApp(config: AppConfig, services: Services): App {
   // A frame larger than an HTTP body is refused by ws itself (close 1009) before it is buffered whole.
   const ws = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: config.maxBodyBytes });
   const operationLimit = config.maxSocketOperations ?? DEFAULT_SOCKET_OPERATIONS;
-  const sockets = new SocketSessions();
+  const sockets = new SocketSessions(services);
   useServer<Record<string, unknown>, SocketExtra>(
     {
       // A bad, expired or revoked token refuses the connection (4403); none at all is allowed for public fields.
@@ -112,7 +113,7 @@ export function createApp(config: AppConfig, services: Services): App {
         });
         if (!authentication || authentication.failure) return false;
         ctx.extra.authentication = authentication;
-        sockets.add(ctx.extra.socket, authentication);
+        sockets.add(ctx.extra.socket, authentication, token);
         return true;
       },
       onClose: (ctx) => sockets.remove(ctx.extra.socket),
@@ -155,7 +156,7 @@ export function createApp(config: AppConfig, services: Services): App {
     ws,
   );
 
-  const stopRevocations = closeRevokedSockets(services, sockets);
+  const stopRevocations = followAccountEvents(services, sockets);
 
   let closing: Promise<void> | null = null;
   return {
@@ -195,64 +196,14 @@ export function createApp(config: AppConfig, services: Services): App {
 type Enveloped = ReturnType<App['yoga']['getEnveloped']>;
 type EnvelopedRoot = Pick<Enveloped, 'execute' | 'subscribe'>;
 
+/** WebSocket's "try again later": the server could not check the credentials just now. */
+const CLOSE_TRY_AGAIN_LATER = 1013;
+
 type SocketExtra = {
   socket: WebSocket;
   request: IncomingMessage;
   authentication?: Authentication;
 };
-
-/** 4403 like graphql-ws's own refusal: the socket's credentials are no longer good. */
-const CLOSE_FORBIDDEN = 4403;
-/** WebSocket's "try again later": the server could not check the credentials just now. */
-const CLOSE_TRY_AGAIN_LATER = 1013;
-
-/**
- * Open sockets by credential, so a password change or logout can close them, and
- * a timer per socket that closes it when its access token expires.
- */
-class SocketSessions {
-  private readonly byCredential = new Map<string, Set<WebSocket>>();
-  private readonly expiryTimers = new Map<WebSocket, NodeJS.Timeout>();
-  private readonly credentialOf = new Map<WebSocket, string>();
-
-  add(socket: WebSocket, { viewer }: Authentication) {
-    if (!viewer) return;
-    if (viewer.credentialId) {
-      const set = this.byCredential.get(viewer.credentialId) ?? new Set();
-      set.add(socket);
-      this.byCredential.set(viewer.credentialId, set);
-      this.credentialOf.set(socket, viewer.credentialId);
-    }
-    if (viewer.tokenExpiresAt) {
-      const delay = Math.max(0, viewer.tokenExpiresAt.getTime() - Date.now());
-      const timer = setTimeout(() => socket.close(CLOSE_FORBIDDEN, 'Token expired'), Math.min(delay, 2 ** 31 - 1));
-      timer.unref();
-      this.expiryTimers.set(socket, timer);
-    }
-  }
-
-  remove(socket: WebSocket) {
-    clearTimeout(this.expiryTimers.get(socket));
-    this.expiryTimers.delete(socket);
-    const credentialId = this.credentialOf.get(socket);
-    if (credentialId) this.byCredential.get(credentialId)?.delete(socket);
-    this.credentialOf.delete(socket);
-  }
-
-  revoke(credentialId: string) {
-    for (const socket of this.byCredential.get(credentialId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Token revoked');
-    this.byCredential.delete(credentialId);
-  }
-
-  clear() {
-    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
-    this.expiryTimers.clear();
-  }
-}
-
-function closeRevokedSockets(services: Services, sockets: SocketSessions): () => void {
-  return services.pubsub.listen('auth:revoked', ({ credentialId }) => sockets.revoke(credentialId));
-}
 
 async function readiness(services: Services, migrations: ReturnType<typeof readMigrations>) {
   try {

@@ -53,17 +53,24 @@ export function socketClient(server: { wsUrl: string }, token: string): Client {
   return createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
 }
 
-/** Imports `count` extra 2020 graduates through the importStudents mutation, so batches of 1,000 find enough items. */
-export async function importGraduates(server: TestServer, adminToken: string, count: number, prefix: string) {
-  const bytes = utf8Csv([[...STUDENT_HEADER_ZH] as Cell[], ...studentRows(count, prefix)]);
+/** Uploads a file to importStudents or importStaff (applied, not a dry run) and returns the report. */
+export async function uploadImport(server: TestServer, adminToken: string, mutation: 'importStudents' | 'importStaff', bytes: Uint8Array) {
+  const success = mutation === 'importStudents' ? 'MutationImportStudentsSuccess' : 'MutationImportStaffSuccess';
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: 'mutation ($file: File!) { importStudents(file: $file, dryRun: false) { __typename ... on MutationImportStudentsSuccess { data { created errorCount } } } }', variables: { file: null } }));
+  form.append('operations', JSON.stringify({ query: `mutation ($file: File!) { ${mutation}(file: $file, dryRun: false) { __typename ... on ${success} { data { applied created updated errorCount } } } }`, variables: { file: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([bytes as Uint8Array<ArrayBuffer>]), 'students.csv');
+  form.append('0', new Blob([bytes as Uint8Array<ArrayBuffer>]), 'import.csv');
   const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'x-graphql-yoga-csrf': '1' }, body: form });
   const body = (await response.json()) as any;
-  const report = body.data?.importStudents?.data;
-  if (!report || report.created !== count) throw new Error(`import failed: ${JSON.stringify(body)}`);
+  const report = body.data?.[mutation]?.data;
+  if (!report?.applied) throw new Error(`${mutation} failed: ${JSON.stringify(body)}`);
+  return report as { applied: boolean; created: number; updated: number; errorCount: number };
+}
+
+/** Imports `count` extra 2020 graduates through the importStudents mutation, so batches of 1,000 find enough items. */
+export async function importGraduates(server: TestServer, adminToken: string, count: number, prefix: string) {
+  const report = await uploadImport(server, adminToken, 'importStudents', utf8Csv([[...STUDENT_HEADER_ZH] as Cell[], ...studentRows(count, prefix)]));
+  if (report.created !== count) throw new Error(`import created ${report.created} of ${count}`);
 }
 
 /** Up to `count` PENDING items of template `code` in cohort 2020, as approveItems refs, with their database ids. */

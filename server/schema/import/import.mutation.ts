@@ -14,6 +14,8 @@ async function runImport(ctx: Context, run: Run, what: string, file: File, dryRu
   const { result: report, events } = await collectItemEvents(() => run(ctx.db, bytes, { dryRun: dryRun ?? true, actorId, fileName: file.name || null }));
   // New students' items reach live statistics and review queues once the import has committed.
   if (report.applied) publishItemEvents(ctx, events);
+  // Roles and scopes may have changed: every process re-checks its open staff sockets.
+  if (report.applied && report.kind === 'STAFF' && report.updated > 0) ctx.pubsub.publish('account:changed', { reviewerIds: null });
   ctx.log.info(`import ${what}`, {
     actorId,
     dryRun: report.dryRun,
