@@ -33,6 +33,7 @@ import { countStatements, cpuMs, describe } from './lib/statements.js';
 import { fmt, fmtInt, sleep, summarize, wallMs } from './lib/stats.js';
 import { cleanups, runCleanups, startPgliteTarget, startPostgresTarget, tsxChild, type Target } from './lib/target.js';
 import type { WsCommand, WsReport } from './lib/ws-worker.js';
+import { w4cFanOut, w4cStatements } from './lib/w4c.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -45,8 +46,8 @@ const CPU_PROF = argv.includes('--cpu-prof');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const SIZE = QUICK
-  ? { students: 2_000, w1Students: 150, w1Concurrency: 32, w1RoundMs: 2_500, w1Rounds: 2, w1WarmupMs: 1_000, w2BatchesPerReviewer: 1, w2Rounds: 2, w4Subscribers: 500, w4Rounds: 5, w5Samples: 100, w5TruthSamples: 20 }
-  : { students: 10_000, w1Students: 500, w1Concurrency: 32, w1RoundMs: 6_000, w1Rounds: 3, w1WarmupMs: 2_000, w2BatchesPerReviewer: 3, w2Rounds: 3, w4Subscribers: 2_000, w4Rounds: 12, w5Samples: 300, w5TruthSamples: 50 };
+  ? { students: 2_000, w1Students: 150, w1Concurrency: 32, w1RoundMs: 2_500, w1Rounds: 2, w1WarmupMs: 1_000, w2BatchesPerReviewer: 1, w2Rounds: 2, w4Subscribers: 500, w4Rounds: 5, w4cStudents: 300, w5Samples: 100, w5TruthSamples: 20 }
+  : { students: 10_000, w1Students: 500, w1Concurrency: 32, w1RoundMs: 6_000, w1Rounds: 3, w1WarmupMs: 2_000, w2BatchesPerReviewer: 3, w2Rounds: 3, w4Subscribers: 2_000, w4Rounds: 12, w4cStudents: 1_000, w5Samples: 300, w5TruthSamples: 50 };
 const W2_REVIEWERS = 4;
 const W2_BATCH = QUICK ? 250 : 500;
 const STAFF_PASSWORD = 'Lixiao@2020';
@@ -718,6 +719,7 @@ async function profile(target: Target) {
     const base = alone.get(lastKind)!;
     profileRows.push({ operation: `W4 one delivery of clearanceItemUpdated ${name}`, statements: statements.length - base.length, detail: `decision (${lastKind}) with one subscriber: ${describe(statements)}; alone: ${describe(base)}` });
   }
+  profileRows.push(await w4cStatements(local, adminToken, libraryToken, gql, 100));
   await app.close();
 }
 
@@ -798,6 +800,7 @@ async function main() {
   await scenario('W5', () => w5Stats(target, adminToken));
   await scenario('W2', () => w2Review(target));
   await scenario('W4', () => w4FanOut(target, adminToken));
+  await scenario('W4c', async () => void rows.push(await w4cFanOut(target, adminToken, await login(target, 'library', STAFF_PASSWORD), gql, SIZE.w4cStudents, log)));
   await profile(target).catch((error: unknown) => log(`profile failed: ${String(error)}`));
 
   const info = await machine(target);

@@ -1,6 +1,6 @@
 /**
  * Child process: opens many graphql-ws clients to one server, subscribes each to
- * the same operation and records when every event arrives at every client
+ * the same operation (with its own variables, or shared ones) and records when every event arrives at every client
  * (wall-clock ms, comparable with the parent's clock). Talks to the parent over IPC.
  */
 import { createClient, type Client } from 'graphql-ws';
@@ -8,7 +8,19 @@ import WebSocket from 'ws';
 import { wallMs } from './stats.js';
 
 export type WsCommand =
-  | { cmd: 'start'; url: string; token: string; count: number; query: string; variables: Record<string, unknown>; field: string }
+  | {
+      cmd: 'start';
+      url: string;
+      token: string;
+      count: number;
+      query: string;
+      variables: Record<string, unknown>;
+      /** Per subscriber (index = subscriber), instead of `variables` for all. */
+      variablesList?: Record<string, unknown>[];
+      field: string;
+      /** Arrivals of one seq before it is reported: every subscriber (default) or, when each follows its own student, 1. */
+      perEvent?: number;
+    }
   | { cmd: 'flush' }
   | { cmd: 'close' };
 
@@ -28,14 +40,14 @@ function send(report: WsReport) {
 }
 
 async function start(command: Extract<WsCommand, { cmd: 'start' }>) {
-  expected = command.count;
+  expected = command.perEvent ?? command.count;
   const started = performance.now();
   let connected = 0;
   let failed = 0;
   let firstError: string | null = null;
   const BATCH = 100;
   for (let offset = 0; offset < command.count; offset += BATCH) {
-    const batch = Array.from({ length: Math.min(BATCH, command.count - offset) }, () =>
+    const batch = Array.from({ length: Math.min(BATCH, command.count - offset) }, (_, index) =>
       new Promise<void>((resolve) => {
         let settled = false;
         const done = (ok: boolean, error?: unknown) => {
@@ -60,7 +72,7 @@ async function start(command: Extract<WsCommand, { cmd: 'start' }>) {
         clients.push(client);
         disposers.push(
           client.subscribe<Record<string, { seq?: string }>>(
-            { query: command.query, variables: command.variables },
+            { query: command.query, variables: command.variablesList?.[offset + index] ?? command.variables },
             {
               next: (message) => {
                 const at = wallMs();
