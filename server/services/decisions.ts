@@ -1,12 +1,13 @@
 import { canAdminister, canReview } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { checkTransition, resolveLocks, summarizeProgress, type DecisionSource, type ItemStatus } from '../domain/index.js';
+import { checkTransition, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
 import type { ErrorCode } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
 import { isUuid } from './ids.js';
-import { describeItemEvents, numberEvents, publishItemEvents } from './items/events.js';
+import { publishItemEvents } from './items/events.js';
+import { recordItemChanges } from './items/writer.js';
 
 /** One requested change of one item. */
 export interface ItemChangeRequest {
@@ -151,12 +152,21 @@ export async function changeItems(
         const outcome = okOutcomes.get(change.id);
         if (outcome) Object.assign(outcome, { status: change.to, version: change.version });
       }
-      await updateClearedAt(tx, [...new Set(applied.map((c) => c.studentId))]);
       await afterwards?.(tx, outcomes);
-      const changes = [...applied, ...lockChanges];
-      const described = await describeItemEvents(tx, changes.map((change) => ({ itemId: change.id, status: change.to, version: change.version })));
-      const first = await writeEvents(tx, changes, reviewerId);
-      return { outcomes, events: numberEvents(described, first) };
+      const history = [...applied, ...lockChanges].map((change) => ({
+        itemId: change.id,
+        templateId: change.templateId,
+        studentId: change.studentId,
+        cohortId: change.cohortId,
+        from: change.from,
+        to: change.to,
+        version: change.version,
+        reason: change.reason,
+        source: change.source,
+        actorReviewerId: change.source === 'SYSTEM' ? null : reviewerId,
+        externalRef: change.externalRef,
+      }));
+      return { outcomes, events: await recordItemChanges(tx, history, { clearedAt: true, describe: true }) };
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
@@ -239,39 +249,6 @@ async function writeChanges(tx: Prisma.TransactionClient, changes: AppliedChange
 }
 
 /**
- * Reserves `count` consecutive event sequence numbers and returns the first. The
- * counter row stays locked until commit, so sequence order is commit order: a
- * client catching up with changesSince(seq) can never miss a late commit.
- * Called last in a transaction, so the lock is held only for the commit.
- */
-export async function reserveEventSeqs(tx: Prisma.TransactionClient, count: number): Promise<bigint> {
-  const [row] = await tx.$queryRaw<{ first: bigint }[]>`SELECT reserve_event_seqs(${count}::bigint) AS first`;
-  return row!.first;
-}
-
-/** Writes one history event per change, numbered consecutively in order; returns the first seq. */
-async function writeEvents(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null): Promise<bigint> {
-  const first = await reserveEventSeqs(tx, changes.length);
-  await tx.$executeRaw`
-    INSERT INTO "ClearanceEvent" (seq, "itemId", "templateId", "studentId", "cohortId", "fromStatus", "toStatus", reason, source, "actorReviewerId", "externalRef")
-    SELECT ${first}::bigint + v.ord - 1, v.item_id, v.template_id, v.student_id, v.cohort_id, v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource",
-           CASE WHEN v.source = 'SYSTEM' THEN NULL ELSE ${reviewerId}::uuid END, v.external_ref
-    FROM unnest(
-      ${changes.map((c) => c.id)}::uuid[],
-      ${changes.map((c) => c.templateId)}::uuid[],
-      ${changes.map((c) => c.studentId)}::uuid[],
-      ${changes.map((c) => c.cohortId)}::uuid[],
-      ${changes.map((c) => c.from)}::text[],
-      ${changes.map((c) => c.to)}::text[],
-      ${changes.map((c) => c.reason)}::text[],
-      ${changes.map((c) => c.source)}::text[],
-      ${changes.map((c) => c.externalRef)}::text[]
-    ) WITH ORDINALITY AS v(item_id, template_id, student_id, cohort_id, from_status, to_status, reason, source, external_ref, ord)
-    ORDER BY v.ord`;
-  return first;
-}
-
-/**
  * Recomputes LOCKED/PENDING of the touched students' current sheets from their
  * prerequisites, starting from the locked rows with the batch's changes applied.
  */
@@ -306,25 +283,6 @@ function relock(sheets: LockedItem[], applied: AppliedChange[]): AppliedChange[]
     });
   }
   return changes;
-}
-
-/** Sets or clears each student's clearedAt from their current cohort's sheet (the domain's summarizeProgress decides). */
-export async function updateClearedAt(tx: Prisma.TransactionClient, studentIds: string[]) {
-  if (studentIds.length === 0) return;
-  const items = await tx.$queryRaw<{ studentId: string; status: ItemStatus; wasCleared: boolean }[]>`
-    SELECT i."studentId", i.status::text AS status, s."clearedAt" IS NOT NULL AS "wasCleared"
-    FROM "ClearanceItem" i JOIN "Student" s ON s.id = i."studentId" AND s."cohortId" = i."cohortId"
-    WHERE i."studentId" = ANY(${studentIds}::uuid[])`;
-  const nowCleared: string[] = [];
-  const noLongerCleared: string[] = [];
-  for (const [studentId, sheet] of groupBy(items, (item) => item.studentId)) {
-    const cleared = summarizeProgress(sheet).cleared;
-    const wasCleared = sheet[0]!.wasCleared;
-    if (cleared && !wasCleared) nowCleared.push(studentId);
-    if (!cleared && wasCleared) noLongerCleared.push(studentId);
-  }
-  if (nowCleared.length) await tx.student.updateMany({ where: { id: { in: nowCleared } }, data: { clearedAt: new Date() } });
-  if (noLongerCleared.length) await tx.student.updateMany({ where: { id: { in: noLongerCleared } }, data: { clearedAt: null } });
 }
 
 /** Map.groupBy arrived in Node 21; this runs on 20. */

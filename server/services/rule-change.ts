@@ -14,8 +14,8 @@ import {
 import { AppError } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
-import { reserveEventSeqs, updateClearedAt } from './decisions.js';
-import { describeItemEvents, numberEvents, publishItemEvents } from './items/events.js';
+import { publishItemEvents } from './items/events.js';
+import { recordItemChanges } from './items/writer.js';
 import { loadCohortTemplates, studentFacts, templateData } from './rules.js';
 
 type Tx = Prisma.TransactionClient | PrismaClient;
@@ -316,23 +316,20 @@ async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedCh
   }
   if (written.length === 0) return [];
 
-  await updateClearedAt(tx, [...new Set(written.map((change) => change.studentId))]);
-  const described = await describeItemEvents(tx, written.map((change) => ({ itemId: change.itemId, status: change.effect.to, version: change.version })));
-  // Last, so the event counter's row lock is held only until the commit.
-  const first = await reserveEventSeqs(tx, written.length);
-  await tx.clearanceEvent.createMany({
-    data: written.map((change, index) => ({
-      seq: first + BigInt(index),
+  return recordItemChanges(
+    tx,
+    written.map((change) => ({
       itemId: change.itemId,
       templateId: change.templateId,
       studentId: change.studentId,
       cohortId,
-      fromStatus: change.from,
-      toStatus: change.effect.to,
+      from: change.from,
+      to: change.effect.to,
+      version: change.version,
       reason: historyReason(change.effect).zh,
       source: change.effect.source,
       actorReviewerId: actorId,
     })),
-  });
-  return numberEvents(described, first);
+    { clearedAt: true, describe: true },
+  );
 }

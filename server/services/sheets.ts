@@ -1,9 +1,8 @@
 import type { Prisma } from '../generated/prisma/client.js';
-import { planSheet, type StudentFacts } from '../domain/index.js';
-import { reserveEventSeqs } from './decisions.js';
+import { planSheet, type DecisionSource, type ItemStatus, type StudentFacts } from '../domain/index.js';
 import { utc, uuidv7 } from './ids.js';
-import { describeItemEvents, numberEvents } from './items/events.js';
 import { collectingItemEvents, recordItemEvents } from './items/outbox.js';
+import { recordItemChanges } from './items/writer.js';
 import { toDomainTemplate, type TemplateRow } from './rules.js';
 
 export interface NewSheetStudent {
@@ -60,15 +59,18 @@ export async function createSheets(tx: Prisma.TransactionClient, students: reado
       ${ids}::uuid[], ${studentIds}::uuid[], ${templateIds}::uuid[], ${cohortIds}::uuid[], ${statuses}::text[], ${reasons}::text[],
       ${waiverCodes}::text[], ${sources}::text[], ${decidedAt}::timestamp(3)[], ${waitingSince}::timestamp(3)[]
     ) AS v(id, student_id, template_id, cohort_id, status, reason, waiver_code, source, decided_at, waiting_since)`;
-  // Described before the seqs are reserved, so the counter's row lock is held only until the commit.
-  const described = collectingItemEvents() ? await describeItemEvents(tx, ids.map((itemId, index) => ({ itemId, status: statuses[index]!, version: 1 }))) : [];
-  const first = await reserveEventSeqs(tx, ids.length);
-  await tx.$executeRaw`
-    INSERT INTO "ClearanceEvent" ("seq", "itemId", "templateId", "studentId", "cohortId", "fromStatus", "toStatus", "reason", "source", "createdAt")
-    SELECT ${first}::bigint + v.ord - 1, v.item_id, v.template_id, v.student_id, v.cohort_id, NULL, v.status::"ItemStatus", v.reason,
-           v.source::"DecisionSource", ${at}::timestamp(3)
-    FROM unnest(${ids}::uuid[], ${templateIds}::uuid[], ${studentIds}::uuid[], ${cohortIds}::uuid[], ${statuses}::text[], ${reasons}::text[], ${sources}::text[])
-      WITH ORDINALITY AS v(item_id, template_id, student_id, cohort_id, status, reason, source, ord)`;
-  recordItemEvents(numberEvents(described, first));
+  const history = ids.map((itemId, index) => ({
+    itemId,
+    templateId: templateIds[index]!,
+    studentId: studentIds[index]!,
+    cohortId: cohortIds[index]!,
+    from: null,
+    to: statuses[index] as ItemStatus,
+    version: 1,
+    reason: reasons[index]!,
+    source: sources[index] as DecisionSource,
+    actorReviewerId: null,
+  }));
+  recordItemEvents(await recordItemChanges(tx, history, { clearedAt: false, describe: collectingItemEvents(), at }));
   return ids.length;
 }
