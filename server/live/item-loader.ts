@@ -4,10 +4,10 @@ import type { ItemChangedEvent } from '../pubsub.js';
 
 type ItemQuery = Record<string, unknown>;
 
-/** Items read per selection shape and kept for later subscribers of the same events; the oldest go first. */
-const CACHED_ITEMS_PER_SHAPE = 20_000;
+/** Items read per selection shape and kept for later subscribers of the same events (a 1,000-item batch and then some); the oldest go first. */
+const CACHED_ITEMS_PER_SHAPE = 5_000;
 /** Selection shapes kept at once (clients choose them; an unusual one simply reads again later). */
-const SHAPES = 64;
+const SHAPES = 16;
 /** Ids per statement. */
 const BATCH = 1000;
 
