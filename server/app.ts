@@ -13,7 +13,7 @@ import { formatMessage, isGraphQLError } from './errors.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
 import { followAccountEvents, SocketSessions } from './live/sessions.js';
-import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, withCode } from './live/socket-limits.js';
+import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, unexpectedOperationError, withCode } from './live/socket-limits.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
@@ -139,15 +139,23 @@ export function createApp(config: AppConfig, services: Services): App {
         } catch (error) {
           // A refused document (syntax error, operation limits) fails this operation only; thrown, it would close the socket with 4500.
           if (isGraphQLError(error)) return withCode([error], 'GRAPHQL_PARSE_FAILED');
-          throw error;
+          log.error('unexpected error', { error });
+          return [unexpectedOperationError()];
         }
         if (errors.length) return withCode(errors, 'GRAPHQL_VALIDATION_FAILED');
+        const contextValue = await Promise.resolve()
+          .then(contextFactory)
+          .catch((error: unknown) => {
+            log.error('unexpected error', { error });
+            return null;
+          });
+        if (!contextValue) return [unexpectedOperationError()];
         const args: ExecutionArgs = {
           schema: envelopedSchema,
           operationName: params.operationName,
           document,
           variableValues: params.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe } satisfies EnvelopedRoot,
         };
         return args;

@@ -34,8 +34,13 @@ export async function failOperationOnError<T>(run: () => T | Promise<T>, log: Lo
     return await run();
   } catch (error) {
     log.error('unexpected error', { error });
-    return { errors: [new GraphQLError(bilingual('INTERNAL_SERVER_ERROR'), { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+    return { errors: [unexpectedOperationError()] };
   }
+}
+
+/** What the client learns of an unexpected failure (logged with its stack): that it may retry, not what broke. */
+export function unexpectedOperationError(): GraphQLErrorType {
+  return new GraphQLError(bilingual('INTERNAL_SERVER_ERROR'), { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
 /** The code HTTP answers give the same refusal (yoga's), where the error has none of its own. */
