@@ -4,6 +4,10 @@ import { visibleStudents } from '../../services/scope.js';
 import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
 
 const MAX_CHANGES = 500;
+/** ClearanceEvent.seq is a PostgreSQL bigint. */
+const MAX_SEQ = 2n ** 63n - 1n;
+
+const isSequenceNumber = (cursor: string) => /^\d{1,19}$/.test(cursor) && BigInt(cursor) <= MAX_SEQ;
 
 builder.prismaObjectFields(ClearanceEventRef, (t) => ({
   item: t.relation('item', { nullable: true, description: 'The item as it is now; null if it was removed (e.g. after a deferral).' }),
@@ -41,7 +45,7 @@ builder.queryField('changesSince', (t) =>
       first: t.arg.int({ defaultValue: 100 }),
     },
     resolve: async (_root, { cursor, first }, ctx) => {
-      if (cursor != null && !/^\d{1,19}$/.test(cursor)) throw new AppError('INVALID_INPUT', { field: 'cursor', detail: 'cursor' });
+      if (cursor != null && !isSequenceNumber(cursor)) throw new AppError('INVALID_INPUT', { field: 'cursor', detail: 'cursor' });
       const limit = Math.min(Math.max(first ?? 100, 1), MAX_CHANGES);
       if (ctx.viewer?.kind === 'student') {
         const student = await ctx.db.prisma.student.findUnique({ where: { id: ctx.viewer.studentId }, select: { surveyCompletedAt: true } });
