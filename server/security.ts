@@ -1,5 +1,4 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
@@ -9,6 +8,7 @@ import { BREAK, GraphQLError, NoSchemaIntrospectionCustomRule, visit, type Docum
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from './context.js';
 import { AppError, formatMessage } from './errors.js';
+import { OPERATION_COST_BUDGET, operationCost } from './operation-cost.js';
 
 /**
  * Limits every operation passes, over HTTP, SSE and graphql-ws alike (sockets go
@@ -20,7 +20,7 @@ export const OPERATION_LIMITS = {
   aliases: 15,
   tokens: 1000,
   directives: 50,
-  cost: 20_000,
+  cost: OPERATION_COST_BUDGET,
 } as const;
 
 type Limit = keyof typeof OPERATION_LIMITS;
@@ -39,8 +39,11 @@ const LIMIT_NAMES: Record<Limit, { zh: string; en: string }> = {
  * (code OPERATION_LIMIT and which limit), worded in both languages because limits
  * are checked before the request's language is known.
  */
+const refusalMessage = (limit: Limit) =>
+  `${formatMessage('OPERATION_LIMIT', 'zh-CN', { limit: LIMIT_NAMES[limit].zh })} / ${formatMessage('OPERATION_LIMIT', 'en', { limit: LIMIT_NAMES[limit].en })}`;
+
 function typedRefusal(limit: Limit) {
-  const message = `${formatMessage('OPERATION_LIMIT', 'zh-CN', { limit: LIMIT_NAMES[limit].zh })} / ${formatMessage('OPERATION_LIMIT', 'en', { limit: LIMIT_NAMES[limit].en })}`;
+  const message = refusalMessage(limit);
   return {
     exposeLimits: false,
     onReject: [
@@ -118,6 +121,18 @@ function useRejectUnstorableText(): Plugin {
   return { onExecute: check, onSubscribe: check };
 }
 
+/**
+ * The cost limit runs when the operation is executed, not validated: only then are the
+ * variables known, so `first: $n` costs what `first: 500` would (server/operation-cost.ts).
+ */
+function useOperationCostLimit(): Plugin {
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
+    if (operationCost(args.schema, args.document, args.operationName, args.variableValues) <= OPERATION_LIMITS.cost) return;
+    setResultAndStopExecution({ errors: [new GraphQLError(refusalMessage('cost'), { extensions: { code: 'OPERATION_LIMIT', limit: 'cost' } })] });
+  };
+  return { onExecute: check, onSubscribe: check };
+}
+
 /** Custom header a browser cannot send cross-site without a CORS preflight. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
@@ -128,7 +143,7 @@ export function securityPlugins({ production }: { production: boolean }): Plugin
     maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, ...typedRefusal('aliases') }),
     maxTokensPlugin({ n: OPERATION_LIMITS.tokens, ...typedRefusal('tokens') }),
     maxDirectivesPlugin({ n: OPERATION_LIMITS.directives, ...typedRefusal('directives') }),
-    costLimitPlugin({ maxCost: OPERATION_LIMITS.cost, ...typedRefusal('cost') }),
+    useOperationCostLimit(),
     blockFieldSuggestionsPlugin({ mask: '' }),
     useRejectUnstorableText(),
   ];
