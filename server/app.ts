@@ -15,6 +15,7 @@ import { useLocalizedErrors } from './localize-errors.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
+import { isUpload, uploadRefusal } from './schema/import/upload-gate.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -89,6 +90,14 @@ export function createApp(config: AppConfig, services: Services): App {
     if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return route(req, res, log, () => handleSummaryExport(req, res, services));
     const refusal = bodyRefusal(req, config);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+    if (isUpload(req)) {
+      return route(req, res, log, async () => {
+        const uploadRefused = await uploadRefusal(req, services);
+        if (!uploadRefused) return void (await yoga.requestListener(req, res));
+        const message = formatMessage(uploadRefused.code, pickLocale(req.headers['accept-language']));
+        sendJson(res, uploadRefused.status, { errors: [{ message, extensions: { code: uploadRefused.code } }] });
+      });
+    }
     return yoga.requestListener(req, res);
   });
 
