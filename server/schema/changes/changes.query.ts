@@ -2,6 +2,7 @@ import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { visibleStudents } from '../../services/scope.js';
 import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
+import { currentDeferral, LATEST_DEFERRAL } from '../student/student-clearance.fields.js';
 
 const MAX_CHANGES = 500;
 /** ClearanceEvent.seq is a PostgreSQL bigint. */
@@ -47,12 +48,17 @@ builder.queryField('changesSince', (t) =>
     resolve: async (_root, { cursor, first }, ctx) => {
       if (cursor != null && !isSequenceNumber(cursor)) throw new AppError('INVALID_INPUT', { field: 'cursor', detail: 'cursor' });
       const limit = Math.min(Math.max(first ?? 100, 1), MAX_CHANGES);
+      const after = BigInt(cursor ?? '0');
       if (ctx.viewer?.kind === 'student') {
-        const student = await ctx.db.prisma.student.findUnique({ where: { id: ctx.viewer.studentId }, select: { surveyCompletedAt: true } });
+        const student = await ctx.db.prisma.student.findUnique({
+          where: { id: ctx.viewer.studentId },
+          select: { surveyCompletedAt: true, cohortId: true, deferrals: LATEST_DEFERRAL },
+        });
+        // Like the sheet, which is empty for a deferred student: nothing to catch up on, and no survey to ask for.
+        if (student && currentDeferral(student)) return { cursor: after.toString(), hasMore: false, seqs: [] };
         if (!student?.surveyCompletedAt) throw new AppError('SURVEY_REQUIRED');
       }
       const students = visibleStudents(ctx.viewer);
-      const after = BigInt(cursor ?? '0');
       if (!students) return { cursor: after.toString(), hasMore: false, seqs: [] };
       const rows = await ctx.db.prisma.clearanceEvent.findMany({
         where: { seq: { gt: after }, student: students },
