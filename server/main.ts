@@ -1,5 +1,5 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, isLoopback, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DataDirLockedError, lockDataDir } from './db/data-dir-lock.js';
 import { applyMigrations, MigrationError } from './db/migrate.js';
@@ -17,6 +17,9 @@ async function main() {
   const migrations = await applyMigrations(db.sql);
   log.info('migrations checked', { applied: migrations.applied, alreadyApplied: migrations.alreadyApplied });
 
+  if (!config.demoData && !config.production && !process.env.DEMO_DATA && !isLoopback(config.host)) {
+    log.warn('demo data not loaded: HOST is not a loopback address and the demo accounts share a published password (DEMO_DATA=on loads it anyway)', { host: config.host });
+  }
   if (config.demoData) {
     const demo = await seedDemoData(db);
     if (demo) printDemoLogins(demo.logins);
