@@ -6,7 +6,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken, type Authentication } from './auth/viewer.js';
 import type { Config } from './config.js';
-import { createContext, type Context, type ServerContext, type Services } from './context.js';
+import { createContext, pickLocale, type Context, type ServerContext, type Services } from './context.js';
 import { migrationsUpToDate, readMigrations } from './db/migrate.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
 import { formatMessage, isGraphQLError } from './errors.js';
@@ -17,6 +17,7 @@ import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, u
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { schema } from './schema/index.js';
+import { isUpload, uploadRefusal } from './schema/import/upload-gate.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -84,10 +85,21 @@ export function createApp(config: AppConfig, services: Services): App {
       if (closing) setImmediate(() => http.closeIdleConnections());
     });
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (req.url === '/readyz') return void readiness(services, migrations).then(({ ok, ...body }) => sendJson(res, ok ? 200 : 503, body));
-    if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return void handleSummaryExport(req, res, services);
+    if (req.url === '/readyz') return route(req, res, log, async () => {
+      const { ok, ...body } = await readiness(services, migrations);
+      sendJson(res, ok ? 200 : 503, body);
+    });
+    if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return route(req, res, log, () => handleSummaryExport(req, res, services));
     const refusal = bodyRefusal(req, config);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+    if (isUpload(req)) {
+      return route(req, res, log, async () => {
+        const uploadRefused = await uploadRefusal(req, services);
+        if (!uploadRefused) return void (await yoga.requestListener(req, res));
+        const message = formatMessage(uploadRefused.code, pickLocale(req.headers['accept-language']));
+        sendJson(res, uploadRefused.status, { errors: [{ message, extensions: { code: uploadRefused.code } }] });
+      });
+    }
     return yoga.requestListener(req, res);
   });
 
@@ -238,6 +250,23 @@ function bodyRefusal(req: IncomingMessage, config: AppConfig): { status: number;
     return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body too large / 请求体过大' };
   }
   return null;
+}
+
+/**
+ * Runs a route outside GraphQL so that nothing it throws can end the process: the failure is logged
+ * and answered like GraphQL's (503 SERVICE_UNAVAILABLE when the database cannot be reached, otherwise
+ * the masked internal error); a response already under way can only be cut short.
+ */
+function route(req: IncomingMessage, res: ServerResponse, log: Services['log'], handler: () => Promise<void>): void {
+  handler().catch((error: unknown) => {
+    const unavailable = isDatabaseUnavailable(error);
+    if (unavailable) log.warn('database unavailable', { path: req.url?.split('?')[0], error });
+    else log.error('unexpected error', { path: req.url?.split('?')[0], error });
+    if (res.headersSent) return void res.destroy();
+    const code = unavailable ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR';
+    const message = unavailable ? formatMessage('SERVICE_UNAVAILABLE', pickLocale(req.headers['accept-language'])) : INTERNAL_ERROR_MESSAGE;
+    sendJson(res, unavailable ? 503 : 500, { errors: [{ message, extensions: { code } }] });
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown) {

@@ -8,6 +8,7 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Context } from './context.js';
 import { AppError } from './errors.js';
 import { isUuid } from './services/ids.js';
+import { resolveNode, resolveNodes } from './schema/node-lookup.js';
 import type { StaffRole } from './generated/prisma/client.js';
 import type PrismaTypes from './generated/pothos-prisma-types.js';
 import { getDatamodel } from './generated/pothos-prisma-types.js';
@@ -80,6 +81,8 @@ export const builder = new SchemaBuilder<{
       if (!decoded || !isUuid(decoded.id)) throw new AppError('NOT_FOUND');
       return decoded;
     },
+    nodeQueryOptions: { resolve: resolveNode },
+    nodesQueryOptions: { resolve: resolveNodes },
   },
   errors: {
     defaultTypes: [AppError],

@@ -48,6 +48,11 @@ export class ConfigError extends Error {
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 const BOOLEAN_WORDS: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
 
+/** Whether a HOST binds only this machine's loopback interface (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/i.test(host);
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const problems: string[] = [];
   const production = env.NODE_ENV === 'production';
@@ -89,7 +94,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production,
     databaseUrl,
     dataDir: env.DATA_DIR || './data/pglite',
-    demoData: flag('DEMO_DATA', !production),
+    // The demo data includes staff with a published password: only an explicit DEMO_DATA=on loads it where other machines can connect.
+    demoData: env.DEMO_DATA ? flag('DEMO_DATA', false) : !production && isLoopback(env.HOST || '127.0.0.1'),
     logLevel,
     shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     jwtSecret: env.JWT_SECRET ?? '',

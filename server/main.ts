@@ -1,6 +1,7 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, isLoopback, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { DataDirLockedError, lockDataDir } from './db/data-dir-lock.js';
 import { applyMigrations, MigrationError } from './db/migrate.js';
 import { createLogger } from './log.js';
 import { seedDemoData } from './seed/demo.js';
@@ -9,12 +10,16 @@ import { createServices } from './services/runtime.js';
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  const dataDirLock = !config.databaseUrl && config.dataDir !== 'memory://' ? lockDataDir(config.dataDir) : null;
   const db = await openDatabase({ ...config, onConnectionLost: (error) => log.warn('database connection lost', { error }) });
   log.info('database opened', { database: db.description });
 
   const migrations = await applyMigrations(db.sql);
   log.info('migrations checked', { applied: migrations.applied, alreadyApplied: migrations.alreadyApplied });
 
+  if (!config.demoData && !config.production && !process.env.DEMO_DATA && !isLoopback(config.host)) {
+    log.warn('demo data not loaded: HOST is not a loopback address and the demo accounts share a published password (DEMO_DATA=on loads it anyway)', { host: config.host });
+  }
   if (config.demoData) {
     const demo = await seedDemoData(db);
     if (demo) printDemoLogins(demo.logins);
@@ -41,6 +46,7 @@ async function main() {
     await app.close();
     await runtime.close();
     await db.close();
+    dataDirLock?.release();
     log.info('stopped');
     process.exit(0);
   };
@@ -61,7 +67,7 @@ function printDemoLogins(logins: { role: string; username: string; password: str
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof MigrationError) {
+  if (error instanceof ConfigError || error instanceof MigrationError || error instanceof DataDirLockedError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`Lixiao failed to start / 启动失败: ${(error as Error).stack ?? String(error)}\n`);

@@ -1,5 +1,4 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
@@ -9,6 +8,7 @@ import { BREAK, GraphQLError, NoSchemaIntrospectionCustomRule, visit, type Docum
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from './context.js';
 import { AppError, formatMessage } from './errors.js';
+import { OPERATION_COST_BUDGET, operationCost } from './operation-cost.js';
 
 /**
  * Limits every operation passes, over HTTP, SSE and graphql-ws alike (sockets go
@@ -20,7 +20,7 @@ export const OPERATION_LIMITS = {
   aliases: 15,
   tokens: 1000,
   directives: 50,
-  cost: 20_000,
+  cost: OPERATION_COST_BUDGET,
 } as const;
 
 type Limit = keyof typeof OPERATION_LIMITS;
@@ -39,8 +39,11 @@ const LIMIT_NAMES: Record<Limit, { zh: string; en: string }> = {
  * (code OPERATION_LIMIT and which limit), worded in both languages because limits
  * are checked before the request's language is known.
  */
+const refusalMessage = (limit: Limit) =>
+  `${formatMessage('OPERATION_LIMIT', 'zh-CN', { limit: LIMIT_NAMES[limit].zh })} / ${formatMessage('OPERATION_LIMIT', 'en', { limit: LIMIT_NAMES[limit].en })}`;
+
 function typedRefusal(limit: Limit) {
-  const message = `${formatMessage('OPERATION_LIMIT', 'zh-CN', { limit: LIMIT_NAMES[limit].zh })} / ${formatMessage('OPERATION_LIMIT', 'en', { limit: LIMIT_NAMES[limit].en })}`;
+  const message = refusalMessage(limit);
   return {
     exposeLimits: false,
     onReject: [
@@ -52,40 +55,80 @@ function typedRefusal(limit: Limit) {
   };
 }
 
-/** PostgreSQL text cannot hold U+0000; no field of ours has a use for it. */
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(containsNul);
-  return false;
+/**
+ * What no field of ours can take: PostgreSQL text cannot hold U+0000, a lone UTF-16 surrogate
+ * would be stored as U+FFFD (silently changing what the client sent), and no input of ours
+ * nests deeper than a few levels (graphql-js coerces declared variables recursively).
+ */
+type Unacceptable = 'nul' | 'surrogate' | 'depth';
+
+const MAX_VARIABLE_DEPTH = 32;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const UNACCEPTABLE_DETAIL: Record<Unacceptable, { zh: string; en: string }> = {
+  nul: { zh: '文本不能包含空字符（U+0000）', en: 'text must not contain the NUL character (U+0000)' },
+  surrogate: { zh: '文本含有不成对的代理字符（无效的 UTF-16）', en: 'text contains a lone surrogate (invalid UTF-16)' },
+  depth: { zh: `变量嵌套超过 ${MAX_VARIABLE_DEPTH} 层`, en: `variables are nested more than ${MAX_VARIABLE_DEPTH} levels deep` },
+};
+
+function unacceptableText(text: string): Unacceptable | null {
+  if (text.includes('\u0000')) return 'nul';
+  return LONE_SURROGATE.test(text) ? 'surrogate' : null;
 }
 
-function documentContainsNul(document: DocumentNode): boolean {
-  let found = false;
+/** Walks the variables with a queue of its own, not recursion: any nesting a 1 MiB body allows is fine for the stack. */
+function unacceptableVariables(variables: unknown): Unacceptable | null {
+  const pending: [value: unknown, depth: number][] = [[variables, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value === 'string') {
+      const problem = unacceptableText(value);
+      if (problem) return problem;
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_VARIABLE_DEPTH) return 'depth';
+    const children = Array.isArray(value) ? value : [...Object.keys(value), ...Object.values(value)];
+    for (const child of children) pending.push([child, depth + 1]);
+  }
+  return null;
+}
+
+function unacceptableLiteral(document: DocumentNode): Unacceptable | null {
+  let found: Unacceptable | null = null;
   visit(document, {
     StringValue(node) {
-      if (node.value.includes('\u0000')) {
-        found = true;
-        return BREAK;
-      }
-      return undefined;
+      found = unacceptableText(node.value);
+      return found ? BREAK : undefined;
     },
   });
   return found;
 }
 
 /**
- * Refuses any operation carrying a NUL character, in its variables or its literals,
- * as INVALID_INPUT before a resolver runs: otherwise the database would refuse it
- * half-way and the client would only see a masked internal error.
+ * Refuses any operation whose variables or literals carry text no field can take, as
+ * INVALID_INPUT before a resolver runs: otherwise the database would refuse it half-way
+ * (or store something else) and the client would only see a masked internal error.
  */
 function useRejectUnstorableText(): Plugin {
   const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
-    if (!containsNul(args.variableValues) && !documentContainsNul(args.document)) return;
+    const problem = unacceptableVariables(args.variableValues) ?? unacceptableLiteral(args.document);
+    if (!problem) return;
     const locale = (args.contextValue as Context).locale;
-    const detail = locale === 'en' ? 'text must not contain the NUL character (U+0000)' : '文本不能包含空字符（U+0000）';
-    const error = new AppError('INVALID_INPUT', { detail });
+    const error = new AppError('INVALID_INPUT', { detail: UNACCEPTABLE_DETAIL[problem][locale === 'en' ? 'en' : 'zh'] });
     setResultAndStopExecution({ errors: [new GraphQLError(error.localizedMessage(locale), { extensions: error.extensions })] });
+  };
+  return { onExecute: check, onSubscribe: check };
+}
+
+/**
+ * The cost limit runs when the operation is executed, not validated: only then are the
+ * variables known, so `first: $n` costs what `first: 500` would (server/operation-cost.ts).
+ */
+function useOperationCostLimit(): Plugin {
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
+    if (operationCost(args.schema, args.document, args.operationName, args.variableValues) <= OPERATION_LIMITS.cost) return;
+    setResultAndStopExecution({ errors: [new GraphQLError(refusalMessage('cost'), { extensions: { code: 'OPERATION_LIMIT', limit: 'cost' } })] });
   };
   return { onExecute: check, onSubscribe: check };
 }
@@ -100,7 +143,7 @@ export function securityPlugins({ production }: { production: boolean }): Plugin
     maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, ...typedRefusal('aliases') }),
     maxTokensPlugin({ n: OPERATION_LIMITS.tokens, ...typedRefusal('tokens') }),
     maxDirectivesPlugin({ n: OPERATION_LIMITS.directives, ...typedRefusal('directives') }),
-    costLimitPlugin({ maxCost: OPERATION_LIMITS.cost, ...typedRefusal('cost') }),
+    useOperationCostLimit(),
     blockFieldSuggestionsPlugin({ mask: '' }),
     useRejectUnstorableText(),
   ];

@@ -711,7 +711,7 @@ export function createClient(options: ClientOptions): LixiaoClient {
       if (!viewer) throw new LixiaoError('UNAUTHENTICATED', 'Please log in first. / 请先登录。');
       if (viewer.__typename !== 'Student') throw new LixiaoError('FORBIDDEN', 'Only students have a clearance sheet. / 只有学生有离校单。');
       // The sheet reflects every change up to its newest history entry: catch up from there.
-      for (const item of viewer.clearanceItems) for (const event of item.history) advanceCursor(event.seq);
+      for (const item of viewer.clearanceItems ?? []) for (const event of item.history) advanceCursor(event.seq);
       return viewer;
     },
     async reviewQueue(variables = {}, requestOptions) {

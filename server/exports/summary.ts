@@ -4,8 +4,8 @@ import ExcelJS from 'exceljs';
 import { authenticate, bearerToken } from '../auth/viewer.js';
 import type { Services } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
-import type { StudentCategory } from '../domain/index.js';
-import { formatMessage, type ErrorCode } from '../errors.js';
+import type { LocalizedText, StudentCategory } from '../domain/index.js';
+import { formatMessage, type ErrorCode, type ErrorParams } from '../errors.js';
 import { pickLocale } from '../context.js';
 
 /**
@@ -34,9 +34,9 @@ interface SummaryRow {
 
 export async function handleSummaryExport(req: IncomingMessage, res: ServerResponse, services: Services): Promise<void> {
   const locale = pickLocale(req.headers['accept-language']);
-  const fail = (status: number, code: ErrorCode) => {
+  const fail = (status: number, code: ErrorCode, params: ErrorParams = {}) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify({ errors: [{ message: formatMessage(code, locale), extensions: { code } }] }));
+    res.end(JSON.stringify({ errors: [{ message: formatMessage(code, locale, params), extensions: { code } }] }));
   };
   const [, format] = EXPORT_PATH.exec(req.url ?? '')!;
   const query = new URL(req.url ?? '', 'http://localhost').searchParams;
@@ -46,11 +46,12 @@ export async function handleSummaryExport(req: IncomingMessage, res: ServerRespo
   const universityAdmin = viewer.roles.includes('UNIVERSITY_ADMIN');
   if (!universityAdmin && !(viewer.roles.includes('COLLEGE_ADMIN') && viewer.collegeId)) return fail(403, 'FORBIDDEN');
 
+  const params = exportParams(query);
+  if ('invalid' in params) return fail(400, 'INVALID_INPUT', { detail: params.invalid[locale === 'en' ? 'en' : 'zh'] });
+  const { year, collegeCode } = params;
   const { prisma } = services.db;
-  const year = Number(query.get('cohort'));
-  const cohort = Number.isInteger(year) ? await prisma.cohort.findUnique({ where: { year } }) : null;
+  const cohort = await prisma.cohort.findUnique({ where: { year } });
   if (!cohort) return fail(404, 'NOT_FOUND');
-  const collegeCode = query.get('college');
   const college = collegeCode ? await prisma.college.findUnique({ where: { code: collegeCode } }) : null;
   if (collegeCode && !college) return fail(404, 'NOT_FOUND');
   if (!universityAdmin && college && college.id !== viewer.collegeId) return fail(403, 'FORBIDDEN');
@@ -62,14 +63,25 @@ export async function handleSummaryExport(req: IncomingMessage, res: ServerRespo
     'content-disposition': `attachment; filename="summary-${year}.${format}"; filename*=UTF-8''${encodeURIComponent(filename)}`,
     'cache-control': 'no-store',
   });
+  // A failure once the download has started can only cut it short: the caller (app.ts) logs it and ends the connection.
   const pages = summaryPages(prisma, cohort.id, collegeId);
-  try {
-    if (format === 'csv') await writeCsv(res, pages);
-    else await writeXlsx(res, pages);
-  } catch (error) {
-    services.log.error('summary export failed', { error });
-    res.destroy(error as Error);
+  if (format === 'csv') await writeCsv(res, pages);
+  else await writeXlsx(res, pages);
+}
+
+/** Cohort years are stored as 32-bit integers; college codes are short identifiers. */
+const YEAR = /^[0-9]{4}$/;
+const COLLEGE_CODE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Checked before any query, so a value the database cannot take never reaches it. */
+function exportParams(query: URLSearchParams): { year: number; collegeCode: string | null } | { invalid: LocalizedText } {
+  const year = query.get('cohort') ?? '';
+  if (!YEAR.test(year)) return { invalid: { zh: 'cohort 须为四位年份，如 2020', en: 'cohort must be a four-digit year such as 2020' } };
+  const collegeCode = query.get('college') || null;
+  if (collegeCode !== null && !COLLEGE_CODE.test(collegeCode)) {
+    return { invalid: { zh: 'college 须为培养单位代码（字母、数字、_ 或 -，至多 64 个）', en: 'college must be a college code (letters, digits, _ or -, at most 64)' } };
   }
+  return { year: Number(year), collegeCode };
 }
 
 async function* summaryPages(prisma: Services['db']['prisma'], cohortId: string, collegeId: string | null): AsyncGenerator<SummaryRow[]> {

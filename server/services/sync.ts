@@ -14,6 +14,13 @@ import { changeItems, type ItemChangeRequest } from './decisions.js';
 
 export const MAX_SYNC_ROWS = 1000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+/** Kept on the item and in every event: a reference, not a payload. */
+export const MAX_EXTERNAL_REF_LENGTH = 200;
+/**
+ * How far ahead of this server's clock an observation may be. A result "from the future"
+ * would make every real result after it STALE until that time comes.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface SyncResult {
   studentNumber: string;
@@ -75,6 +82,15 @@ export async function syncResults(services: Services, viewer: StaffViewer, idemp
   if (results.length === 0 || results.length > MAX_SYNC_ROWS) {
     throw new AppError('INVALID_INPUT', { detail: `between 1 and ${MAX_SYNC_ROWS} results per call`, field: 'results' });
   }
+  const latestAllowed = Date.now() + MAX_CLOCK_SKEW_MS;
+  results.forEach((result, row) => {
+    if ((result.externalRef?.length ?? 0) > MAX_EXTERNAL_REF_LENGTH) {
+      throw new AppError('INVALID_INPUT', { detail: `results[${row}].externalRef: at most ${MAX_EXTERNAL_REF_LENGTH} characters`, field: 'externalRef' });
+    }
+    if (Number.isNaN(result.observedAt.getTime()) || result.observedAt.getTime() > latestAllowed) {
+      throw new AppError('INVALID_INPUT', { detail: `results[${row}].observedAt: later than the server's clock (more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead)`, field: 'observedAt' });
+    }
+  });
   const requestHash = syncRequestHash(results);
   const where = { reviewerId_idempotencyKey: { reviewerId: viewer.reviewerId, idempotencyKey: key } };
 

@@ -2,8 +2,13 @@ import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { visibleStudents } from '../../services/scope.js';
 import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
+import { currentDeferral, LATEST_DEFERRAL } from '../student/student-clearance.fields.js';
 
 const MAX_CHANGES = 500;
+/** ClearanceEvent.seq is a PostgreSQL bigint. */
+const MAX_SEQ = 2n ** 63n - 1n;
+
+const isSequenceNumber = (cursor: string) => /^\d{1,19}$/.test(cursor) && BigInt(cursor) <= MAX_SEQ;
 
 builder.prismaObjectFields(ClearanceEventRef, (t) => ({
   item: t.relation('item', { nullable: true, description: 'The item as it is now; null if it was removed (e.g. after a deferral).' }),
@@ -41,14 +46,19 @@ builder.queryField('changesSince', (t) =>
       first: t.arg.int({ defaultValue: 100 }),
     },
     resolve: async (_root, { cursor, first }, ctx) => {
-      if (cursor != null && !/^\d{1,19}$/.test(cursor)) throw new AppError('INVALID_INPUT', { field: 'cursor', detail: 'cursor' });
+      if (cursor != null && !isSequenceNumber(cursor)) throw new AppError('INVALID_INPUT', { field: 'cursor', detail: 'cursor' });
       const limit = Math.min(Math.max(first ?? 100, 1), MAX_CHANGES);
+      const after = BigInt(cursor ?? '0');
       if (ctx.viewer?.kind === 'student') {
-        const student = await ctx.db.prisma.student.findUnique({ where: { id: ctx.viewer.studentId }, select: { surveyCompletedAt: true } });
+        const student = await ctx.db.prisma.student.findUnique({
+          where: { id: ctx.viewer.studentId },
+          select: { surveyCompletedAt: true, cohortId: true, deferrals: LATEST_DEFERRAL },
+        });
+        // Like the sheet, which is empty for a deferred student: nothing to catch up on, and no survey to ask for.
+        if (student && currentDeferral(student)) return { cursor: after.toString(), hasMore: false, seqs: [] };
         if (!student?.surveyCompletedAt) throw new AppError('SURVEY_REQUIRED');
       }
       const students = visibleStudents(ctx.viewer);
-      const after = BigInt(cursor ?? '0');
       if (!students) return { cursor: after.toString(), hasMore: false, seqs: [] };
       const rows = await ctx.db.prisma.clearanceEvent.findMany({
         where: { seq: { gt: after }, student: students },

@@ -51,9 +51,11 @@ const DeferralRef = builder.objectRef<DeferralShape>('Deferral').implement({
 builder.prismaObjectFields(StudentRef, (t) => ({
   clearanceItems: t.field({
     type: [ClearanceItemRef],
+    // Nullable so that the gate's error stays on this field: the rest of the student (name, progress, deferral) is still answered.
+    nullable: true,
     description:
       'The clearance sheet (电子离校单): this cohort\'s items in sequence order. The student sees it only after submitting the survey ' +
-      '(SURVEY_REQUIRED before); staff in scope always do. Empty for a deferred student (see `deferral`).',
+      '(null and SURVEY_REQUIRED before, the rest of the student still answered); staff in scope always do. Empty for a deferred student (see `deferral`).',
     select: (_args, _ctx, nestedSelection) => ({
       cohortId: true,
       surveyCompletedAt: true,

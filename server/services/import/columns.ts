@@ -1,5 +1,5 @@
 import { problem, type ImportProblem } from './problems.js';
-import type { TableRow } from './read.js';
+import { HEADER_ALLOWANCE, type TableRow } from './read.js';
 
 /**
  * Column headers: Chinese or English, matched loosely (case, spaces, `_`/`-`,
@@ -29,7 +29,7 @@ export interface ImportRecord<K extends string> {
   values: Record<K, string>;
   /** Mapped columns whose values lost digits in Excel. */
   lossy: Set<K>;
-  /** Mapped columns whose values contain U+FFFD (undecodable bytes). */
+  /** Mapped columns whose values contain U+FFFD (undecodable bytes) or text PostgreSQL cannot store (NUL, a lone surrogate). */
   garbled: Set<K>;
 }
 
@@ -80,7 +80,7 @@ function knownHeaders<K extends string>(row: TableRow, index: Map<string, Column
 export function mapTable<K extends string>(rows: readonly TableRow[], specs: readonly ColumnSpec<K>[]): MappedTable<K> {
   const index = aliasIndex(specs);
   const problems: ImportProblem[] = [];
-  const headerAt = Math.max(0, rows.slice(0, 10).findIndex((row) => knownHeaders(row, index) >= 2));
+  const headerAt = Math.max(0, rows.slice(0, HEADER_ALLOWANCE).findIndex((row) => knownHeaders(row, index) >= 2));
   const headerRow = rows[headerAt];
   const columns = new Map<K, MappedColumn>();
   if (!headerRow) return { columns, records: [], problems };
@@ -114,12 +114,15 @@ export function mapTable<K extends string>(rows: readonly TableRow[], specs: rea
       const value = column ? cleanCell(row.cells[column.index]) : '';
       values[spec.key] = value;
       if (column && row.lossy.has(column.index)) lossy.add(spec.key);
-      if (value.includes('\uFFFD')) garbled.add(spec.key);
+      if (UNSTORABLE.test(value)) garbled.add(spec.key);
     }
     return { row: row.row, values, lossy, garbled };
   });
   return { columns, records, problems };
 }
+
+/** Checked here, on every row, so the dry run reports what the apply would fail on (a NUL anywhere, not only in the first 4 KiB). */
+const UNSTORABLE = /[\uFFFD\u0000]|\p{Cs}/u;
 
 /** The header to name in a problem about a column: the file's own, else the documented one. */
 export function headerOf<K extends string>(columns: Map<K, MappedColumn>, spec: ColumnSpec<K>): string {

@@ -78,7 +78,7 @@ async function runImport<K extends string, L, C, U, P>(
   });
 
   if (bytes.length > MAX_IMPORT_BYTES) return done({ problems: [problem('FILE_TOO_LARGE', { row: 0 }, { maxMegabytes: MAX_IMPORT_BYTES / 1024 / 1024 })] });
-  const read = await readTable(bytes);
+  const read = await readTable(bytes, MAX_IMPORT_ROWS);
   if (!read.ok) return done({ format: read.format, encoding: read.encoding, problems: read.problems });
   const { table } = read;
   report = { ...report, format: table.format, encoding: table.encoding };

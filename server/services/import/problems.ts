@@ -31,8 +31,8 @@ export const IMPORT_PROBLEM_CATALOGUE = {
   REQUIRED: { severity: 'ERROR', zh: '“{column}”不能为空。', en: '"{column}" must not be empty.' },
   INVALID_CHARACTERS: {
     severity: 'ERROR',
-    zh: '“{column}”含有无法识别的字符：文件编码可能既不是 UTF-8 也不是 GBK。',
-    en: '"{column}" contains unreadable characters: the file may be neither UTF-8 nor GBK.',
+    zh: '“{column}”含有无法识别或无法保存的字符（如空字符 U+0000）：文件编码可能既不是 UTF-8 也不是 GBK。',
+    en: '"{column}" contains unreadable or unstorable characters (such as NUL, U+0000): the file may be neither UTF-8 nor GBK.',
   },
   NUMBER_PRECISION_LOST: {
     severity: 'ERROR',

@@ -1,4 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { problem, type ImportProblem } from './problems.js';
@@ -57,9 +58,13 @@ export function detectText(bytes: Uint8Array): { text: string; format: ImportFor
   }
 }
 
-export async function readTable(bytes: Uint8Array): Promise<ReadResult> {
+/** Rows above the data a table may have: title rows and the header (the header is looked for in the first 10 rows). */
+export const HEADER_ALLOWANCE = 10;
+
+/** `maxDataRows`: a workbook is read no further than this many rows below its header. */
+export async function readTable(bytes: Uint8Array, maxDataRows = Number.POSITIVE_INFINITY): Promise<ReadResult> {
   if (bytes.length === 0) return { ok: false, format: null, encoding: null, problems: [problem('FILE_EMPTY', { row: 0 })] };
-  if (startsWith(bytes, ZIP_MAGIC)) return readXlsx(bytes);
+  if (startsWith(bytes, ZIP_MAGIC)) return readXlsx(bytes, maxDataRows + HEADER_ALLOWANCE);
   const unsupported = (detail: { zh: string; en: string }): ReadResult => ({
     ok: false,
     format: null,
@@ -120,33 +125,54 @@ function guessDelimiter(text: string): string {
   return best && best.n > 0 ? best.char : ',';
 }
 
-async function readXlsx(bytes: Uint8Array): Promise<ReadResult> {
-  const workbook = new ExcelJS.Workbook();
-  try {
-    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as never);
-  } catch {
-    return {
-      ok: false,
-      format: 'XLSX',
-      encoding: null,
-      problems: [problem('UNREADABLE_FILE', { row: 0 }, { detail: { zh: '不是有效的 Excel .xlsx 文件。', en: 'not a valid Excel .xlsx workbook.' } })],
-    };
-  }
-  const sheet = workbook.worksheets.find((ws) => ws.actualRowCount > 0) ?? workbook.worksheets[0];
+/**
+ * Streamed, row by row: a sheet is read only up to `maxRows` non-empty rows, so a workbook of a
+ * million rows costs no more than one at the limit (the full workbook model would hold them all).
+ */
+async function readXlsx(bytes: Uint8Array, maxRows: number): Promise<ReadResult> {
+  const unreadable: ReadResult = {
+    ok: false,
+    format: 'XLSX',
+    encoding: null,
+    problems: [problem('UNREADABLE_FILE', { row: 0 }, { detail: { zh: '不是有效的 Excel .xlsx 文件。', en: 'not a valid Excel .xlsx workbook.' } })],
+  };
+  const input = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
   const rows: TableRow[] = [];
-  sheet?.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const values = row.values as ExcelJS.CellValue[];
-    const cells: string[] = [];
-    const lossy = new Set<number>();
-    for (let column = 1; column < values.length; column++) {
-      const { text, lossy: lost } = cellText(values[column]);
-      cells[column - 1] = text;
-      if (lost) lossy.add(column - 1);
+  let sheets = 0;
+  try {
+    for await (const sheet of workbook) {
+      sheets += 1;
+      for await (const row of sheet) {
+        const tableRow = xlsxRow(row.values as ExcelJS.CellValue[], row.number);
+        if (!tableRow) continue;
+        rows.push(tableRow);
+        if (rows.length > maxRows) return tooManyRows(maxRows);
+      }
+      // The first sheet with data is the table.
+      if (rows.length > 0) break;
     }
-    for (let i = 0; i < cells.length; i++) cells[i] ??= '';
-    if (cells.some((cell) => cell.trim() !== '')) rows.push({ row: rowNumber, cells, lossy });
-  });
+  } catch {
+    return unreadable;
+  }
+  if (sheets === 0) return unreadable;
   return { ok: true, table: { format: 'XLSX', encoding: null, rows } };
+}
+
+function xlsxRow(values: ExcelJS.CellValue[], rowNumber: number): TableRow | null {
+  const cells: string[] = [];
+  const lossy = new Set<number>();
+  for (let column = 1; column < values.length; column++) {
+    const { text, lossy: lost } = cellText(values[column]);
+    cells[column - 1] = text;
+    if (lost) lossy.add(column - 1);
+  }
+  for (let i = 0; i < cells.length; i++) cells[i] ??= '';
+  return cells.some((cell) => cell.trim() !== '') ? { row: rowNumber, cells, lossy } : null;
+}
+
+function tooManyRows(maxRows: number): ReadResult {
+  return { ok: false, format: 'XLSX', encoding: null, problems: [problem('TOO_MANY_ROWS', { row: 0 }, { maxRows: maxRows - HEADER_ALLOWANCE })] };
 }
 
 /**
