@@ -15,8 +15,8 @@ export const ERROR_CATALOGUE = {
   PASSWORD_CHANGE_REQUIRED: { zh: '首次登录须先修改初始密码。', en: 'Change your initial password before doing anything else.' },
   INVALID_CREDENTIALS: { zh: '账号或密码错误。', en: 'Wrong account or password.' },
   LOGIN_LOCKED: {
-    zh: '登录失败次数过多，请 {retryAfterSeconds} 秒后再试。忘记密码请联系网络与信息中心 027-67885173。',
-    en: 'Too many failed logins: try again in {retryAfterSeconds} seconds. Forgotten passwords: Network & Information Centre, 027-67885173.',
+    zh: '密码错误次数过多，请 {retryAfterMinutes} 分钟后再试。忘记密码请联系网络与信息中心 027-67885173。',
+    en: 'Too many wrong passwords: try again in {retryAfterMinutes} min. Forgotten passwords: Network & Information Centre, 027-67885173.',
   },
   WEAK_PASSWORD: {
     zh: '新密码须为 8–128 个字符，至少包含字母、数字、符号中的两类，且不能与学号或初始密码相同。',

@@ -1,5 +1,5 @@
 import { checkPasswordStrength, hashPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.js';
-import { clearFailures, lockedFor, LOGIN_LIMITS, recordFailure, throttleKeys } from '../../auth/throttle.js';
+import { admitAttempt, attemptSucceeded, lockedParams, throttleKeys } from '../../auth/throttle.js';
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
@@ -65,20 +65,16 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { username, password }, ctx) => {
       if (username.length > MAX_LOGIN_NAME_LENGTH || password.length > MAX_PASSWORD_LENGTH) throw new AppError('INVALID_CREDENTIALS');
       const keys = throttleKeys(username, ctx.clientAddress);
-      const retryAfterSeconds = await lockedFor(ctx.db.prisma, [keys.account, keys.address]);
-      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', { retryAfterSeconds });
+      const retryAfterSeconds = await admitAttempt(ctx.db.prisma, keys);
+      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', lockedParams(retryAfterSeconds));
       const credential = await findCredential(ctx, username);
       // Initial passwords are stored with ID numbers' check character `X` in capitals; accept `x` too.
       const attempt = credential?.mustChangePassword ? password.toUpperCase() : password;
       const valid = credential
         ? await verifyPassword(attempt, credential.passwordHash)
         : (await verifyPassword(password, await timingGuardHash()), false);
-      if (!credential || !valid) {
-        await recordFailure(ctx.db.prisma, keys.account, LOGIN_LIMITS.perAccount);
-        await recordFailure(ctx.db.prisma, keys.address, LOGIN_LIMITS.perAddress);
-        throw new AppError('INVALID_CREDENTIALS');
-      }
-      await clearFailures(ctx.db.prisma, keys.account);
+      if (!credential || !valid) throw new AppError('INVALID_CREDENTIALS');
+      await attemptSucceeded(ctx.db.prisma, keys);
       return issueSession(ctx, credential);
     },
   }),
