@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: { zh: '无权执行此操作。', en: 'You are not allowed to do this.' },
   PASSWORD_CHANGE_REQUIRED: { zh: '首次登录须先修改初始密码。', en: 'Change your initial password before doing anything else.' },
   INVALID_CREDENTIALS: { zh: '账号或密码错误。', en: 'Wrong account or password.' },
+  CURRENT_PASSWORD_WRONG: { zh: '当前密码不正确。', en: 'The current password is wrong.' },
   LOGIN_LOCKED: {
     zh: '密码错误次数过多，请 {retryAfterMinutes} 分钟后再试。忘记密码请联系网络与信息中心 027-67885173。',
     en: 'Too many wrong passwords: try again in {retryAfterMinutes} min. Forgotten passwords: Network & Information Centre, 027-67885173.',

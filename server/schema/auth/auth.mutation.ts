@@ -1,4 +1,4 @@
-import { checkPasswordStrength, hashPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.js';
+import { checkPasswordStrength, hashPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH, verifyAccountPassword, verifyPassword } from '../../auth/password.js';
 import { admitAttempt, attemptSucceeded, lockedParams, throttleKeys } from '../../auth/throttle.js';
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
@@ -37,10 +37,6 @@ async function issueSession(ctx: Context, credential: { id: string; tokenVersion
   };
 }
 
-/** Verifies against a throwaway hash when the account does not exist, so both take as long. */
-let unknownAccountHash: Promise<string> | null = null;
-const timingGuardHash = () => (unknownAccountHash ??= hashPassword('unknown-account-timing-guard'));
-
 async function findCredential(ctx: Context, username: string) {
   const name = username.trim();
   return ctx.db.prisma.credential.findFirst({
@@ -68,11 +64,7 @@ builder.mutationFields((t) => ({
       const retryAfterSeconds = await admitAttempt(ctx.db.prisma, keys);
       if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', lockedParams(retryAfterSeconds));
       const credential = await findCredential(ctx, username);
-      // Initial passwords are stored with ID numbers' check character `X` in capitals; accept `x` too.
-      const attempt = credential?.mustChangePassword ? password.toUpperCase() : password;
-      const valid = credential
-        ? await verifyPassword(attempt, credential.passwordHash)
-        : (await verifyPassword(password, await timingGuardHash()), false);
+      const valid = await verifyAccountPassword(credential, password);
       if (!credential || !valid) throw new AppError('INVALID_CREDENTIALS');
       await attemptSucceeded(ctx.db.prisma, keys);
       return issueSession(ctx, credential);
@@ -111,10 +103,15 @@ builder.mutationFields((t) => ({
         where: { id: credentialId },
         include: { student: { select: { number: true } }, reviewer: { select: { username: true } } },
       });
-      if (currentPassword.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(currentPassword, credential.passwordHash))) {
-        throw new AppError('INVALID_CREDENTIALS');
-      }
       const accountName = credential.student?.number ?? credential.reviewer?.username ?? '';
+      // Guessing the current password through a stolen token counts like guessing at login.
+      const keys = throttleKeys(accountName, ctx.clientAddress);
+      const retryAfterSeconds = await admitAttempt(ctx.db.prisma, keys);
+      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', lockedParams(retryAfterSeconds));
+      if (currentPassword.length > MAX_PASSWORD_LENGTH || !(await verifyAccountPassword(credential, currentPassword))) {
+        throw new AppError('CURRENT_PASSWORD_WRONG');
+      }
+      await attemptSucceeded(ctx.db.prisma, keys);
       if (!checkPasswordStrength(newPassword, accountName) || (await verifyPassword(newPassword, credential.passwordHash))) {
         throw new AppError('WEAK_PASSWORD');
       }

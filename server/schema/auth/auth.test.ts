@@ -73,7 +73,7 @@ describe('authentication', () => {
       expect(answer.data.changePassword.code, weak).toBe('WEAK_PASSWORD');
     }
     const wrongCurrent = await server.gql(CHANGE, { c: '999999', n: 'Good-pass-2020' }, bearer(initialToken));
-    expect(wrongCurrent.data.changePassword.code).toBe('INVALID_CREDENTIALS');
+    expect(wrongCurrent.data.changePassword.code).toBe('CURRENT_PASSWORD_WRONG');
 
     const changed = await server.gql(CHANGE, { c: '01123X', n: 'Good-pass-2020' }, bearer(initialToken));
     expect(changed.data.changePassword.data.mustChangePassword).toBe(false);
