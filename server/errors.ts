@@ -10,6 +10,10 @@ export const ERROR_CATALOGUE = {
   UNAUTHENTICATED: { zh: '请先登录。', en: 'Please log in first.' },
   TOKEN_EXPIRED: { zh: '登录已过期，请刷新令牌或重新登录。', en: 'Your session has expired: refresh the token or log in again.' },
   TOKEN_REVOKED: { zh: '登录已失效（密码已修改或已退出），请重新登录。', en: 'This session was ended (password changed or logged out): log in again.' },
+  REFRESH_TOKEN_REUSED: {
+    zh: '该刷新令牌已使用过，可能已被他人复制：此登录已终止，请重新登录。',
+    en: 'This refresh token was already used, so someone may have copied it: this session has been ended, log in again.',
+  },
   TOKEN_INVALID: { zh: '令牌无效，请重新登录。', en: 'The token is not valid: log in again.' },
   FORBIDDEN: { zh: '无权执行此操作。', en: 'You are not allowed to do this.' },
   PASSWORD_CHANGE_REQUIRED: { zh: '首次登录须先修改初始密码。', en: 'Change your initial password before doing anything else.' },

@@ -1,4 +1,6 @@
 import { checkPasswordStrength, hashPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH, verifyAccountPassword, verifyPassword } from '../../auth/password.js';
+import { rotateRefreshToken, startSession } from '../../auth/sessions.js';
+import type { TokenSubject } from '../../auth/tokens.js';
 import { admitAttempt, attemptSucceeded, lockedParams, throttleKeys } from '../../auth/throttle.js';
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
@@ -25,9 +27,9 @@ const SessionRef = builder.objectRef<Session>('Session').implement({
   }),
 });
 
-async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
-  const access = await ctx.tokens.sign(credential.id, credential.tokenVersion, 'access');
-  const refresh = await ctx.tokens.sign(credential.id, credential.tokenVersion, 'refresh');
+async function signSession(ctx: Context, subject: TokenSubject, credential: { mustChangePassword: boolean }): Promise<Session> {
+  const access = await ctx.tokens.sign(subject, 'access');
+  const refresh = await ctx.tokens.sign(subject, 'refresh');
   return {
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
@@ -35,6 +37,11 @@ async function issueSession(ctx: Context, credential: { id: string; tokenVersion
     refreshTokenExpiresAt: refresh.expiresAt,
     mustChangePassword: credential.mustChangePassword,
   };
+}
+
+/** A new login: a new session family. */
+async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
+  return signSession(ctx, await startSession(ctx.db.prisma, credential, ctx.tokens.refreshSeconds), credential);
 }
 
 async function findCredential(ctx: Context, username: string) {
@@ -73,16 +80,17 @@ builder.mutationFields((t) => ({
 
   refreshSession: t.field({
     type: SessionRef,
-    description: 'New tokens for a valid refresh token; a password change or logout invalidates it.',
+    description:
+      'New tokens for the newest refresh token of a session; the one presented stops working. Presenting a refresh token that was already used ends that session (`REFRESH_TOKEN_REUSED`): it was copied. A password change or logout invalidates every session.',
     skipTypeScopes: true,
     errors: {},
     args: { refreshToken: t.arg.string({ required: true }) },
     resolve: async (_root, { refreshToken }, ctx) => {
       const claims = await ctx.tokens.verify(refreshToken, 'refresh');
       if (typeof claims === 'string') throw new AppError(claims);
-      const credential = await ctx.db.prisma.credential.findUnique({ where: { id: claims.credentialId } });
-      if (!credential || credential.tokenVersion !== claims.version) throw new AppError('TOKEN_REVOKED');
-      return issueSession(ctx, credential);
+      const rotation = await rotateRefreshToken(ctx.db.prisma, claims, ctx.tokens.refreshSeconds);
+      if ('refused' in rotation) throw new AppError(rotation.refused);
+      return signSession(ctx, rotation.subject, rotation.credential);
     },
   }),
 
