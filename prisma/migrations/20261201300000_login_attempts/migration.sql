@@ -4,6 +4,9 @@
 -- admit the attempt and each counts it, or none counts it and the longest wait is
 -- returned. Times are UTC, as Prisma stores them.
 
+-- Counters under the earlier keys (`user:…`, `ip:…`) would never be read again.
+DELETE FROM "LoginThrottle";
+
 -- Returns 0 when the attempt may go ahead, else the seconds until it may.
 CREATE FUNCTION login_attempt(keys TEXT[], limits INT[], penalty_seconds INT[], window_seconds INT)
 RETURNS INT LANGUAGE plpgsql AS $$
