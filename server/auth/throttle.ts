@@ -5,7 +5,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
  * the password is verified, so concurrent requests and every server process
  * agree. Following OWASP, an account is never locked for everyone:
  *
- * - one account from one address: 5 attempts per window, then one per 15 minutes;
+ * - one account from one address (an IPv6 /64): 5 attempts per window, then one per 15 minutes;
  * - one address, any accounts: 30 attempts per window, then one per 15 minutes;
  * - one account from all addresses: 20 attempts per window, then one every 30
  *   seconds, a slow-down that holds a distributed guesser to about two guesses a
@@ -27,7 +27,21 @@ export type ThrottleKeys = Record<Scope, string>;
 /** Account names compare like login does: trimmed, case-insensitive. */
 export function throttleKeys(accountName: string, clientAddress: string): ThrottleKeys {
   const account = accountName.trim().toLowerCase();
-  return { account: `account:${account}`, address: `address:${clientAddress}`, pair: `pair:${account}@${clientAddress}` };
+  const address = addressBlock(clientAddress);
+  return { account: `account:${account}`, address: `address:${address}`, pair: `pair:${account}@${address}` };
+}
+
+/**
+ * An IPv6 client is its /64 network: one subscriber usually gets a whole /64, and
+ * counting each of its 2^64 addresses apart would let it step round every limit.
+ */
+export function addressBlock(address: string): string {
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((group) => Number.parseInt(group || '0', 16).toString(16)).join(':')}::/64`;
 }
 
 const SCOPES: Scope[] = ['account', 'address', 'pair'];

@@ -48,6 +48,12 @@ describe.each(BACKENDS)('password attempts on %s', (backend) => {
     expect((await login('career', 'wrong', '198.51.100.20')).code).toBe('INVALID_CREDENTIALS');
   });
 
+  it('counts an IPv6 client by its /64 network, so stepping through its addresses gains nothing', async () => {
+    for (let i = 1; i <= LOGIN_POLICY.pair.limit; i++) expect((await login('hospital', `guess-${i}`, `2001:db8:1:2::${i}`)).code).toBe('INVALID_CREDENTIALS');
+    expect((await login('hospital', 'guess-6', '2001:db8:1:2:ffff::6')).code).toBe('LOGIN_LOCKED');
+    expect((await login('hospital', STAFF_PASSWORD, '2001:db8:1:3::1')).__typename).toBe('MutationLoginSuccess');
+  });
+
   it('holds guesses spread over many addresses to one every 30 seconds for the account, never locking it for long', async () => {
     const perAddress = LOGIN_POLICY.pair.limit;
     const addresses = Math.ceil(LOGIN_POLICY.account.limit / perAddress);
