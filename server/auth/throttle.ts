@@ -57,14 +57,15 @@ export async function admitAttempt(prisma: PrismaClient, keys: ThrottleKeys): Pr
   return rows[0]?.wait ?? 0;
 }
 
-/** The attempt was the right password: it stops counting, and this account+address starts afresh. */
+/** The attempt was the right password: it stops counting, this account+address starts afresh, and a few stale counters go. */
 export async function attemptSucceeded(prisma: PrismaClient, keys: ThrottleKeys): Promise<void> {
   const shared: Scope[] = ['account', 'address'];
   await prisma.$executeRaw`
     SELECT login_attempt_succeeded(
       ${shared.map((scope) => keys[scope])}::text[],
       ${shared.map((scope) => LOGIN_POLICY[scope].limit)}::int[],
-      ${keys.pair})`;
+      ${keys.pair},
+      ${LOGIN_POLICY.windowSeconds}::int)`;
 }
 
 /** LOGIN_LOCKED's parameters: people read minutes, programs the exact seconds. */

@@ -7,6 +7,9 @@
 -- Counters under the earlier keys (`user:…`, `ip:…`) would never be read again.
 DELETE FROM "LoginThrottle";
 
+-- CreateIndex
+CREATE INDEX "LoginThrottle_windowStartsAt_idx" ON "LoginThrottle"("windowStartsAt");
+
 -- Returns 0 when the attempt may go ahead, else the seconds until it may.
 CREATE FUNCTION login_attempt(keys TEXT[], limits INT[], penalty_seconds INT[], window_seconds INT)
 RETURNS INT LANGUAGE plpgsql AS $$
@@ -14,6 +17,12 @@ DECLARE
   at TIMESTAMP(3) := now() AT TIME ZONE 'UTC';
   wait INT;
 BEGIN
+  -- Refused without writing anything: a locked sender adds no rows, however many names it tries.
+  SELECT ceil(extract(epoch FROM max("lockedUntil") - at))::INT INTO wait
+    FROM "LoginThrottle" WHERE key = ANY(keys) AND "lockedUntil" > at;
+  IF wait IS NOT NULL THEN
+    RETURN greatest(wait, 1);
+  END IF;
   INSERT INTO "LoginThrottle" (key, failures, "windowStartsAt")
     SELECT k, 0, at FROM unnest(keys) AS k ORDER BY k
     ON CONFLICT (key) DO NOTHING;
@@ -40,7 +49,7 @@ END $$;
 
 -- A right password: the attempt no longer counts against the shared keys, and
 -- the account+address key (`forget`) starts afresh.
-CREATE FUNCTION login_attempt_succeeded(keys TEXT[], limits INT[], forget TEXT)
+CREATE FUNCTION login_attempt_succeeded(keys TEXT[], limits INT[], forget TEXT, window_seconds INT)
 RETURNS VOID LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM "LoginThrottle" WHERE key = ANY(keys) OR key = forget ORDER BY key FOR UPDATE;
@@ -50,4 +59,10 @@ BEGIN
   FROM unnest(keys, limits) AS p(key, lim)
   WHERE t.key = p.key;
   DELETE FROM "LoginThrottle" WHERE key = forget;
+  -- Counters whose window and penalty are both over say nothing any more: forget a few each time.
+  DELETE FROM "LoginThrottle" WHERE key IN (
+    SELECT key FROM "LoginThrottle"
+    WHERE "windowStartsAt" < now() AT TIME ZONE 'UTC' - make_interval(secs => window_seconds)
+      AND ("lockedUntil" IS NULL OR "lockedUntil" <= now() AT TIME ZONE 'UTC')
+    ORDER BY "windowStartsAt" LIMIT 100 FOR UPDATE SKIP LOCKED);
 END $$;

@@ -72,6 +72,20 @@ describe.each(BACKENDS)('password attempts on %s', (backend) => {
     }
     expect((await login('someone-new', 'password1', '10.250.0.1, 203.0.113.40')).code).toBe('LOGIN_LOCKED');
     expect((await login('someone-new', 'password1', '10.250.0.1, 203.0.113.41')).code).toBe('INVALID_CREDENTIALS');
+
+    // A locked sender trying new names is refused without a trace: the counters do not grow.
+    const counters = await server.db.prisma.loginThrottle.count();
+    for (let i = 0; i < 10; i++) expect((await login(`never-seen-${i}`, 'password1', '203.0.113.40')).code).toBe('LOGIN_LOCKED');
+    expect(await server.db.prisma.loginThrottle.count()).toBe(counters);
+  });
+
+  it('forgets counters whose window and penalty are over', async () => {
+    const longAgo = new Date(Date.now() - 2 * LOGIN_POLICY.windowSeconds * 1000);
+    await server.db.prisma.loginThrottle.create({ data: { key: 'account:long-gone', failures: 3, windowStartsAt: longAgo } });
+    await server.db.prisma.loginThrottle.create({ data: { key: 'account:still-held', failures: 30, windowStartsAt: longAgo, lockedUntil: new Date(Date.now() + 60_000) } });
+    expect((await login('skl', STAFF_PASSWORD, '203.0.113.60')).__typename).toBe('MutationLoginSuccess');
+    expect(await server.db.prisma.loginThrottle.findUnique({ where: { key: 'account:long-gone' } })).toBeNull();
+    expect(await server.db.prisma.loginThrottle.findUnique({ where: { key: 'account:still-held' } })).not.toBeNull();
   });
 });
 
