@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clientAddress } from './auth/client-address.js';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('configuration', () => {
@@ -30,5 +31,41 @@ describe('configuration', () => {
     expect(problems).toHaveLength(4);
     expect(problems.join('\n')).toMatch(/PORT="eighty".*整数/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL/);
+  });
+});
+
+describe('TRUST_PROXY: the client is the address the nearest untrusted hop connected from', () => {
+  const trust = (raw: string) => loadConfig({ TRUST_PROXY: raw }).trustProxy;
+
+  it('ignores X-Forwarded-For unless a proxy is trusted', () => {
+    expect(clientAddress('::ffff:127.0.0.1', '198.51.100.9', trust('off'))).toBe('127.0.0.1');
+    expect(loadConfig({}).trustProxy).toEqual({ kind: 'none' });
+  });
+
+  it('with one trusted proxy takes the right-most entry, never the client-written left-most', () => {
+    expect(clientAddress('127.0.0.1', '6.6.6.6, 203.0.113.7', trust('on'))).toBe('203.0.113.7');
+    expect(clientAddress('127.0.0.1', ['6.6.6.6', '203.0.113.7'], trust('1'))).toBe('203.0.113.7');
+    expect(clientAddress('127.0.0.1', undefined, trust('on'))).toBe('127.0.0.1');
+  });
+
+  it('with a hop count skips that many proxies, stopping at an entry that is not an address', () => {
+    expect(clientAddress('127.0.0.1', '6.6.6.6, 203.0.113.7, 10.0.0.2', trust('2'))).toBe('203.0.113.7');
+    expect(clientAddress('127.0.0.1', '203.0.113.7', trust('3'))).toBe('203.0.113.7');
+    expect(clientAddress('127.0.0.1', 'evil, 10.0.0.2', trust('3'))).toBe('10.0.0.2');
+    expect(clientAddress('127.0.0.1', '[2001:db8::1]:443, 198.51.100.4:5000', trust('2'))).toBe('2001:db8::1');
+  });
+
+  it('with a proxy list walks left while the hop is one of the proxies', () => {
+    const proxies = trust('loopback, 10.0.0.0/8, 2001:db8:ffff::1');
+    expect(clientAddress('127.0.0.1', '6.6.6.6, 203.0.113.7, 10.1.2.3', proxies)).toBe('203.0.113.7');
+    expect(clientAddress('::1', '203.0.113.7, 2001:db8:ffff::1', proxies)).toBe('203.0.113.7');
+    // A peer that is not a proxy connected directly: whatever it forwards is its own claim.
+    expect(clientAddress('198.51.100.4', '6.6.6.6', proxies)).toBe('198.51.100.4');
+  });
+
+  it('refuses values that are neither a switch, a hop count nor addresses', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY="maybe".*not an IP address/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/40' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ TRUST_PROXY: '99' })).toThrow(/at most 10 hops/);
   });
 });

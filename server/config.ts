@@ -1,5 +1,6 @@
 /** Configuration from environment variables, validated once at start. */
 import { randomBytes } from 'node:crypto';
+import { parseProxyTrust, type ProxyTrust } from './auth/client-address.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -19,8 +20,8 @@ export interface Config {
   jwtSecret: string;
   accessTokenSeconds: number;
   refreshTokenSeconds: number;
-  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
-  trustProxy: boolean;
+  /** Which proxies in front of the server may name the client in X-Forwarded-For. */
+  trustProxy: ProxyTrust;
   /** redis://… to fan events out across server processes; null keeps them in process. */
   redisUrl: string | null;
   /** Browser origins allowed by CORS; empty sends no CORS headers (same origin only). */
@@ -101,7 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: env.JWT_SECRET ?? '',
     accessTokenSeconds: integer('ACCESS_TOKEN_SECONDS', 900, 1, 86_400),
     refreshTokenSeconds: integer('REFRESH_TOKEN_SECONDS', 7 * 86_400, 60, 90 * 86_400),
-    trustProxy: flag('TRUST_PROXY', false),
+    trustProxy: { kind: 'none' },
     redisUrl: env.REDIS_URL ? env.REDIS_URL : null,
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     maxBodyBytes: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -123,6 +124,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } else if (config.jwtSecret.length < 32) {
     problems.push('JWT_SECRET: at least 32 characters / 至少32个字符');
   }
+  const proxyTrust = parseProxyTrust(env.TRUST_PROXY);
+  if ('problem' in proxyTrust) {
+    problems.push(`TRUST_PROXY=${JSON.stringify(env.TRUST_PROXY)}: ${proxyTrust.problem}; expected off, on, a hop count or proxy addresses / 应为 off、on、代理层数或代理地址列表`);
+  } else config.trustProxy = proxyTrust;
   if (config.redisUrl !== null && !/^rediss?:\/\/.+/.test(config.redisUrl)) {
     problems.push('REDIS_URL: expected redis://host:port / 应为 redis:// 开头的地址');
   }

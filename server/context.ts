@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { clientAddress, type ProxyTrust } from './auth/client-address.js';
 import { authenticate, bearerToken, type Authentication, type Viewer } from './auth/viewer.js';
 import type { TokenSigner } from './auth/tokens.js';
 import type { Database } from './db/client.js';
@@ -13,7 +14,7 @@ export interface Services {
   log: Logger;
   pubsub: AppPubSub;
   tokens: TokenSigner;
-  trustProxy: boolean;
+  trustProxy: ProxyTrust;
 }
 
 /** One context shape for HTTP and graphql-ws operations. */
@@ -53,15 +54,6 @@ export function pickLocale(acceptLanguage: string | null | undefined): Locale {
   return 'zh-CN';
 }
 
-function clientAddressOf(req: IncomingMessage | undefined, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req?.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req?.socket.remoteAddress ?? 'unknown';
-}
-
 export async function createContext(services: Services, server: ServerContext): Promise<Context> {
   const headers = server.req?.headers ?? {};
   const authentication =
@@ -72,6 +64,6 @@ export async function createContext(services: Services, server: ServerContext): 
     locale: pickLocale(Array.isArray(acceptLanguage) ? acceptLanguage.join(',') : acceptLanguage),
     viewer: authentication.viewer,
     authFailure: authentication.failure,
-    clientAddress: clientAddressOf(server.req, services.trustProxy),
+    clientAddress: clientAddress(server.req?.socket.remoteAddress, headers['x-forwarded-for'], services.trustProxy),
   };
 }

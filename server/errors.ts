@@ -10,13 +10,18 @@ export const ERROR_CATALOGUE = {
   UNAUTHENTICATED: { zh: '请先登录。', en: 'Please log in first.' },
   TOKEN_EXPIRED: { zh: '登录已过期，请刷新令牌或重新登录。', en: 'Your session has expired: refresh the token or log in again.' },
   TOKEN_REVOKED: { zh: '登录已失效（密码已修改或已退出），请重新登录。', en: 'This session was ended (password changed or logged out): log in again.' },
+  REFRESH_TOKEN_REUSED: {
+    zh: '该刷新令牌已使用过，可能已被他人复制：此登录已终止，请重新登录。',
+    en: 'This refresh token was already used, so someone may have copied it: this session has been ended, log in again.',
+  },
   TOKEN_INVALID: { zh: '令牌无效，请重新登录。', en: 'The token is not valid: log in again.' },
   FORBIDDEN: { zh: '无权执行此操作。', en: 'You are not allowed to do this.' },
   PASSWORD_CHANGE_REQUIRED: { zh: '首次登录须先修改初始密码。', en: 'Change your initial password before doing anything else.' },
   INVALID_CREDENTIALS: { zh: '账号或密码错误。', en: 'Wrong account or password.' },
+  CURRENT_PASSWORD_WRONG: { zh: '当前密码不正确。', en: 'The current password is wrong.' },
   LOGIN_LOCKED: {
-    zh: '登录失败次数过多，请 {retryAfterSeconds} 秒后再试。忘记密码请联系网络与信息中心 027-67885173。',
-    en: 'Too many failed logins: try again in {retryAfterSeconds} seconds. Forgotten passwords: Network & Information Centre, 027-67885173.',
+    zh: '密码错误次数过多，请 {retryAfterMinutes} 分钟后再试。忘记密码请联系网络与信息中心 027-67885173。',
+    en: 'Too many wrong passwords: try again in {retryAfterMinutes} min. Forgotten passwords: Network & Information Centre, 027-67885173.',
   },
   WEAK_PASSWORD: {
     zh: '新密码须为 8–128 个字符，至少包含字母、数字、符号中的两类，且不能与学号或初始密码相同。',

@@ -29,12 +29,47 @@ export async function hashPassword(password: string, cost: Cost = PASSWORD_COST)
   return ['scrypt', cost.logN, cost.r, cost.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+function costOf(stored: string): Cost | null {
   const [scheme, logN, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !logN || !r || !p || !salt || !hash) return false;
+  if (scheme !== 'scrypt' || !logN || !r || !p || !salt || !hash) return null;
+  return { logN: Number(logN), r: Number(r), p: Number(p) };
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const cost = costOf(stored);
+  if (!cost) return false;
+  const [, , , , salt = '', hash = ''] = stored.split('$');
   const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), { logN: Number(logN), r: Number(r), p: Number(p) });
+  const actual = await derive(password, Buffer.from(salt, 'base64'), cost);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+const sameCost = (a: Cost, b: Cost) => a.logN === b.logN && a.r === b.r && a.p === b.p;
+const TIMING_SALT = Buffer.alloc(16);
+
+/**
+ * A password attempt against an account (or none, for an unknown name) that costs
+ * the same whichever it is: one derivation at each of the two costs, the real one
+ * where the stored hash has that cost and a throwaway one otherwise. Otherwise the
+ * time of an answer would tell which names exist and which are still on their
+ * cheap initial password. While on it, `x` is accepted for an ID's check character `X`.
+ */
+export async function verifyAccountPassword(account: { passwordHash: string; mustChangePassword: boolean } | null, password: string): Promise<boolean> {
+  const storedCost = account ? costOf(account.passwordHash) : null;
+  const attempt = account?.mustChangePassword ? password.toUpperCase() : password;
+  let valid = false;
+  let verified = false;
+  for (const cost of [PASSWORD_COST, INITIAL_PASSWORD_COST]) {
+    if (account && storedCost && !verified && sameCost(cost, storedCost)) {
+      valid = await verifyPassword(attempt, account.passwordHash);
+      verified = true;
+    } else {
+      await derive(attempt, TIMING_SALT, cost);
+    }
+  }
+  // A hash of another cost (none is written today) is still checked, at its own price.
+  if (account && !verified) valid = await verifyPassword(attempt, account.passwordHash);
+  return valid;
 }
 
 /** The initial student password: last 6 characters of the national ID, `x` read as `X`. */

@@ -56,8 +56,15 @@ export async function authenticate(db: Database, tokens: TokenSigner, token: str
   }
   const claims = await tokens.verify(token, 'access');
   if (typeof claims === 'string') return { viewer: null, failure: claims };
-  const credential = await db.prisma.credential.findUnique({ where: { id: claims.credentialId }, include: { reviewer: true } });
-  if (!credential || credential.tokenVersion !== claims.version) return { viewer: null, failure: 'TOKEN_REVOKED' };
+  // One statement: the token's session family (revoked when one of its refresh tokens was reused) with its account.
+  const family = await db.prisma.sessionFamily.findUnique({
+    where: { id: claims.familyId },
+    include: { credential: { include: { reviewer: true } } },
+  });
+  if (!family || family.revokedAt || family.credentialId !== claims.credentialId || family.credential.tokenVersion !== claims.version) {
+    return { viewer: null, failure: 'TOKEN_REVOKED' };
+  }
+  const { credential } = family;
   if (credential.studentId) {
     return {
       viewer: { kind: 'student', credentialId: credential.id, studentId: credential.studentId, mustChangePassword: credential.mustChangePassword, tokenExpiresAt: claims.expiresAt },

@@ -121,6 +121,26 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     }
   });
 
+  it('verifies at most 5 of 100 concurrent wrong passwords for one account sent to both processes', async () => {
+    const attempts = Array.from({ length: 100 }, (_, i) =>
+      gql(i % 2 ? a : b, 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on DomainError { code } } }', { u: 'asset', p: `wrong-${i}` }),
+    );
+    const codes = (await Promise.all(attempts)).map((answer) => answer.data.login.code);
+    expect(codes.filter((code) => code === 'INVALID_CREDENTIALS')).toHaveLength(5);
+    expect(codes.filter((code) => code === 'LOGIN_LOCKED')).toHaveLength(95);
+  });
+
+  it('revokes a session family on one process when a refresh token rotated on the other comes back', async () => {
+    const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { refreshToken } } } }';
+    const REFRESH = 'mutation ($r: String!) { refreshSession(refreshToken: $r) { ... on MutationRefreshSessionSuccess { data { accessToken } } ... on DomainError { code } } }';
+    const first = (await gql(a, LOGIN, { u: 'career', p: PASSWORD })).data.login.data.refreshToken;
+    const rotated = await gql(a, REFRESH, { r: first });
+    expect(rotated.data.refreshSession.data.accessToken).toEqual(expect.any(String));
+    expect((await gql(b, REFRESH, { r: first })).data.refreshSession.code).toBe('REFRESH_TOKEN_REUSED');
+    const after = await gql(b, '{ viewer { __typename } }', {}, rotated.data.refreshSession.data.accessToken);
+    expect(after.errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
+  });
+
   it('closes sockets on every process when the account logs out on one', async () => {
     const token = await login(a, 'finance');
     const socket = new WebSocket(a.wsUrl, 'graphql-transport-ws');

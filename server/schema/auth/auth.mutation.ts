@@ -1,5 +1,7 @@
-import { checkPasswordStrength, hashPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.js';
-import { clearFailures, lockedFor, LOGIN_LIMITS, recordFailure, throttleKeys } from '../../auth/throttle.js';
+import { checkPasswordStrength, hashPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH, verifyAccountPassword, verifyPassword } from '../../auth/password.js';
+import { rotateRefreshToken, startSession } from '../../auth/sessions.js';
+import type { TokenSubject } from '../../auth/tokens.js';
+import { admitAttempt, attemptSucceeded, lockedParams, throttleKeys } from '../../auth/throttle.js';
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
@@ -25,9 +27,9 @@ const SessionRef = builder.objectRef<Session>('Session').implement({
   }),
 });
 
-async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
-  const access = await ctx.tokens.sign(credential.id, credential.tokenVersion, 'access');
-  const refresh = await ctx.tokens.sign(credential.id, credential.tokenVersion, 'refresh');
+async function signSession(ctx: Context, subject: TokenSubject, credential: { mustChangePassword: boolean }): Promise<Session> {
+  const access = await ctx.tokens.sign(subject, 'access');
+  const refresh = await ctx.tokens.sign(subject, 'refresh');
   return {
     accessToken: access.token,
     accessTokenExpiresAt: access.expiresAt,
@@ -37,9 +39,10 @@ async function issueSession(ctx: Context, credential: { id: string; tokenVersion
   };
 }
 
-/** Verifies against a throwaway hash when the account does not exist, so both take as long. */
-let unknownAccountHash: Promise<string> | null = null;
-const timingGuardHash = () => (unknownAccountHash ??= hashPassword('unknown-account-timing-guard'));
+/** A new login: a new session family. */
+async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
+  return signSession(ctx, await startSession(ctx.db.prisma, credential, ctx.tokens.refreshSeconds), credential);
+}
 
 async function findCredential(ctx: Context, username: string) {
   const name = username.trim();
@@ -65,36 +68,29 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { username, password }, ctx) => {
       if (username.length > MAX_LOGIN_NAME_LENGTH || password.length > MAX_PASSWORD_LENGTH) throw new AppError('INVALID_CREDENTIALS');
       const keys = throttleKeys(username, ctx.clientAddress);
-      const retryAfterSeconds = await lockedFor(ctx.db.prisma, [keys.account, keys.address]);
-      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', { retryAfterSeconds });
+      const retryAfterSeconds = await admitAttempt(ctx.db.prisma, keys);
+      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', lockedParams(retryAfterSeconds));
       const credential = await findCredential(ctx, username);
-      // Initial passwords are stored with ID numbers' check character `X` in capitals; accept `x` too.
-      const attempt = credential?.mustChangePassword ? password.toUpperCase() : password;
-      const valid = credential
-        ? await verifyPassword(attempt, credential.passwordHash)
-        : (await verifyPassword(password, await timingGuardHash()), false);
-      if (!credential || !valid) {
-        await recordFailure(ctx.db.prisma, keys.account, LOGIN_LIMITS.perAccount);
-        await recordFailure(ctx.db.prisma, keys.address, LOGIN_LIMITS.perAddress);
-        throw new AppError('INVALID_CREDENTIALS');
-      }
-      await clearFailures(ctx.db.prisma, keys.account);
+      const valid = await verifyAccountPassword(credential, password);
+      if (!credential || !valid) throw new AppError('INVALID_CREDENTIALS');
+      await attemptSucceeded(ctx.db.prisma, keys);
       return issueSession(ctx, credential);
     },
   }),
 
   refreshSession: t.field({
     type: SessionRef,
-    description: 'New tokens for a valid refresh token; a password change or logout invalidates it.',
+    description:
+      'New tokens for the newest refresh token of a session; the one presented stops working. Presenting a refresh token that was already used ends that session (`REFRESH_TOKEN_REUSED`): it was copied. A password change or logout invalidates every session.',
     skipTypeScopes: true,
     errors: {},
     args: { refreshToken: t.arg.string({ required: true }) },
     resolve: async (_root, { refreshToken }, ctx) => {
       const claims = await ctx.tokens.verify(refreshToken, 'refresh');
       if (typeof claims === 'string') throw new AppError(claims);
-      const credential = await ctx.db.prisma.credential.findUnique({ where: { id: claims.credentialId } });
-      if (!credential || credential.tokenVersion !== claims.version) throw new AppError('TOKEN_REVOKED');
-      return issueSession(ctx, credential);
+      const rotation = await rotateRefreshToken(ctx.db.prisma, claims, ctx.tokens.refreshSeconds);
+      if ('refused' in rotation) throw new AppError(rotation.refused);
+      return signSession(ctx, rotation.subject, rotation.credential);
     },
   }),
 
@@ -115,10 +111,15 @@ builder.mutationFields((t) => ({
         where: { id: credentialId },
         include: { student: { select: { number: true } }, reviewer: { select: { username: true } } },
       });
-      if (currentPassword.length > MAX_PASSWORD_LENGTH || !(await verifyPassword(currentPassword, credential.passwordHash))) {
-        throw new AppError('INVALID_CREDENTIALS');
-      }
       const accountName = credential.student?.number ?? credential.reviewer?.username ?? '';
+      // Guessing the current password through a stolen token counts like guessing at login.
+      const keys = throttleKeys(accountName, ctx.clientAddress);
+      const retryAfterSeconds = await admitAttempt(ctx.db.prisma, keys);
+      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', lockedParams(retryAfterSeconds));
+      if (currentPassword.length > MAX_PASSWORD_LENGTH || !(await verifyAccountPassword(credential, currentPassword))) {
+        throw new AppError('CURRENT_PASSWORD_WRONG');
+      }
+      await attemptSucceeded(ctx.db.prisma, keys);
       if (!checkPasswordStrength(newPassword, accountName) || (await verifyPassword(newPassword, credential.passwordHash))) {
         throw new AppError('WEAK_PASSWORD');
       }

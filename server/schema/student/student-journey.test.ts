@@ -40,7 +40,7 @@ const SHEET = `{
         department { code name }
         contact { phone office hours campus { code } }
         waivedBecause { code reason }
-        history { seq fromStatus toStatus reason source at actor { username } }
+        history { seq fromStatus toStatus reason source at actor { name username department { code } } }
       }
     }
   }
@@ -115,6 +115,8 @@ describe('the student journey', () => {
   });
 
   /** A demo student with these facts that no other test uses, deferred ones excluded unless asked for. */
+  const staffName = async (username: string) => (await server.db.prisma.reviewer.findUniqueOrThrow({ where: { username } })).name;
+
   async function pick(where: Prisma.StudentWhereInput, { deferred = false } = {}): Promise<DemoStudent> {
     const candidates = await server.db.prisma.student.findMany({
       where: { ...where, deferrals: deferred ? { some: {} } : { none: {} } },
@@ -326,15 +328,18 @@ describe('the student journey', () => {
     const library = sheet.clearanceItems[2];
     expect(library.requirement).toMatch(/论文/);
 
+    const { firstSupervisor } = await server.db.prisma.student.findUniqueOrThrow({ where: { id: student.id }, include: { firstSupervisor: true } });
     const live = subscribe(token);
     try {
       await live.ready;
-      const supervisor = await server.gql('{ viewer { ... on Student { firstSupervisor { username } } } }', undefined, bearer(token));
+      // Students see their supervisor's name, not the login (staff only); the staff side acts by login.
+      const supervisor = await server.gql('{ viewer { ... on Student { firstSupervisor { name username } } } }', undefined, bearer(token));
+      expect(supervisor.data.viewer.firstSupervisor).toMatchObject({ name: expect.any(String), username: null });
       const supervisorItem = sheet.clearanceItems[1];
       const [outcome] = await changeItems(
         server.services,
         [{ itemId: rawId(supervisorItem.id), to: 'APPROVED', expectedVersion: supervisorItem.version }],
-        await staffActor(supervisor.data.viewer.firstSupervisor.username),
+        await staffActor(firstSupervisor!.username),
       );
       expect(outcome).toMatchObject({ ok: true, status: 'APPROVED' });
       const events = await live.until((all) => all.length >= 5 && all.some((e) => e.progress.locked === 0 && e.item.code === 'DORM'));
@@ -348,7 +353,7 @@ describe('the student journey', () => {
     }
     const after = await sheetOf(token);
     const supervisorAfter = after.clearanceItems[1];
-    expect(supervisorAfter.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'APPROVED', source: 'REVIEWER', actor: { username: expect.stringMatching(/^t\d{4}$/) } });
+    expect(supervisorAfter.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'APPROVED', source: 'REVIEWER', actor: { name: firstSupervisor!.name, username: null } });
   });
 
   it('gives dual-certificate postgraduates 11 items in the State Key Lab units and 10 elsewhere', async () => {
@@ -398,7 +403,7 @@ describe('the student journey', () => {
     }
     const rejected = (await sheetOf(token)).clearanceItems.find((item: { code: string }) => item.code === 'LIBRARY');
     expect(rejected).toMatchObject({ status: 'REJECTED', reason: '尚有 2 本图书未归还', source: 'REVIEWER', contact: { phone: '027-67880003' } });
-    expect(rejected.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'REJECTED', reason: '尚有 2 本图书未归还', actor: { username: 'library' } });
+    expect(rejected.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'REJECTED', reason: '尚有 2 本图书未归还', actor: { name: await staffName('library'), username: null, department: { code: 'LIBRARY' } } });
   });
 
   it('delivers nothing live before the survey is in, and refuses the subscription to staff', async () => {
@@ -526,7 +531,7 @@ describe('the student journey', () => {
     const sheet = await sheetOf(token);
     const waived = sheet.clearanceItems.find((item: { code: string }) => item.code === 'HOSPITAL');
     expect(waived).toMatchObject({ status: 'WAIVED', reason: '经核实无住院记录', source: 'ADMIN', waivedBecause: null });
-    expect(waived.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'WAIVED', source: 'ADMIN', actor: { username: 'admin' } });
+    expect(waived.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'WAIVED', source: 'ADMIN', actor: { name: await staffName('admin'), username: null } });
     expect(sheet.progress).toMatchObject({ required: 8, waived: 1 });
   });
 
