@@ -84,6 +84,7 @@ export function createApp(config: AppConfig, services: Services): App {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.url === '/readyz') return void readiness(services, migrations).then(({ ok, ...body }) => sendJson(res, ok ? 200 : 503, body));
     if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return void handleSummaryExport(req, res, services);
+    if (services.signIn.handle(req, res)) return;
     const refusal = bodyRefusal(req, config);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
     return yoga.requestListener(req, res);

@@ -4,6 +4,7 @@ import type { TokenSigner } from './auth/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
 import type { AppPubSub } from './pubsub.js';
+import type { SignIn } from './sso/sign-in.js';
 
 export type Locale = 'zh-CN' | 'en';
 
@@ -14,6 +15,8 @@ export interface Services {
   pubsub: AppPubSub;
   tokens: TokenSigner;
   trustProxy: boolean;
+  /** Password login per role, the university's identity providers and their routes. */
+  signIn: SignIn;
 }
 
 /** One context shape for HTTP and graphql-ws operations. */

@@ -3,6 +3,7 @@ import { clearFailures, lockedFor, LOGIN_LIMITS, recordFailure, throttleKeys } f
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { assertLocalLoginAllowed } from '../../sso/accounts.js';
 
 interface Session {
   accessToken: string;
@@ -12,7 +13,7 @@ interface Session {
   mustChangePassword: boolean;
 }
 
-const SessionRef = builder.objectRef<Session>('Session').implement({
+export const SessionRef = builder.objectRef<Session>('Session').implement({
   description: 'Tokens for `Authorization: Bearer <accessToken>` (HTTP) or `connectionParams.authorization` (graphql-ws).',
   fields: (t) => ({
     accessToken: t.exposeString('accessToken'),
@@ -25,7 +26,7 @@ const SessionRef = builder.objectRef<Session>('Session').implement({
   }),
 });
 
-async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
+export async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
   const access = await ctx.tokens.sign(credential.id, credential.tokenVersion, 'access');
   const refresh = await ctx.tokens.sign(credential.id, credential.tokenVersion, 'refresh');
   return {
@@ -79,6 +80,7 @@ builder.mutationFields((t) => ({
         throw new AppError('INVALID_CREDENTIALS');
       }
       await clearFailures(ctx.db.prisma, keys.account);
+      assertLocalLoginAllowed(ctx.signIn.localLogin, credential);
       return issueSession(ctx, credential);
     },
   }),
