@@ -111,6 +111,17 @@ describe('CAS sign-in', () => {
     expect(result).toMatchObject({ __typename: 'SsoRefusal', code: 'SSO_FLOW_INVALID' });
   });
 
+  // Last: stops the CAS server.
+  it('answers SSO_PROVIDER_UNAVAILABLE while the CAS server cannot be reached, and keeps serving', async () => {
+    const browser = new TestBrowser();
+    await browser.navigate(`${server.origin}/auth/cas/start`, cas.baseUrl);
+    const ticket = cas.issueTicket(serviceUrl);
+    await cas.close();
+    const { result } = await completeSignIn(server, ssoCodeOf(await browser.navigate(`${serviceUrl}?ticket=${ticket}`, returnUrl)), 'en');
+    expect(result).toMatchObject({ __typename: 'SsoRefusal', code: 'SSO_PROVIDER_UNAVAILABLE', message: 'The identity provider cannot be reached right now: try again shortly.' });
+    expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
+  });
+
   it('answers an OIDC route with a typed 404 when only CAS is configured', async () => {
     const response = await fetch(`${server.origin}/auth/oidc/start`, { redirect: 'manual' });
     expect(response.status).toBe(404);

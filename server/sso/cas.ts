@@ -48,36 +48,37 @@ export class CasSignIn {
     const cookie = this.cookies.clear(COOKIE, this.cookiePath);
     const ticket = new URL(req.url ?? '/', 'http://callback').searchParams.get('ticket');
     if (!ticket || !(await this.cookies.read(req, COOKIE))) return { outcome: { refusal: 'SSO_FLOW_INVALID', params: {} }, cookie };
+    let answer: CasAnswer;
     try {
-      const validation = new URL(`${this.config.baseUrl}/p3/serviceValidate`);
-      validation.searchParams.set('service', this.config.serviceUrl);
-      validation.searchParams.set('ticket', ticket);
-      const response = await fetch(validation, { signal: AbortSignal.timeout(10_000), headers: { accept: 'application/xml, text/xml' } });
-      if (!response.ok) throw new Error(`serviceValidate answered HTTP ${response.status}`);
-      return { outcome: await this.outcomeOf(await response.text()), cookie };
+      answer = await this.validate(ticket);
     } catch (error) {
       return { outcome: providerFailure('cas', error, this.log), cookie };
     }
-  }
-
-  /** The CAS 3.0 `serviceResponse`: success with `user` and `attributes`, or a failure with its code. */
-  private async outcomeOf(xml: string): Promise<SignInOutcome> {
-    const response = (parser.parse(xml) as { serviceResponse?: CasServiceResponse }).serviceResponse;
-    const failure = response?.authenticationFailure;
-    if (failure !== undefined) {
-      const code = typeof failure === 'object' ? failure['@code'] : undefined;
-      return providerFailure('cas', new CasRefusal(code ?? 'INVALID_RESPONSE'), this.log);
-    }
-    const success = response?.authenticationSuccess;
-    if (!success) return providerFailure('cas', new CasRefusal('INVALID_RESPONSE'), this.log);
+    if ('failure' in answer) return { outcome: providerFailure('cas', new CasRefusal(answer.failure), this.log), cookie };
     const attribute = this.config.usernameAttribute;
-    const value = attribute ? success.attributes?.[attribute] : success.user;
+    const value = attribute ? answer.attributes?.[attribute] : answer.user;
     // A multi-valued attribute repeats its element; the first one names the account.
     const identity = Array.isArray(value) ? value[0] : value;
-    if (typeof identity !== 'string' || !identity) return { refusal: 'SSO_CLAIM_MISSING', params: { claim: attribute ?? 'user' } };
-    return matchIdentity(this.db, identity);
+    if (typeof identity !== 'string' || !identity) return { outcome: { refusal: 'SSO_CLAIM_MISSING', params: { claim: attribute ?? 'user' } }, cookie };
+    // Outside the try: a database failure here is ours (503), not the CAS server's refusal.
+    return { outcome: await matchIdentity(this.db, identity), cookie };
+  }
+
+  /** `/p3/serviceValidate`'s `serviceResponse`: success with `user` and `attributes`, or a failure with its code. */
+  private async validate(ticket: string): Promise<CasAnswer> {
+    const validation = new URL(`${this.config.baseUrl}/p3/serviceValidate`);
+    validation.searchParams.set('service', this.config.serviceUrl);
+    validation.searchParams.set('ticket', ticket);
+    const response = await fetch(validation, { signal: AbortSignal.timeout(10_000), headers: { accept: 'application/xml, text/xml' } });
+    if (!response.ok) throw new Error(`serviceValidate answered HTTP ${response.status}`);
+    const answer = (parser.parse(await response.text()) as { serviceResponse?: CasServiceResponse }).serviceResponse;
+    const failure = answer?.authenticationFailure;
+    if (failure !== undefined) return { failure: (typeof failure === 'object' ? failure['@code'] : undefined) ?? 'INVALID_RESPONSE' };
+    return answer?.authenticationSuccess ?? { failure: 'INVALID_RESPONSE' };
   }
 }
+
+type CasAnswer = { user?: string; attributes?: Record<string, unknown> } | { failure: string };
 
 interface CasServiceResponse {
   authenticationSuccess?: { user?: string; attributes?: Record<string, unknown> };

@@ -61,25 +61,31 @@ export class OidcSignIn {
     if (typeof verifier !== 'string' || typeof state !== 'string' || typeof nonce !== 'string' || currentUrl.searchParams.get('state') !== state) {
       return { outcome: { refusal: 'SSO_FLOW_INVALID', params: {} }, cookie };
     }
+    let identity: unknown;
     try {
-      const configuration = await this.discover();
-      const tokens = await oidc.authorizationCodeGrant(configuration, currentUrl, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        expectedNonce: nonce,
-        idTokenExpected: true,
-      });
-      const claims = tokens.claims()!;
-      let identity = claims[this.config.usernameClaim];
-      // Providers may keep profile claims out of the ID token and answer them at userinfo only.
-      if (identity === undefined) identity = (await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub))[this.config.usernameClaim];
-      if (typeof identity !== 'string' && typeof identity !== 'number') {
-        return { outcome: { refusal: 'SSO_CLAIM_MISSING', params: { claim: this.config.usernameClaim } }, cookie };
-      }
-      return { outcome: await matchIdentity(this.db, String(identity)), cookie };
+      identity = await this.identityOf(currentUrl, { verifier, state, nonce });
     } catch (error) {
       return { outcome: providerFailure('oidc', error, this.log), cookie };
     }
+    if (typeof identity !== 'string' && typeof identity !== 'number') {
+      return { outcome: { refusal: 'SSO_CLAIM_MISSING', params: { claim: this.config.usernameClaim } }, cookie };
+    }
+    // Outside the try: a database failure here is ours (503), not the provider's refusal.
+    return { outcome: await matchIdentity(this.db, String(identity)), cookie };
+  }
+
+  /** Trades the code and checks the ID token; the configured claim from it, or from userinfo when the ID token leaves it out. */
+  private async identityOf(currentUrl: URL, flow: { verifier: string; state: string; nonce: string }): Promise<unknown> {
+    const configuration = await this.discover();
+    const tokens = await oidc.authorizationCodeGrant(configuration, currentUrl, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+      idTokenExpected: true,
+    });
+    const claims = tokens.claims()!;
+    if (claims[this.config.usernameClaim] !== undefined) return claims[this.config.usernameClaim];
+    return (await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub))[this.config.usernameClaim];
   }
 
   /** The provider's end-session page (RP-initiated logout), or null when it has none. */
