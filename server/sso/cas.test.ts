@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
 import { clients, openDemoServer } from '../schema/review/testing.js';
 import { TestBrowser } from './testing/browser.js';
@@ -6,7 +7,7 @@ import { startCasServer, type TestCasServer } from './testing/cas-server.js';
 import { completeSignIn, freePort, ssoCodeOf } from './testing/sign-in.js';
 
 /** Sign-in through a CAS 3.0 server the test runs, answering `/p3/serviceValidate` per the protocol specification. */
-describe('CAS sign-in', () => {
+describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
   let cas: TestCasServer;
   let server: TestServer;
   let api: ReturnType<typeof clients>;
@@ -19,6 +20,7 @@ describe('CAS sign-in', () => {
     returnUrl = `http://127.0.0.1:${port}/portal/`;
     cas = await startCasServer();
     ({ server, api } = await openDemoServer({
+      backend,
       env: { PORT: String(port), CAS_BASE_URL: cas.baseUrl, CAS_SERVICE_URL: serviceUrl, CAS_USERNAME_ATTRIBUTE: 'employeeNumber', SSO_RETURN_URL: returnUrl },
     }));
   });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, INITIAL_PASSWORD_COST } from '../auth/password.js';
+import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
 import { clients, openDemoServer } from '../schema/review/testing.js';
 import { TestBrowser, type Page } from './testing/browser.js';
@@ -13,7 +14,7 @@ const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, passwor
  * Sign-in through a real OpenID Connect provider (node-oidc-provider) on its own port,
  * driven like a browser: redirects followed, the provider's login and consent forms posted.
  */
-describe('OIDC sign-in', () => {
+describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
   let provider: TestOidcProvider;
   let server: TestServer;
   let api: ReturnType<typeof clients>;
@@ -26,6 +27,7 @@ describe('OIDC sign-in', () => {
     returnUrl = `http://127.0.0.1:${port}/portal/`;
     provider = await startOidcProvider(redirectUri, returnUrl);
     ({ server, api } = await openDemoServer({
+      backend,
       env: {
         PORT: String(port),
         OIDC_ISSUER: provider.issuer,
@@ -116,13 +118,25 @@ describe('OIDC sign-in', () => {
     expect(after.data.login.code).toBe('INVALID_CREDENTIALS');
   });
 
-  it('signs a reviewer in, who reads their review queue', async () => {
+  it('signs a reviewer in, who reads their review queue; logout ends that session', async () => {
     const { result } = await completeSignIn(server, await signIn('library'));
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
     const queue = await api.as(result!.data!.accessToken, '{ viewer { ... on Reviewer { username } } reviewQueue(first: 5) { counts { total } edges { node { id } } } }');
     expect(queue.errors).toBeUndefined();
     expect(queue.data.viewer.username).toBe('library');
     expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
+
+    // Logout ends the local session as for a password login; the provider's own ends at signInOptions' logoutUrl.
+    const logout = await api.as(result!.data!.accessToken, 'mutation { logout }');
+    expect(logout.data.logout).toBe(true);
+    const after = await api.as(result!.data!.accessToken, '{ viewer { __typename } }');
+    expect(after.errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
+  });
+
+  it('refuses a one-time code older than its minute', async () => {
+    const code = await signIn('library');
+    await server.db.prisma.signInHandoff.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await completeSignIn(server, code)).result).toMatchObject({ __typename: 'SsoRefusal', code: 'SSO_CODE_INVALID' });
   });
 
   it('refuses an identity with no account here, naming it, in both languages; nothing is created', async () => {
