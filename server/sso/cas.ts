@@ -33,10 +33,6 @@ export class CasSignIn {
     return new URL(this.config.serviceUrl).pathname;
   }
 
-  get callbackPath() {
-    return this.cookiePath;
-  }
-
   /** CAS has no state parameter: the cookie alone ties the returning browser to the one that left. */
   async start(): Promise<{ location: string; cookie: string }> {
     const location = `${this.config.baseUrl}/login?service=${encodeURIComponent(this.config.serviceUrl)}`;

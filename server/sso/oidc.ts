@@ -10,6 +10,20 @@ import { providerFailure } from './provider-failure.js';
 
 export const OIDC_PATHS = { start: '/auth/oidc/start', callback: '/auth/oidc/callback' } as const;
 const COOKIE = 'lixiao_oidc';
+const LOGOUT_DISCOVERY_WAIT_MS = 2000;
+
+/** The promise's value if it settles within `ms`, else null (it keeps running: a later call finds it cached). */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Authorization code flow with PKCE (S256), state and nonce, against the university's
@@ -88,10 +102,14 @@ export class OidcSignIn {
     return (await oidc.fetchUserInfo(configuration, tokens.access_token, claims.sub))[this.config.usernameClaim];
   }
 
-  /** The provider's end-session page (RP-initiated logout), or null when it has none. */
+  /**
+   * The provider's end-session page (RP-initiated logout), or null when it has none. A login
+   * page asks for it, so a provider slow to answer discovery costs it at most a moment: null then.
+   */
   async logoutUrl(): Promise<string | null> {
     try {
-      const configuration = await this.discover();
+      const configuration = await withinMs(this.discover(), LOGOUT_DISCOVERY_WAIT_MS);
+      if (!configuration) return null;
       if (!configuration.serverMetadata().end_session_endpoint) return null;
       return oidc.buildEndSessionUrl(configuration, { client_id: this.config.clientId, post_logout_redirect_uri: this.returnUrl }).href;
     } catch (error) {

@@ -46,7 +46,7 @@ export function createSignIn(config: SignInConfig, db: Database, log: Logger): S
   const route = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     const provider = path.startsWith('/auth/oidc/') ? oidc : cas;
     if (!provider) return sendRefusal(res, 404, 'SSO_NOT_CONFIGURED');
-    if (req.method !== 'GET') return sendRefusal(res, 405, 'INVALID_INPUT', { detail: 'GET' });
+    if (req.method !== 'GET') return sendRefusal(res, 405, 'INVALID_INPUT', { detail: 'GET only' });
     if (path === OIDC_PATHS.start || path === CAS_START_PATH) {
       let started: { location: string; cookie: string };
       try {
