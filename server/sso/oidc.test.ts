@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, INITIAL_PASSWORD_COST } from '../auth/password.js';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { clients, openDemoServer } from '../schema/review/testing.js';
+import { clients, openDemoServer, STAFF_PASSWORD } from '../schema/review/testing.js';
 import { TestBrowser, type Page } from './testing/browser.js';
 import { startOidcProvider, type TestOidcProvider } from './testing/oidc-provider.js';
 import { completeSignIn, freePort, passProviderPages, ssoCodeOf } from './testing/sign-in.js';
@@ -125,6 +125,9 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
     expect(queue.errors).toBeUndefined();
     expect(queue.data.viewer.username).toBe('library');
     expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
+
+    // A password its owner chose is left alone (only initial passwords are retired).
+    await expect(server.login('library', STAFF_PASSWORD)).resolves.toMatch(/^ey/);
 
     // Logout ends the local session as for a password login; the provider's own ends at signInOptions' logoutUrl.
     const logout = await api.as(result!.data!.accessToken, 'mutation { logout }');

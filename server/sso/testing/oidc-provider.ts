@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type ClientMetadata } from 'oidc-provider';
@@ -38,6 +39,9 @@ export async function startOidcProvider(redirectUri: string, postLogoutRedirectU
     claims: { openid: ['sub'], profile: ['preferred_username'] },
     findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id, preferred_username: id }) }),
     cookies: { keys: ['test-provider-cookie-key'] },
+    // Own keys and lifetimes keep the provider's start-up notices about its defaults out of the test output.
+    jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256' }] },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Session: 600, Grant: 600 },
   });
   let substitute: string | null = null;
   provider.use(async (ctx, next) => {
