@@ -209,7 +209,7 @@ function parseOidc(env: Record<string, string | undefined>, problems: string[]):
     issuer: providerUrl('OIDC_ISSUER', env.OIDC_ISSUER, problems),
     clientId: required('OIDC_CLIENT_ID'),
     clientSecret: required('OIDC_CLIENT_SECRET'),
-    redirectUri: providerUrl('OIDC_REDIRECT_URI', required('OIDC_REDIRECT_URI'), problems),
+    redirectUri: env.OIDC_REDIRECT_URI ? providerUrl('OIDC_REDIRECT_URI', env.OIDC_REDIRECT_URI, problems) : required('OIDC_REDIRECT_URI'),
     usernameClaim: env.OIDC_USERNAME_CLAIM || 'preferred_username',
     scope: env.OIDC_SCOPE || 'openid profile',
   };
