@@ -90,6 +90,7 @@ export function createApp(config: AppConfig, services: Services): App {
       sendJson(res, ok ? 200 : 503, body);
     });
     if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return route(req, res, log, () => handleSummaryExport(req, res, services));
+    if (services.signIn.handle(req, res)) return;
     const refusal = bodyRefusal(req, config);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
     if (isUpload(req)) {

@@ -37,6 +37,35 @@ export interface Config {
   trustedDocuments: boolean;
   /** The persisted-documents manifest codegen writes. */
   persistedDocumentsPath: string;
+  /** LOCAL_LOGIN: whether password login is allowed, per role. */
+  localLogin: LocalLogin;
+  /** OIDC_*: the university's OpenID Connect provider; null when not configured. */
+  oidc: OidcConfig | null;
+  /** CAS_*: the university's CAS server; null when not configured. */
+  cas: CasConfig | null;
+  /** SSO_RETURN_URL: the page a provider's sign-in ends on, with `#sso_code=…` (required with a provider). */
+  ssoReturnUrl: string | null;
+}
+
+export interface LocalLogin {
+  students: boolean;
+  staff: boolean;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  usernameClaim: string;
+  scope: string;
+}
+
+export interface CasConfig {
+  baseUrl: string;
+  serviceUrl: string;
+  /** null: the CAS user (`cas:user`) is the account name; otherwise that attribute is. */
+  usernameAttribute: string | null;
 }
 
 export class ConfigError extends Error {
@@ -111,7 +140,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSocketOperations: integer('MAX_SOCKET_SUBSCRIPTIONS', 100, 1, 10_000),
     trustedDocuments: flag('TRUSTED_DOCUMENTS', false),
     persistedDocumentsPath: env.PERSISTED_DOCUMENTS_PATH || 'sdk/src/generated/persisted-documents.json',
+    localLogin: parseLocalLogin(env.LOCAL_LOGIN, problems),
+    oidc: parseOidc(env, problems),
+    cas: parseCas(env, problems),
+    ssoReturnUrl: env.SSO_RETURN_URL || null,
   };
+  if ((config.oidc || config.cas) && !config.ssoReturnUrl) {
+    problems.push('SSO_RETURN_URL: required with OIDC_ISSUER or CAS_BASE_URL (the portal page that finishes sign-in) / 配置统一身份认证时必须设置');
+  }
+  if (config.ssoReturnUrl) providerUrl('SSO_RETURN_URL', config.ssoReturnUrl, problems);
   for (const origin of config.corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
       problems.push(`CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://portal.example.edu.cn / 不是合法的来源`);
@@ -133,4 +170,77 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const LOCAL_LOGIN_ROLES: readonly string[] = ['students', 'staff'];
+
+/** `on` (default), `off`, or per role: `students:off`, `students:off,staff:on`. */
+function parseLocalLogin(raw: string | undefined, problems: string[]): LocalLogin {
+  const allowed: LocalLogin = { students: true, staff: true };
+  if (raw === undefined || raw.trim() === '') return allowed;
+  const whole = BOOLEAN_WORDS[raw.trim().toLowerCase()];
+  if (whole !== undefined) return { students: whole, staff: whole };
+  for (const part of raw.split(',')) {
+    const [role = '', value = ''] = part.trim().toLowerCase().split(':');
+    const on = BOOLEAN_WORDS[value];
+    if (!LOCAL_LOGIN_ROLES.includes(role) || on === undefined) {
+      problems.push(`LOCAL_LOGIN=${JSON.stringify(raw)}: expected on, off or e.g. students:off,staff:on / 应为 on、off 或 students:off,staff:on`);
+      return allowed;
+    }
+    allowed[role as keyof LocalLogin] = on;
+  }
+  return allowed;
+}
+
+/** https, or http on this machine only (tests, a provider on localhost). */
+function providerUrl(name: string, raw: string, problems: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`${name}=${JSON.stringify(raw)}: expected an absolute URL / 应为完整的网址`);
+    return raw;
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    problems.push(`${name}=${JSON.stringify(raw)}: expected https:// (http only on localhost) / 须使用 https`);
+  }
+  return raw;
+}
+
+function pathOf(raw: string): string {
+  return URL.canParse(raw) ? new URL(raw).pathname : '';
+}
+
+function parseOidc(env: Record<string, string | undefined>, problems: string[]): OidcConfig | null {
+  if (!env.OIDC_ISSUER) return null;
+  const required = (name: string) => {
+    const value = env[name];
+    if (!value) problems.push(`${name}: required with OIDC_ISSUER / 配置 OIDC_ISSUER 时必须设置`);
+    return value ?? '';
+  };
+  if (env.OIDC_REDIRECT_URI && !pathOf(env.OIDC_REDIRECT_URI).endsWith('/auth/oidc/callback')) {
+    problems.push('OIDC_REDIRECT_URI: expected this server\'s /auth/oidc/callback, e.g. https://lixiao.example.edu.cn/auth/oidc/callback / 应指向本服务的 /auth/oidc/callback');
+  }
+  return {
+    issuer: providerUrl('OIDC_ISSUER', env.OIDC_ISSUER, problems),
+    clientId: required('OIDC_CLIENT_ID'),
+    clientSecret: required('OIDC_CLIENT_SECRET'),
+    redirectUri: env.OIDC_REDIRECT_URI ? providerUrl('OIDC_REDIRECT_URI', env.OIDC_REDIRECT_URI, problems) : required('OIDC_REDIRECT_URI'),
+    usernameClaim: env.OIDC_USERNAME_CLAIM || 'preferred_username',
+    scope: env.OIDC_SCOPE || 'openid profile',
+  };
+}
+
+function parseCas(env: Record<string, string | undefined>, problems: string[]): CasConfig | null {
+  if (!env.CAS_BASE_URL) return null;
+  if (!env.CAS_SERVICE_URL) problems.push('CAS_SERVICE_URL: required with CAS_BASE_URL / 配置 CAS_BASE_URL 时必须设置');
+  if (env.CAS_SERVICE_URL && !pathOf(env.CAS_SERVICE_URL).endsWith('/auth/cas/callback')) {
+    problems.push('CAS_SERVICE_URL: expected this server\'s /auth/cas/callback, e.g. https://lixiao.example.edu.cn/auth/cas/callback / 应指向本服务的 /auth/cas/callback');
+  }
+  return {
+    baseUrl: providerUrl('CAS_BASE_URL', env.CAS_BASE_URL, problems).replace(/\/+$/, ''),
+    serviceUrl: env.CAS_SERVICE_URL ? providerUrl('CAS_SERVICE_URL', env.CAS_SERVICE_URL, problems) : '',
+    usernameAttribute: env.CAS_USERNAME_ATTRIBUTE || null,
+  };
 }

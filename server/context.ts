@@ -5,6 +5,7 @@ import type { TokenSigner } from './auth/tokens.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './log.js';
 import type { AppPubSub } from './pubsub.js';
+import type { SignIn } from './sso/sign-in.js';
 
 export type Locale = 'zh-CN' | 'en';
 
@@ -15,6 +16,8 @@ export interface Services {
   pubsub: AppPubSub;
   tokens: TokenSigner;
   trustProxy: ProxyTrust;
+  /** Password login per role, the university's identity providers and their routes. */
+  signIn: SignIn;
 }
 
 /** One context shape for HTTP and graphql-ws operations. */

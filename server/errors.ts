@@ -58,6 +58,26 @@ export const ERROR_CATALOGUE = {
     en: 'At most {limit} subscriptions or operations may run at once on one connection: end one you no longer need first.',
   },
   STALE: { zh: '该结果早于已记录的结果，已忽略。', en: 'This result is older than the one already recorded and was ignored.' },
+  LOCAL_LOGIN_DISABLED: {
+    zh: '本校已关闭该类账号的密码登录，请点击“统一身份认证登录”。',
+    en: 'Password login is turned off for this kind of account: sign in through the university\'s identity service.',
+  },
+  SSO_NOT_CONFIGURED: { zh: '未配置该统一身份认证方式。', en: 'This sign-in provider is not configured.' },
+  SSO_UNKNOWN_IDENTITY: {
+    zh: '统一身份认证账号“{identity}”在离校系统中没有对应的学生或教职工账号，请联系学院或网络与信息中心 027-67885173。',
+    en: 'The identity "{identity}" has no student or staff account in the clearance system: contact your college or the Network & Information Centre, 027-67885173.',
+  },
+  SSO_CLAIM_MISSING: {
+    zh: '统一身份认证未提供账号字段“{claim}”，无法确定您的身份，请联系网络与信息中心。',
+    en: 'The identity provider did not send "{claim}", so your account cannot be found: contact the Network & Information Centre.',
+  },
+  SSO_FLOW_INVALID: {
+    zh: '统一身份认证登录未完成（请求已过期，或不是从本浏览器发起），请重新登录。',
+    en: 'The sign-in could not be completed (it expired or was not started in this browser): sign in again.',
+  },
+  SSO_PROVIDER_REFUSED: { zh: '统一身份认证拒绝了本次登录，请重新登录。', en: 'The identity provider refused this sign-in: sign in again.' },
+  SSO_PROVIDER_UNAVAILABLE: { zh: '统一身份认证服务暂时无法访问，请稍后重试。', en: 'The identity provider cannot be reached right now: try again shortly.' },
+  SSO_CODE_INVALID: { zh: '登录凭据无效或已使用，请重新登录。', en: 'This sign-in code is not valid or was already used: sign in again.' },
 } as const satisfies Record<string, LocalizedText>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

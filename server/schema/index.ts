@@ -6,6 +6,7 @@ import './student/student.type.js';
 import './reviewer/reviewer.type.js';
 import './auth/auth.mutation.js';
 import './auth/viewer.query.js';
+import './sso/sign-in.js';
 import './import/import.type.js';
 import './import/import.mutation.js';
 import './clearance/clearance-item.type.js';

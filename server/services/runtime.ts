@@ -4,10 +4,12 @@ import type { Services } from '../context.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { createAppPubSub } from '../pubsub.js';
+import { createSignIn } from '../sso/sign-in.js';
 
 /** The long-lived services of one server process, and how to release them. */
 export function createServices(
-  config: Pick<Config, 'jwtSecret' | 'accessTokenSeconds' | 'refreshTokenSeconds' | 'trustProxy' | 'redisUrl' | 'liveBufferEvents'>,
+  config: Pick<Config, 'jwtSecret' | 'accessTokenSeconds' | 'refreshTokenSeconds' | 'trustProxy' | 'redisUrl' | 'liveBufferEvents'> &
+    Parameters<typeof createSignIn>[0],
   db: Database,
   log: Logger,
 ): { services: Services; close(): Promise<void> } {
@@ -19,6 +21,7 @@ export function createServices(
       pubsub: events.pubsub,
       tokens: new TokenSigner(config.jwtSecret, config.accessTokenSeconds, config.refreshTokenSeconds),
       trustProxy: config.trustProxy,
+      signIn: createSignIn(config, db, log),
     },
     close: () => events.close(),
   };

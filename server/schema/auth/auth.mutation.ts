@@ -5,6 +5,7 @@ import { admitAttempt, attemptSucceeded, lockedParams, throttleKeys } from '../.
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { assertLocalLoginAllowed } from '../../sso/accounts.js';
 
 interface Session {
   accessToken: string;
@@ -14,7 +15,7 @@ interface Session {
   mustChangePassword: boolean;
 }
 
-const SessionRef = builder.objectRef<Session>('Session').implement({
+export const SessionRef = builder.objectRef<Session>('Session').implement({
   description: 'Tokens for `Authorization: Bearer <accessToken>` (HTTP) or `connectionParams.authorization` (graphql-ws).',
   fields: (t) => ({
     accessToken: t.exposeString('accessToken'),
@@ -40,7 +41,7 @@ async function signSession(ctx: Context, subject: TokenSubject, credential: { mu
 }
 
 /** A new login: a new session family. */
-async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
+export async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
   return signSession(ctx, await startSession(ctx.db.prisma, credential, ctx.tokens.refreshSeconds), credential);
 }
 
@@ -74,6 +75,7 @@ builder.mutationFields((t) => ({
       const valid = await verifyAccountPassword(credential, password);
       if (!credential || !valid) throw new AppError('INVALID_CREDENTIALS');
       await attemptSucceeded(ctx.db.prisma, keys);
+      assertLocalLoginAllowed(ctx.signIn.localLogin, credential);
       return issueSession(ctx, credential);
     },
   }),

@@ -1,0 +1,60 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { TestServer } from '../../testing/server.js';
+import { TestBrowser, type Page } from './browser.js';
+
+/** Helpers for the sign-in suites (not a test file). */
+
+/** A port free right now, for a server whose own URL must be configured before it listens. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Follows the provider's pages from `page` until the browser is sent to `until`: the login
+ * form gets the user name (any password: a test provider), any other form (consent) is accepted.
+ */
+export async function passProviderPages(browser: TestBrowser, page: Page, username: string, until: string): Promise<Page> {
+  let current = page;
+  for (let step = 0; step < 5 && !current.url.startsWith(until); step++) {
+    const fields: Record<string, string> = /name="login"/.test(current.html) ? { login: username, password: 'any-password' } : {};
+    current = await browser.submit(current, fields, until);
+  }
+  if (!current.url.startsWith(until)) throw new Error(`sign-in did not reach ${until}: ${current.url}`);
+  return current;
+}
+
+/** The one-time code the portal page receives in its fragment. */
+export function ssoCodeOf(page: Page): string {
+  const code = new URLSearchParams(new URL(page.url).hash.slice(1)).get('sso_code');
+  if (!code) throw new Error(`no #sso_code in ${page.url}`);
+  return code;
+}
+
+export const COMPLETE_SSO_SIGN_IN = `mutation ($code: String!) {
+  completeSsoSignIn(code: $code) {
+    __typename
+    ... on MutationCompleteSsoSignInSuccess { data { accessToken refreshToken mustChangePassword } }
+    ... on Error { code message }
+    ... on SsoRefusal { identity providerReason }
+  }
+}`;
+
+export interface SignInResult {
+  __typename: string;
+  data?: { accessToken: string; refreshToken: string; mustChangePassword: boolean };
+  code?: string;
+  message?: string;
+  identity?: string | null;
+  providerReason?: string | null;
+}
+
+/** Trades a one-time code in, as the portal page does; the whole answer, for refusals too. */
+export async function completeSignIn(server: TestServer, code: string, language = 'zh-CN') {
+  const result = await server.gql<{ completeSsoSignIn: SignInResult }>(COMPLETE_SSO_SIGN_IN, { code }, { 'accept-language': language });
+  return { result: result.data?.completeSsoSignIn, errors: result.errors };
+}
