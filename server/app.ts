@@ -14,6 +14,7 @@ import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
+import { createWebRoutes, renderOfflineGraphiQL } from './web/index.js';
 import { schema } from './schema/index.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -40,6 +41,7 @@ export function createApp(config: AppConfig, services: Services): App {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: !config.production,
+    renderGraphiQL: renderOfflineGraphiQL,
     landingPage: false,
     batching: false,
     extraParamNames: trusted?.extraParamNames,
@@ -75,6 +77,7 @@ export function createApp(config: AppConfig, services: Services): App {
     },
   });
 
+  const serveWeb = createWebRoutes();
   const http = createServer((req, res) => {
     // Node keeps a keep-alive connection open after its last response even while the server closes:
     // during shutdown each answered request gives its connection back, so close() ends with the last answer.
@@ -84,6 +87,7 @@ export function createApp(config: AppConfig, services: Services): App {
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.url === '/readyz') return void readiness(services, migrations).then(({ ok, ...body }) => sendJson(res, ok ? 200 : 503, body));
     if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return void handleSummaryExport(req, res, services);
+    if (serveWeb(req, res)) return;
     const refusal = bodyRefusal(req, config);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
     return yoga.requestListener(req, res);
