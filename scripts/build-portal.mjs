@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = join(root, 'portal/dist/.built');
-const SOURCES = ['portal/src', 'portal/public', 'portal/index.html', 'portal/vite.config.ts', 'portal/package.json', 'sdk/src', 'schema.graphql'];
+const SOURCES = ['portal/src', 'portal/public', 'portal/codegen.ts', 'portal/index.html', 'portal/vite.config.ts', 'portal/package.json', 'sdk/src', 'schema.graphql'];
 
 function newestChange(path) {
   if (!existsSync(path)) return 0;
@@ -19,9 +19,9 @@ function newestChange(path) {
 }
 
 export async function buildPortalIfStale({ force = false, log = console.log } = {}) {
-  const generated = join(root, 'sdk/src/generated/graphql.ts');
-  if (!existsSync(generated)) {
-    log('portal: generating the SDK documents (npm run codegen)…');
+  const generated = ['sdk/src/generated/graphql.ts', 'portal/src/generated/graphql.ts'].map((path) => join(root, path));
+  if (!generated.every((path) => existsSync(path))) {
+    log('portal: generating the typed documents (npm run codegen)…');
     const codegen = spawnSync('npm', ['run', 'codegen', '--silent'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
     if (codegen.status !== 0) throw new Error('npm run codegen failed');
   }
