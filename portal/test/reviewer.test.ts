@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { INTEGRATION_TOKEN } from '../../server/schema/review/testing.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
-import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, type OriginOnly } from './browser.js';
+import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, SCREENSHOTS, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, signIn, STAFF_PASSWORD } from './helpers.js';
 
 const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
@@ -63,6 +63,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     }
     // The reviewer sees what the other party did before retrying: the item is rejected now, with its reason.
     await expect.poll(() => contestedRow.locator('[data-status]').getAttribute('data-status')).toBe('REJECTED');
+    await page.screenshot({ path: `${SCREENSHOTS}reviewer-conflict.png` });
 
     await contestedRow.getByTestId('retry').click();
     await contestedRow.getByTestId('outcome-ok').waitFor();

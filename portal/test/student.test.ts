@@ -55,7 +55,6 @@ describeInBrowser('student portal, with a reviewer deciding live', () => {
     await expect.poll(() => library.locator('.history').textContent()).toContain('已通过');
 
     await page.screenshot({ path: `${SCREENSHOTS}student-sheet.png`, fullPage: true });
-    await reviewer.screenshot({ path: `${SCREENSHOTS}reviewer-queue.png` });
     expect(phone.foreign).toEqual([]);
     expect(desk.foreign).toEqual([]);
   });
