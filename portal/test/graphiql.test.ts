@@ -41,6 +41,27 @@ describeInBrowser('GraphiQL and the portal served offline', () => {
     }
   });
 
+  it('keeps the JavaScript a browser loads with the first page under 200 KB gzip', async () => {
+    const page = await tab.context.newPage();
+    const scripts: string[] = [];
+    page.on('response', (response) => {
+      if (response.request().resourceType() === 'script') scripts.push(response.url());
+    });
+    await page.goto(`${server.origin}/`);
+    await page.getByRole('heading', { name: '登录' }).waitFor();
+    let gzipBytes = 0;
+    for (const url of scripts) {
+      const response = await fetch(url, { headers: { 'accept-encoding': 'gzip' } });
+      expect(response.headers.get('content-encoding')).toBe('gzip');
+      gzipBytes += Number(response.headers.get('content-length'));
+    }
+    console.log(`[portal] first page: ${scripts.length} script(s), ${(gzipBytes / 1024).toFixed(1)} KB gzip`);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(gzipBytes).toBeLessThanOrEqual(200 * 1024);
+    expect(tab.foreign).toEqual([]);
+    await page.close();
+  });
+
   it('serves the portal at / and its client routes, never in place of the API', async () => {
     const home = await fetch(`${server.origin}/`, { headers: { 'accept-encoding': 'gzip' } });
     expect(home.status).toBe(200);
@@ -60,6 +81,7 @@ describeInBrowser('GraphiQL and the portal served offline', () => {
     expect(exportWithoutToken.headers.get('content-type')).toContain('application/json');
 
     expect((await fetch(`${server.origin}/assets/missing.js`)).status).toBe(404);
+    expect((await fetch(`${server.origin}/assets/missing.js`)).headers.get('content-type')).toContain('text/plain');
     const escape = await fetch(`${server.origin}/..%2f..%2fpackage.json`);
     expect(await escape.text()).not.toContain('"workspaces"');
   });
