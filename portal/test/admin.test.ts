@@ -44,7 +44,7 @@ describeInBrowser('admin portal', () => {
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await page.locator('.chart svg').first().waitFor();
     await expect(page.getByTestId('oldest').locator('li').count()).resolves.toBeGreaterThan(0);
-    await page.screenshot({ path: `${SCREENSHOTS}admin-dashboard.png`, fullPage: true });
+    await page.screenshot({ path: `${SCREENSHOTS}admin-dashboard.png` });
     expect(desk.foreign).toEqual([]);
   });
 

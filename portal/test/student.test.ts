@@ -54,7 +54,7 @@ describeInBrowser('student portal, with a reviewer deciding live', () => {
     await expect.poll(() => page.getByTestId('progress-text').textContent()).not.toBe(progressBefore);
     await expect.poll(() => library.locator('.history').textContent()).toContain('已通过');
 
-    await page.screenshot({ path: `${SCREENSHOTS}student-sheet.png`, fullPage: true });
+    await page.screenshot({ path: `${SCREENSHOTS}student-sheet.png` });
     expect(phone.foreign).toEqual([]);
     expect(desk.foreign).toEqual([]);
   });
