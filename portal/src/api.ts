@@ -1,6 +1,7 @@
 import { createClient, LixiaoError, ViewerDocument, type LixiaoClient, type Session, type ViewerQuery } from '@lixiao/sdk';
 import { reactive } from 'vue';
 import { locale } from './i18n.js';
+import { navigate, PATHS } from './router.js';
 
 /** Same origin when the server serves the portal; `VITE_LIXIAO_API` when Vite's dev server does. */
 export const API_URL = import.meta.env.VITE_LIXIAO_API ?? new URL('/graphql', location.origin).href;
@@ -22,6 +23,9 @@ export function api(): LixiaoClient {
     get locale() {
       return locale.value;
     },
+    // A few quick reconnects, then the subscription fails and the page takes over (useLive): it reads
+    // its data again, which also tells a revoked sign-in (back to the login page) from a server restart.
+    retryAttempts: 3,
     token: auth.session?.accessToken ?? null,
     refreshToken: auth.session?.refreshToken ?? null,
     onTokens: (session) => {
@@ -64,7 +68,14 @@ export function isSessionLost(error: unknown): boolean {
   return error instanceof LixiaoError && SESSION_LOST.has(error.code);
 }
 
+/**
+ * The message to show for a failure. A failure that means the sign-in is over (expired, revoked)
+ * also ends it here and goes back to the sign-in page, wherever it happened.
+ */
 export function errorText(error: unknown): string {
+  if (isSessionLost(error)) {
+    void signOut().then(() => navigate(PATHS.login, { replace: true }));
+  }
   if (error instanceof LixiaoError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }

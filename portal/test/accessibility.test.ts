@@ -49,6 +49,21 @@ describeInBrowser('portal basics: keyboard, focus, labels, language', () => {
     await expect(page.locator('tbody [data-status]').first().textContent()).resolves.toMatch(/待审核|未开放|已通过|未通过|免办理/);
   });
 
+  it('goes back to the sign-in page when the session is revoked elsewhere', async () => {
+    const page = await newPage(desk.context);
+    await page.goto(`${server.origin}/login`);
+    await page.getByLabel('学号 / 用户名').fill('finance');
+    await page.getByLabel('密码', { exact: true }).fill(STAFF_PASSWORD);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.locator('tbody tr[data-item-id]').first().waitFor();
+    // Logging out anywhere revokes every token of the account and closes its sockets (4403).
+    const token = await server.login('finance', STAFF_PASSWORD);
+    const logout = await server.gql('mutation { logout }', {}, { authorization: `Bearer ${token}` });
+    expect(logout.errors).toBeUndefined();
+    await page.getByRole('heading', { name: '登录' }).waitFor({ timeout: 10_000 });
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+
   it('switches to English and back, and keeps the choice', async () => {
     const page = await newPage(desk.context);
     await page.goto(`${server.origin}/login`);
