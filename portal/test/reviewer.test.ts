@@ -76,9 +76,11 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
   it('explains locked items and offers no checkbox for them', async () => {
     const page = await newPage(desk.context);
     await signIn(page, server.origin, 'library', STAFF_PASSWORD);
+    await page.locator('tbody tr[data-item-id]').first().waitFor();
     await page.getByTestId('status-filter').selectOption('LOCKED');
+    // Rows of the first (pending) page may still be there until the locked page arrives.
+    await expect.poll(() => page.locator('tbody [data-status]').evaluateAll((badges) => badges.every((badge) => badge.getAttribute('data-status') === 'LOCKED'))).toBe(true);
     const locked = page.locator('tbody tr[data-item-id]').first();
-    await locked.waitFor();
     await expect(locked.getByRole('checkbox').isDisabled()).resolves.toBe(true);
     await expect(locked.textContent()).resolves.toContain('前置事项未完成');
   });
