@@ -62,7 +62,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
       await expect(page.locator(`tr[data-item-id="${id}"] [data-status]`).getAttribute('data-status')).resolves.toBe('APPROVED');
     }
     // The reviewer sees what the other party did before retrying: the item is rejected now, with its reason.
-    await expect.poll(() => contestedRow.locator('[data-status]').getAttribute('data-status')).toBe('REJECTED');
+    await expect.poll(() => contestedRow.locator('[data-status]').getAttribute('data-status'), { timeout: 5_000 }).toBe('REJECTED');
     await page.screenshot({ path: `${SCREENSHOTS}reviewer-conflict.png` });
 
     await contestedRow.getByTestId('retry').click();
@@ -79,7 +79,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await page.locator('tbody tr[data-item-id]').first().waitFor();
     await page.getByTestId('status-filter').selectOption('LOCKED');
     // Rows of the first (pending) page may still be there until the locked page arrives.
-    await expect.poll(() => page.locator('tbody [data-status]').evaluateAll((badges) => badges.every((badge) => badge.getAttribute('data-status') === 'LOCKED'))).toBe(true);
+    await expect.poll(() => page.locator('tbody [data-status]').evaluateAll((badges) => badges.every((badge) => badge.getAttribute('data-status') === 'LOCKED')), { timeout: 5_000 }).toBe(true);
     const locked = page.locator('tbody tr[data-item-id]').first();
     await expect(locked.getByRole('checkbox').isDisabled()).resolves.toBe(true);
     await expect(locked.textContent()).resolves.toContain('前置事项未完成');

@@ -51,8 +51,8 @@ describeInBrowser('student portal, with a reviewer deciding live', () => {
     const seenAfterMs = Date.now() - decidedAt;
     expect(seenAfterMs).toBeLessThan(1_000);
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    await expect.poll(() => page.getByTestId('progress-text').textContent()).not.toBe(progressBefore);
-    await expect.poll(() => library.locator('.history').textContent()).toContain('已通过');
+    await expect.poll(() => page.getByTestId('progress-text').textContent(), { timeout: 5_000 }).not.toBe(progressBefore);
+    await expect.poll(() => library.locator('.history').textContent(), { timeout: 5_000 }).toContain('已通过');
 
     await page.screenshot({ path: `${SCREENSHOTS}student-sheet.png` });
     expect(phone.foreign).toEqual([]);
