@@ -1,7 +1,7 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { INTEGRATION_TOKEN } from '../../server/schema/review/testing.js';
+import { clients, INTEGRATION_TOKEN } from '../../server/schema/review/testing.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, SCREENSHOTS, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, signIn, STAFF_PASSWORD } from './helpers.js';
@@ -83,5 +83,31 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     const locked = page.locator('tbody tr[data-item-id]').first();
     await expect(locked.getByRole('checkbox').isDisabled()).resolves.toBe(true);
     await expect(locked.textContent()).resolves.toContain('前置事项未完成');
+  });
+
+  it('shows a new item without a reload when a supervisor’s approval unlocks it', async () => {
+    // A postgraduate's library item waits for the supervisor: the library's pending queue does not list it yet.
+    const supervisorItem = await server.db.prisma.clearanceItem.findFirstOrThrow({
+      where: { status: 'PENDING', template: { code: 'SUPERVISOR' }, student: { items: { some: { status: 'LOCKED', template: { code: 'LIBRARY' } } } } },
+      select: { id: true, version: true, student: { select: { number: true, firstSupervisor: { select: { username: true } } } } },
+    });
+    const { number } = supervisorItem.student;
+    const page = await newPage(desk.context);
+    await signIn(page, server.origin, 'library', STAFF_PASSWORD);
+    await page.getByTestId('search').fill(number);
+    await page.getByText('没有符合条件的事项。').waitFor();
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+    const token = await clients(server).staff(supervisorItem.student.firstSupervisor!.username);
+    const approved = await server.gql(
+      'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
+      { items: [{ id: encodeGlobalID('ClearanceItem', supervisorItem.id), expectedVersion: supervisorItem.version }] },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(approved.data.approveItems.data.approved).toBe(1);
+
+    await page.locator(`tr[data-student="${number}"][data-code="LIBRARY"] [data-status="PENDING"]`).waitFor({ timeout: 5_000 });
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(desk.foreign).toEqual([]);
   });
 });
