@@ -10,8 +10,8 @@ const API_PATHS = /^\/(graphql|healthz|readyz|exports)(\/|\?|$)/;
  * The web pages: the built portal at `/` (client routes fall back to its index.html).
  * The handler answers true when it served the request; API paths and other methods are left to the caller.
  */
-export function createWebRoutes(dist?: string) {
-  const servePortal = createPortalHandler(dist);
+export function createWebRoutes() {
+  const servePortal = createPortalHandler();
   return function serveWeb(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (API_PATHS.test(req.url ?? '/')) return false;

@@ -50,7 +50,8 @@ interface StaticFile {
  * extension), never the API's paths (the caller routes those first). Files are read once and
  * kept in memory with their gzip form: the build is a few hundred KB.
  */
-export function createPortalHandler(dist = PORTAL_DIST) {
+export function createPortalHandler() {
+  const dist = PORTAL_DIST;
   const cache = new Map<string, StaticFile | null>();
 
   function load(relative: string): StaticFile | null {
