@@ -77,4 +77,32 @@ describeInBrowser('admin portal', () => {
     expect(exported.replace(/^\uFEFF/, '').split('\r\n')[0]).toContain('学号,姓名');
     expect(desk.foreign).toEqual([]);
   });
+
+  it('defers a student, sends reminders, previews and applies a rule change', async () => {
+    const page = await newPage(desk.context);
+    await signIn(page, server.origin, 'admin', STAFF_PASSWORD);
+    await page.getByRole('tab', { name: '学生事务' }).click();
+    const student = await server.db.prisma.student.findFirstOrThrow({ where: { cohort: { year: 2020 }, deferrals: { none: {} } }, orderBy: { number: 'desc' }, select: { number: true } });
+    await page.getByLabel('学号').fill(student.number);
+    await page.getByLabel('延期原因').fill('申请延期至2021年毕业');
+    await page.getByRole('button', { name: '办理延期' }).click();
+    await page.getByText(`${student.number} 已转入 2021 届。`).waitFor();
+    await page.getByRole('button', { name: '发送提醒' }).click();
+    await page.getByText(/已提醒 \d+ 名学生。/).waitFor();
+
+    // Keyboard: the arrow keys move between the tabs.
+    await page.getByRole('tab', { name: '学生事务' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByRole('tab', { name: '规则变更' }).getAttribute('aria-selected')).resolves.toBe('true');
+    const versionBefore = (await server.db.prisma.cohort.findFirstOrThrow({ where: { year: 2020 }, select: { ruleSetVersion: true } })).ruleSetVersion;
+    await page.getByLabel('事项代码').selectOption('CAREER');
+    await page.getByLabel('启用').uncheck();
+    await page.getByRole('button', { name: '预览影响' }).click();
+    const report = page.getByTestId('rule-report');
+    await report.getByText(/受影响学生 \d+ 人/).waitFor();
+    expect((await server.db.prisma.cohort.findFirstOrThrow({ where: { year: 2020 }, select: { ruleSetVersion: true } })).ruleSetVersion).toBe(versionBefore);
+    await page.getByRole('button', { name: '应用变更' }).click();
+    await page.getByText(`已应用，规则版本 ${versionBefore + 1}。`).waitFor();
+    expect(desk.foreign).toEqual([]);
+  });
 });
