@@ -83,6 +83,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     const locked = page.locator('tbody tr[data-item-id]').first();
     await expect(locked.getByRole('checkbox').isDisabled()).resolves.toBe(true);
     await expect(locked.textContent()).resolves.toContain('前置事项未完成');
+    await expect.poll(() => locked.textContent(), { timeout: 5_000 }).toMatch(/导师毕业条件审核|就业与人才培养质量调研问卷/);
   });
 
   it('shows a new item without a reload when a supervisor’s approval unlocks it', async () => {
