@@ -18,7 +18,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/** The README's screenshots are replaced only on request (`npm run screenshots`); other runs keep theirs out of git. */
+export const SCREENSHOTS = fileURLToPath(new URL(process.env.UPDATE_SCREENSHOTS ? '../../docs/screenshots/' : './.screenshots/', import.meta.url));
 
 const available = existsSync(CHROMIUM_PATH);
 if (!available && process.env.CI) throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: CI must install it (apt-get install -y chromium)`);
