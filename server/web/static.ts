@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,30 +47,32 @@ interface StaticFile {
 
 /**
  * Serves the built portal: files by path, `index.html` for client routes (paths without an
- * extension), never the API's paths (the caller routes those first). Files are read once and
- * kept in memory with their gzip form: the build is a few hundred KB.
+ * extension), never the API's paths (the caller routes those first). Files are kept in memory
+ * with their gzip form (the build is a few hundred KB); hashed assets never change, the other few
+ * files are read again when a new build replaced them, so a rebuild needs no restart.
  */
 export function createPortalHandler() {
   const dist = PORTAL_DIST;
-  const cache = new Map<string, StaticFile | null>();
+  const cache = new Map<string, StaticFile & { modifiedAt: number }>();
 
   function load(relative: string): StaticFile | null {
-    if (cache.has(relative)) return cache.get(relative)!;
+    const cached = cache.get(relative);
+    if (cached?.immutable) return cached;
     const path = join(dist, relative);
-    let file: StaticFile | null = null;
-    if (existsSync(path) && statSync(path).isFile()) {
-      const body = readFileSync(path);
-      const extension = extname(path);
-      file = {
-        body,
-        gzipped: COMPRESSIBLE.has(extension) && body.length > 1024 ? gzipSync(body) : null,
-        contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream',
-        // Vite names built assets by content hash.
-        immutable: relative.startsWith(`assets${sep}`),
-      };
-    }
-    // Only a present file is remembered: a build made while the server runs shows up without a restart.
-    if (file) cache.set(relative, file);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat?.isFile()) return null;
+    if (cached && cached.modifiedAt === stat.mtimeMs) return cached;
+    const body = readFileSync(path);
+    const extension = extname(path);
+    const file = {
+      body,
+      gzipped: COMPRESSIBLE.has(extension) && body.length > 1024 ? gzipSync(body) : null,
+      contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream',
+      // Vite names built assets by content hash.
+      immutable: relative.startsWith(`assets${sep}`),
+      modifiedAt: stat.mtimeMs,
+    };
+    cache.set(relative, file);
     return file;
   }
 
