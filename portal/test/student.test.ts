@@ -25,6 +25,8 @@ describeInBrowser('student portal, with a reviewer deciding live', () => {
     const page = await newPage(phone.context);
     await studentFirstVisit(page, server.origin, student);
 
+    // Phone-usable: nothing wider than the 390 px screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const library = page.locator('li[data-item="LIBRARY"]');
     await expect(library.locator('[data-status]').getAttribute('data-status')).resolves.toBe('PENDING');
     await expect(page.locator('li[data-item="SURVEY"] [data-status]').getAttribute('data-status')).resolves.toBe('APPROVED');
