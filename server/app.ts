@@ -16,6 +16,7 @@ import { followAccountEvents, SocketSessions } from './live/sessions.js';
 import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, unexpectedOperationError, withCode } from './live/socket-limits.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
+import { createWebRoutes, renderOfflineGraphiQL } from './web/index.js';
 import { schema } from './schema/index.js';
 import { isUpload, uploadRefusal } from './schema/import/upload-gate.js';
 
@@ -43,6 +44,7 @@ export function createApp(config: AppConfig, services: Services): App {
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: !config.production,
+    renderGraphiQL: renderOfflineGraphiQL,
     landingPage: false,
     batching: false,
     extraParamNames: trusted?.extraParamNames,
@@ -78,6 +80,7 @@ export function createApp(config: AppConfig, services: Services): App {
     },
   });
 
+  const serveWeb = createWebRoutes();
   const http = createServer((req, res) => {
     // Node keeps a keep-alive connection open after its last response even while the server closes:
     // during shutdown each answered request gives its connection back, so close() ends with the last answer.
@@ -91,6 +94,7 @@ export function createApp(config: AppConfig, services: Services): App {
     });
     if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return route(req, res, log, () => handleSummaryExport(req, res, services));
     if (services.signIn.handle(req, res)) return;
+    if (serveWeb(req, res)) return;
     const refusal = bodyRefusal(req, config);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
     if (isUpload(req)) {

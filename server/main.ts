@@ -28,7 +28,7 @@ async function main() {
   const runtime = createServices(config, db, log);
   const app = createApp(config, runtime.services);
   const { url } = await app.listen();
-  log.info('Lixiao is listening', { url });
+  log.info('Lixiao is listening', { url, portal: new URL('/', url).href });
 
   let stopping = false;
   const stop = async (signal: string) => {
