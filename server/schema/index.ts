@@ -13,6 +13,7 @@ import './clearance/clearance-item.type.js';
 import './stats/stats.type.js';
 import './stats/stats.query.js';
 import './changes/changes.query.js';
+import './changes/watermark.query.js';
 import './stats/stats.subscription.js';
 import './clearance/staff.subscription.js';
 import './clearance/progress.type.js';

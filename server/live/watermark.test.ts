@@ -1,0 +1,26 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import type { TestServer } from '../testing/server.js';
+import { APPROVE, CHANGES } from './testing.js';
+
+/** The seq watermark a client reads before subscribing, to catch up from without a gap. */
+describe('liveWatermark', () => {
+  let server: TestServer;
+  let api: ReturnType<typeof clients>;
+  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  afterAll(() => server?.close());
+
+  it('is the seq of the latest committed change: changesSince(watermark) holds exactly what committed after it', async () => {
+    const library = await api.staff('library');
+    const before = (await api.as(library, '{ liveWatermark }')).data.liveWatermark as string;
+    expect(before).toMatch(/^\d+$/);
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MARXISM' }, 1, 2);
+    const item = await itemOf(server, student!.number, 'LIBRARY');
+    expect((await api.as(library, APPROVE, { items: [ref(item)] })).data.approveItems.data.approved).toBe(1);
+    const after = (await api.as(library, '{ liveWatermark }')).data.liveWatermark as string;
+    const missed = (await api.as(library, CHANGES, { cursor: before })).data.changesSince;
+    expect(missed.changes.map((c: any) => [c.item.id, c.toStatus])).toEqual([[item.id, 'APPROVED']]);
+    expect(missed.changes.at(-1).seq).toBe(after);
+    expect((await server.gql('{ liveWatermark }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
