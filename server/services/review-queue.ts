@@ -84,6 +84,12 @@ function studentFactsCondition(filter: QueueFilter, columns: { college: Prisma.S
   return parts.length ? Prisma.join(parts, ' AND ') : Prisma.sql`TRUE`;
 }
 
+/** A filter's college or campus by code: null for any, the nil UUID (no row) for an unknown code. */
+function codeOf(table: 'College' | 'Campus', code: string | null | undefined): Prisma.Sql {
+  if (!code) return Prisma.sql`NULL::uuid`;
+  return Prisma.sql`COALESCE((SELECT id FROM ${Prisma.raw(`"${table}"`)} WHERE code = ${code}), '00000000-0000-0000-0000-000000000000'::uuid)`;
+}
+
 /** The search over `i`: a student-number prefix or a name substring, LIKE wildcards taken literally. */
 function searchCondition(search: string): Prisma.Sql {
   const literal = likeLiteral(search);
@@ -129,11 +135,33 @@ export async function loadQueuePage(
   filter: QueueFilter,
   page: { first: number; after: string | null },
 ): Promise<QueuePage> {
+  const rows = await prisma.$queryRaw<{ kind: 'page' | 'count'; id: string | null; w: string | null; status: string | null; n: bigint | number | null }[]>(
+    queuePageStatement(viewer, filter, page),
+  );
+  const statusCounts: StatusCounts = { LOCKED: 0, PENDING: 0, APPROVED: 0, REJECTED: 0, WAIVED: 0, total: 0 };
+  const pageRows: { id: string; cursor: string }[] = [];
+  for (const row of rows) {
+    if (row.kind === 'count') {
+      const n = Number(row.n ?? 0);
+      statusCounts[row.status as ItemStatus] = n;
+      statusCounts.total += n;
+    } else {
+      pageRows.push({ id: row.id!, cursor: encodeQueueCursor({ w: row.w, id: row.id! }) });
+    }
+  }
+  const hasNextPage = pageRows.length > page.first;
+  return { rows: pageRows.slice(0, page.first), hasNextPage, counts: statusCounts };
+}
+
+/** The statement loadQueuePage runs (the bench explains it). */
+export function queuePageStatement(viewer: StaffViewer, filter: QueueFilter, page: { first: number; after: string | null }): Prisma.Sql {
   const cursor = page.after ? decodeQueueCursor(page.after) : null;
   const statuses = filter.status?.length ? filter.status : ALL_STATUSES;
   const search = filter.search?.trim() || null;
   const scoped = scopedStreams(viewer, cohortOf(filter, Prisma.sql`t."cohortId"`));
-  const streams = scoped ?? Prisma.sql`SELECT c.id AS "cohortId" FROM "Cohort" c WHERE ${cohortOf(filter, Prisma.sql`c.id`)}`;
+  const streams = scoped
+    ? Prisma.sql`SELECT s."templateId", s."scopeId", NULL::uuid AS "cohortId" FROM (${scoped}) s`
+    : Prisma.sql`SELECT NULL::uuid AS "templateId", NULL::uuid AS "scopeId", c.id AS "cohortId" FROM "Cohort" c WHERE ${cohortOf(filter, Prisma.sql`c.id`)}`;
   const inStream = scoped
     ? Prisma.sql`i."templateId" = st."templateId" AND i."reviewScopeId" = st."scopeId"`
     : Prisma.sql`i."cohortId" = st."cohortId"`;
@@ -151,20 +179,16 @@ export async function loadQueuePage(
         JOIN "ReviewQueueCount" c ON ${scoped ? Prisma.sql`c."templateId" = st."templateId" AND c."reviewScopeId" = st."scopeId"` : Prisma.sql`c."templateId" = t.id`}
         WHERE ${studentFactsCondition(filter, { college: Prisma.sql`c."collegeId"`, campus: Prisma.sql`c."campusId"`, category: Prisma.sql`c.category` })}
         GROUP BY 1`;
-  const rows = await prisma.$queryRaw<{ kind: 'page' | 'count'; id: string | null; w: string | null; status: string | null; n: bigint | number | null }[]>`
+  return Prisma.sql`
     WITH streams AS (${streams}),
     statuses AS (SELECT unnest(${statuses}::text[]::"ItemStatus"[]) AS status),
     page AS (
       SELECT p.id, p."waitingSince"
-      FROM streams st CROSS JOIN statuses ss CROSS JOIN LATERAL (
-        (SELECT i.id, i."waitingSince" FROM "ClearanceItem" i
-         WHERE ${inStream} AND i.status = ss.status AND ${waitingAfter(cursor)} AND ${itemFilter}
-         ORDER BY i."waitingSince", i.id LIMIT ${limit})
-        UNION ALL
-        (SELECT i.id, i."waitingSince" FROM "ClearanceItem" i
-         WHERE ${inStream} AND i.status = ss.status AND i."waitingSince" IS NULL AND ${notWaitingAfter(cursor)} AND ${itemFilter}
-         ORDER BY i."waitingSince", i.id LIMIT ${limit})
-      ) p
+      FROM streams st CROSS JOIN statuses ss CROSS JOIN LATERAL review_queue_stream(
+        st."templateId", st."scopeId", st."cohortId", ss.status,
+        ${cursor?.w ?? null}::timestamp(3), ${cursor?.id ?? null}::uuid,
+        ${codeOf('College', filter.collegeCode)}, ${codeOf('Campus', filter.campusCode)}, ${filter.category ?? null}::"StudentCategory",
+        ${search ? likeLiteral(search) : null}::text, ${limit}::int) p
       ORDER BY p."waitingSince" ASC NULLS LAST, p.id ASC
       LIMIT ${limit}
     ),
@@ -175,30 +199,4 @@ export async function loadQueuePage(
     UNION ALL
     SELECT 'count', NULL, NULL, c.status, c.n::bigint, 0 FROM counts c
     ORDER BY kind DESC, ord ASC`;
-  const statusCounts: StatusCounts = { LOCKED: 0, PENDING: 0, APPROVED: 0, REJECTED: 0, WAIVED: 0, total: 0 };
-  const pageRows: { id: string; cursor: string }[] = [];
-  for (const row of rows) {
-    if (row.kind === 'count') {
-      const n = Number(row.n ?? 0);
-      statusCounts[row.status as ItemStatus] = n;
-      statusCounts.total += n;
-    } else {
-      pageRows.push({ id: row.id!, cursor: encodeQueueCursor({ w: row.w, id: row.id! }) });
-    }
-  }
-  const hasNextPage = pageRows.length > page.first;
-  return { rows: pageRows.slice(0, page.first), hasNextPage, counts: statusCounts };
-}
-
-/** Waiting items (waitingSince set) after the cursor: none once the cursor is past them. */
-function waitingAfter(cursor: Cursor | null): Prisma.Sql {
-  if (!cursor) return Prisma.sql`i."waitingSince" IS NOT NULL`;
-  if (cursor.w === null) return Prisma.sql`FALSE`;
-  return Prisma.sql`(i."waitingSince", i.id) > (${cursor.w}::timestamp(3), ${cursor.id}::uuid)`;
-}
-
-/** Items not waiting come after every waiting one, by id. */
-function notWaitingAfter(cursor: Cursor | null): Prisma.Sql {
-  if (cursor?.w === null) return Prisma.sql`i.id > ${cursor.id}::uuid`;
-  return Prisma.sql`TRUE`;
 }

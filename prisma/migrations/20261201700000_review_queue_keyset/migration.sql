@@ -81,6 +81,66 @@ CREATE INDEX "ClearanceItem_reviewQueue_idx" ON "ClearanceItem"("templateId", "r
 DROP INDEX "ClearanceItem_cohortId_status_waitingSince_idx";
 CREATE INDEX "ClearanceItem_cohortId_status_waitingSince_id_idx" ON "ClearanceItem"("cohortId", "status", "waitingSince", "id");
 
+-- One stream of a queue page: at most page_size items of one status, of one (template, review
+-- scope) or, for the university admin, one cohort, after the cursor in queue order (waiting
+-- items by waitingSince then id, then the others by id), read in index order. The planner,
+-- which cannot tell a stream of ten items from one of a million behind these parameters, would
+-- sometimes read a whole stream through a bitmap and sort it; the SET clauses keep every
+-- stream on its index, so a page costs the same whatever the size of the scope. Filters of the
+-- student's facts are null for "any"; `search` is a LIKE literal (wildcards escaped).
+CREATE FUNCTION review_queue_stream(
+  template_id UUID, scope_id UUID, cohort_id UUID, item_status "ItemStatus",
+  after_waiting TIMESTAMP(3), after_id UUID,
+  college_id UUID, campus_id UUID, student_category "StudentCategory", search TEXT, page_size INTEGER)
+RETURNS TABLE (id UUID, "waitingSince" TIMESTAMP(3))
+LANGUAGE plpgsql STABLE
+SET enable_bitmapscan = off SET enable_sort = off SET enable_seqscan = off
+AS $$
+DECLARE
+  -- Waiting items after the cursor (all of them without one); none once the cursor is past them.
+  waiting_after TIMESTAMP(3) := COALESCE(after_waiting, '-infinity');
+  waiting_after_id UUID := CASE WHEN after_waiting IS NULL THEN '00000000-0000-0000-0000-000000000000' ELSE after_id END;
+  skip_waiting BOOLEAN := after_waiting IS NULL AND after_id IS NOT NULL;
+  -- Items not waiting come after every waiting one, by id.
+  idle_after_id UUID := CASE WHEN skip_waiting THEN after_id ELSE '00000000-0000-0000-0000-000000000000' END;
+BEGIN
+  IF template_id IS NOT NULL THEN
+    IF NOT skip_waiting THEN
+      RETURN QUERY SELECT i.id, i."waitingSince" FROM "ClearanceItem" i
+        WHERE i."templateId" = template_id AND i."reviewScopeId" = scope_id AND i.status = item_status
+          AND (i."waitingSince", i.id) > (waiting_after, waiting_after_id)
+          AND (college_id IS NULL OR i."studentCollegeId" = college_id) AND (campus_id IS NULL OR i."studentCampusId" = campus_id)
+          AND (student_category IS NULL OR i."studentCategory" = student_category)
+          AND (search IS NULL OR EXISTS (SELECT 1 FROM "Student" s WHERE s.id = i."studentId" AND (s.number LIKE search || '%' OR s.name LIKE '%' || search || '%')))
+        ORDER BY i."waitingSince", i.id LIMIT page_size;
+    END IF;
+    RETURN QUERY SELECT i.id, i."waitingSince" FROM "ClearanceItem" i
+      WHERE i."templateId" = template_id AND i."reviewScopeId" = scope_id AND i.status = item_status
+        AND i."waitingSince" IS NULL AND i.id > idle_after_id
+        AND (college_id IS NULL OR i."studentCollegeId" = college_id) AND (campus_id IS NULL OR i."studentCampusId" = campus_id)
+        AND (student_category IS NULL OR i."studentCategory" = student_category)
+        AND (search IS NULL OR EXISTS (SELECT 1 FROM "Student" s WHERE s.id = i."studentId" AND (s.number LIKE search || '%' OR s.name LIKE '%' || search || '%')))
+      ORDER BY i."waitingSince", i.id LIMIT page_size;
+  ELSE
+    IF NOT skip_waiting THEN
+      RETURN QUERY SELECT i.id, i."waitingSince" FROM "ClearanceItem" i
+        WHERE i."cohortId" = cohort_id AND i.status = item_status
+          AND (i."waitingSince", i.id) > (waiting_after, waiting_after_id)
+          AND (college_id IS NULL OR i."studentCollegeId" = college_id) AND (campus_id IS NULL OR i."studentCampusId" = campus_id)
+          AND (student_category IS NULL OR i."studentCategory" = student_category)
+          AND (search IS NULL OR EXISTS (SELECT 1 FROM "Student" s WHERE s.id = i."studentId" AND (s.number LIKE search || '%' OR s.name LIKE '%' || search || '%')))
+        ORDER BY i."waitingSince", i.id LIMIT page_size;
+    END IF;
+    RETURN QUERY SELECT i.id, i."waitingSince" FROM "ClearanceItem" i
+      WHERE i."cohortId" = cohort_id AND i.status = item_status
+        AND i."waitingSince" IS NULL AND i.id > idle_after_id
+        AND (college_id IS NULL OR i."studentCollegeId" = college_id) AND (campus_id IS NULL OR i."studentCampusId" = campus_id)
+        AND (student_category IS NULL OR i."studentCategory" = student_category)
+        AND (search IS NULL OR EXISTS (SELECT 1 FROM "Student" s WHERE s.id = i."studentId" AND (s.number LIKE search || '%' OR s.name LIKE '%' || search || '%')))
+      ORDER BY i."waitingSince", i.id LIMIT page_size;
+  END IF;
+END $$;
+
 -- CreateTable
 CREATE TABLE "ReviewQueueCount" (
     "templateId" UUID NOT NULL,
