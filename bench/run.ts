@@ -30,7 +30,9 @@ import { createServices } from '../server/services/runtime.js';
 import { SHEET_SQL } from './lib/baseline-sheet.js';
 import type { LoadJob, LoadResult } from './lib/load-worker.js';
 import { countStatements, cpuMs, describe } from './lib/statements.js';
+import { globalId, gql, login, mapLimit, timeIt } from './lib/http.js';
 import { fmt, fmtInt, sleep, summarize, wallMs } from './lib/stats.js';
+import { queueGrowth, writeResult } from './scenarios/queue-growth.js';
 import { cleanups, runCleanups, startPgliteTarget, startPostgresTarget, tsxChild, type Target } from './lib/target.js';
 import type { WsCommand, WsReport } from './lib/ws-worker.js';
 
@@ -43,6 +45,17 @@ const wants = (id: string) => ONLY === null || ONLY.some((o) => id.startsWith(o)
 /** --cpu-prof: the server process runs with node --cpu-prof; its profile is summarized at the end. */
 const CPU_PROF = argv.includes('--cpu-prof');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** --students 1000,10000,100000: Q measures the queue and stats at each size, growing the cohort in between (growth table). */
+const STUDENT_SIZES = (() => {
+  const index = argv.findIndex((a) => a === '--students' || a.startsWith('--students='));
+  if (index < 0) return null;
+  const value = argv[index]!.includes('=') ? argv[index]!.split('=')[1]! : argv[index + 1]!;
+  const sizes = value.split(',').map((n) => Number(n.replaceAll('_', '')));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 500)) throw new Error(`--students takes sizes of at least 500, comma-separated: ${value}`);
+  return sizes.sort((a, b) => a - b);
+})();
+/** The demo cohort the server loads before the import. */
+const DEMO_GRADUATES = 364;
 
 const SIZE = QUICK
   ? { students: 2_000, w1Students: 150, w1Concurrency: 32, w1RoundMs: 2_500, w1Rounds: 2, w1WarmupMs: 1_000, w2BatchesPerReviewer: 1, w2Rounds: 2, w4Subscribers: 500, w4Rounds: 5, w5Samples: 100, w5TruthSamples: 20 }
@@ -68,40 +81,6 @@ const rows: Row[] = [];
 
 // ---------------------------------------------------------------- helpers
 
-async function gql<T = any>(target: Target, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<{ data?: T; errors?: unknown[] }> {
-  const response = await fetch(target.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: T; errors?: unknown[] };
-}
-
-const LOGIN = `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { code message } } }`;
-
-async function login(target: Target, username: string, password: string): Promise<string> {
-  const result = await gql(target, LOGIN, { u: username, p: password });
-  const token = result.data?.login?.data?.accessToken as string | undefined;
-  if (!token) throw new Error(`login ${username} failed: ${JSON.stringify(result)}`);
-  return token;
-}
-
-async function mapLimit<T, R>(list: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(list.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, list.length) }, async () => {
-      while (next < list.length) {
-        const index = next++;
-        out[index] = await work(list[index]!);
-      }
-    }),
-  );
-  return out;
-}
-
-const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`, 'utf8').toString('base64');
-
 function runLoad(job: LoadJob): Promise<LoadResult> {
   const child = tsxChild('./load-worker.ts');
   const done = new Promise<LoadResult>((resolve, reject) => {
@@ -112,12 +91,6 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
   });
   child.send(job);
   return done.finally(() => child.kill());
-}
-
-async function timeIt<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const started = performance.now();
-  const result = await work();
-  return { ms: performance.now() - started, result };
 }
 
 // ---------------------------------------------------------------- data
@@ -765,6 +738,29 @@ function render(info: Awaited<ReturnType<typeof machine>>, loadBefore: string, e
   return lines.join('\n');
 }
 
+// ---------------------------------------------------------------- Q review queue and stats as the cohort grows
+
+async function queueScenario(target: Target) {
+  const sizes = STUDENT_SIZES ?? [SIZE.students + DEMO_GRADUATES];
+  log(`Q: review queue and cohortStats at ${sizes.map(fmtInt).join(', ')} graduates`);
+  const result = await queueGrowth(target, { sizes, samples: QUICK ? 30 : 100, baselineSamples: QUICK ? 5 : 10, staffPassword: STAFF_PASSWORD, log });
+  const first = result.rows[0]!;
+  const last = result.rows.at(-1)!;
+  const worst = Math.max(...last.scopes.map((scope, i) => Math.max(scope.first / first.scopes[i]!.first, scope.middle / first.scopes[i]!.middle)));
+  rows.push({
+    id: 'Q',
+    what: `review queue page of 50 (first, and from the middle by cursor) for a department, college, campus, supervisor and university-admin reviewer, and cohortStats, over HTTP at ${sizes.map(fmtInt).join(' / ')} graduates`,
+    result: last.scopes.map((scope) => `${scope.username} ${fmt(scope.first, 2)} ms`).join(', ') + `; cohortStats ${fmt(last.stats, 2)} ms (at ${fmtInt(last.graduates)})`,
+    baseline: `the previous page statement on the same data: ` + last.scopes.map((scope) => `${scope.username} ${fmt(scope.previous, 1)} ms`).join(', '),
+    ratio: `largest / smallest size, worst scope: ${fmt(worst, 2)}×; cohortStats ${fmt(last.stats / first.stats, 2)}×`,
+    target: 'page p50 within 1.5× across sizes; cohortStats p50 ≤ 5 ms',
+    met: sizes.length > 1 ? worst <= 1.5 && last.stats <= 5 : null,
+    notes: [`Growth table:\n\n${result.markdown}\n`],
+  });
+  if (sizes.length > 1) writeResult('growth.md', `# Review queue and cohortStats as the cohort grows\n\n${new Date().toISOString()}, sizes ${sizes.map(fmtInt).join(', ')}\n\n${result.markdown}\n`);
+  writeResult(`queue-explain${STUDENT_SIZES ? `-${last.graduates}` : ''}.md`, `# Review queue page statements at ${fmtInt(last.graduates)} graduates (EXPLAIN ANALYZE, BUFFERS)\n\n${result.explain}`);
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -776,7 +772,8 @@ async function main() {
   const target = PGLITE ? await startPgliteTarget(jwtSecret) : await startPostgresTarget(ADMIN_URL, jwtSecret, log, profileDir);
   log(`server at ${target.url}`);
 
-  const students = await generateStudents(target, SIZE.students);
+  const importSize = STUDENT_SIZES ? Math.max(100, Math.min(SIZE.students, STUDENT_SIZES[0]! - DEMO_GRADUATES)) : SIZE.students;
+  const students = await generateStudents(target, importSize);
   await w3Import(target, students);
   await prepareAccounts(target);
   const adminToken = await login(target, 'admin', STAFF_PASSWORD);
@@ -800,6 +797,8 @@ async function main() {
   await scenario('W5', () => w5Stats(target, adminToken));
   await scenario('W2', () => w2Review(target));
   await scenario('W4', () => w4FanOut(target, adminToken));
+  // Last: it grows the cohort.
+  await scenario('Q', () => queueScenario(target));
   await profile(target).catch((error: unknown) => log(`profile failed: ${String(error)}`));
 
   const info = await machine(target);
