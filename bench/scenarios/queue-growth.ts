@@ -9,7 +9,9 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StaffViewer } from '../../server/auth/viewer.js';
+import type { Prisma } from '../../server/generated/prisma/client.js';
 import { encodeQueueCursor, queuePageStatement } from '../../server/services/review-queue.js';
+import { readCohortStats } from '../../server/services/stats.js';
 import { previousQueueStatement, queueRowAtStatement } from '../lib/baseline-queue.js';
 import { gql, login, timeIt } from '../lib/http.js';
 import { fmt, fmtInt, summarize } from '../lib/stats.js';
@@ -28,8 +30,21 @@ export interface QueueGrowthRow {
   graduates: number;
   items: number;
   /** p50s in ms: pages over HTTP (first, middle of the queue), and the page statement alone, today's and the previous one. */
-  scopes: { label: string; username: string; scopeItems: number; first: number; middle: number; statement: number; previous: number }[];
+  /** Buffers: shared blocks the statement touched (EXPLAIN ANALYZE), the measure of work that load on the machine does not blur. */
+  scopes: {
+    label: string;
+    username: string;
+    scopeItems: number;
+    first: number;
+    middle: number;
+    statement: number;
+    previous: number;
+    statementBuffers: number;
+    previousBuffers: number;
+  }[];
+  /** cohortStats p50 in ms: over HTTP, and readCohortStats (the one statement and its mapping) in the bench process. */
   stats: number;
+  statsInProcess: number;
 }
 
 const QUEUE = `query Queue($after: String) {
@@ -136,15 +151,24 @@ async function measureAt(target: Target, options: QueueGrowthOptions, tokens: Ma
     const middle = await sample(options.samples, () => gql(target, QUEUE, { after }, token));
     const statement = await sample(options.samples, () => target.db.prisma.$queryRaw(queuePageStatement(viewer, {}, { first: 50, after: null })));
     const previous = await sample(options.baselineSamples, () => target.db.prisma.$queryRaw(previousQueueStatement(viewer, 50)));
-    scopes.push({ label, username, scopeItems, first: first.p50, middle: middle.p50, statement: statement.p50, previous: previous.p50 });
+    const statementBuffers = await buffersOf(target, queuePageStatement(viewer, {}, { first: 50, after: null }));
+    const previousBuffers = await buffersOf(target, previousQueueStatement(viewer, 50));
+    scopes.push({ label, username, scopeItems, first: first.p50, middle: middle.p50, statement: statement.p50, previous: previous.p50, statementBuffers, previousBuffers });
     options.log(
       `Q at ${fmtInt(graduates)}: ${label} (${fmtInt(scopeItems)} items) HTTP page p50 first ${fmt(first.p50, 2)} ms, middle ${fmt(middle.p50, 2)} ms; ` +
-        `statement ${fmt(statement.p50, 2)} ms, previous statement ${fmt(previous.p50, 2)} ms`,
+        `statement ${fmt(statement.p50, 2)} ms (${fmtInt(statementBuffers)} buffers), previous statement ${fmt(previous.p50, 2)} ms (${fmtInt(previousBuffers)} buffers)`,
     );
   }
   const stats = await sample(options.samples, () => gql(target, STATS, { y: 2020 }, tokens.get('admin')));
-  options.log(`Q at ${fmtInt(graduates)}: cohortStats p50 ${fmt(stats.p50, 2)} ms`);
-  return { graduates, items, scopes, stats: stats.p50 };
+  const statsInProcess = await sample(options.samples, () => readCohortStats(target.db.prisma, { year: 2020 }));
+  options.log(`Q at ${fmtInt(graduates)}: cohortStats p50 ${fmt(stats.p50, 2)} ms over HTTP, ${fmt(statsInProcess.p50, 2)} ms in process`);
+  return { graduates, items, scopes, stats: stats.p50, statsInProcess: statsInProcess.p50 };
+}
+
+async function buffersOf(target: Target, statement: Prisma.Sql): Promise<number> {
+  const [row] = await target.db.sql.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`, statement.values);
+  const plan = row!['QUERY PLAN'][0].Plan;
+  return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of each scope's first page statement, as the server runs it. */
@@ -179,20 +203,21 @@ export function growthTable(rows: QueueGrowthRow[]): string {
   const base = rows[0]!;
   const ratio = (value: number, baseline: number) => `${fmt(value / baseline, 2)}×`;
   const lines = [
-    '| graduates | items | scope | items in scope | HTTP page p50, first / middle (× smallest size) | statement p50: today / previous (ratio) |',
-    '|---|---|---|---|---|---|',
+    '| graduates | items | scope | items in scope | HTTP page p50, first / middle (× smallest size) | statement p50: today / previous | statement buffers: today (× smallest size) / previous |',
+    '|---|---|---|---|---|---|---|',
     ...rows.flatMap((row) =>
       row.scopes.map(
         (s, i) =>
           `| ${fmtInt(row.graduates)} | ${fmtInt(row.items)} | ${s.label} | ${fmtInt(s.scopeItems)} | ` +
           `${fmt(s.first, 2)} / ${fmt(s.middle, 2)} ms (${ratio(s.first, base.scopes[i]!.first)} / ${ratio(s.middle, base.scopes[i]!.middle)}) | ` +
-          `${fmt(s.statement, 2)} / ${fmt(s.previous, 1)} ms (${fmt(s.previous / s.statement, 1)}× faster) |`,
+          `${fmt(s.statement, 2)} / ${fmt(s.previous, 1)} ms | ` +
+          `${fmtInt(s.statementBuffers)} (${ratio(s.statementBuffers, base.scopes[i]!.statementBuffers)}) / ${fmtInt(s.previousBuffers)} |`,
       ),
     ),
     '',
-    '| graduates | cohortStats over HTTP, p50 (× smallest size) |',
-    '|---|---|',
-    ...rows.map((row) => `| ${fmtInt(row.graduates)} | ${fmt(row.stats, 2)} ms (${ratio(row.stats, base.stats)}) |`),
+    '| graduates | cohortStats over HTTP, p50 (× smallest size) | readCohortStats in process, p50 (× smallest size) |',
+    '|---|---|---|',
+    ...rows.map((row) => `| ${fmtInt(row.graduates)} | ${fmt(row.stats, 2)} ms (${ratio(row.stats, base.stats)}) | ${fmt(row.statsInProcess, 2)} ms (${ratio(row.statsInProcess, base.statsInProcess)}) |`),
   ];
   return lines.join('\n');
 }
