@@ -7,6 +7,7 @@
  * in-scope item joined, sorted and grouped) on the same data.
  */
 import { writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import type { StaffViewer } from '../../server/auth/viewer.js';
 import type { Prisma } from '../../server/generated/prisma/client.js';
@@ -171,15 +172,39 @@ async function buffersOf(target: Target, statement: Prisma.Sql): Promise<number>
   return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
 }
 
-/** EXPLAIN (ANALYZE, BUFFERS) of each scope's first page statement, as the server runs it. */
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of each scope's first page statement, as the server runs it, and
+ * (PostgreSQL, through auto_explain in a session of the bench's own) the plans of the stream
+ * reads inside review_queue_stream, which EXPLAIN shows only as a function scan.
+ */
 async function explainPages(target: Target, viewers: { label: string; username: string }[]): Promise<string> {
   const sections: string[] = [];
   for (const { label, username } of viewers) {
     const statement = queuePageStatement(await staffViewer(target, username), {}, { first: 50, after: null });
     const plan = await target.db.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`, statement.values);
     sections.push(`## ${label}\n\n\`\`\`\n${plan.map((row) => row['QUERY PLAN']).join('\n')}\n\`\`\`\n`);
+    if (target.databaseUrl) {
+      const nested = await nestedPlans(target.databaseUrl, statement);
+      sections.push(`### ${label}: the stream reads inside review_queue_stream (auto_explain, ${nested.length} of them)\n\n\`\`\`\n${nested.join('\n\n')}\n\`\`\`\n`);
+    }
   }
   return sections.join('\n');
+}
+
+async function nestedPlans(databaseUrl: string, statement: Prisma.Sql): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  const notices: string[] = [];
+  client.on('notice', (notice) => notices.push(notice.message ?? ''));
+  await client.connect();
+  try {
+    await client.query(`LOAD 'auto_explain'`);
+    await client.query(`SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_buffers = on;
+      SET auto_explain.log_timing = on; SET auto_explain.log_nested_statements = on; SET client_min_messages = log`);
+    await client.query(statement.text, statement.values as unknown[]);
+  } finally {
+    await client.end();
+  }
+  return notices.filter((message) => message.includes('review_queue_stream') === false && message.includes('"ClearanceItem" i'));
 }
 
 export async function queueGrowth(target: Target, options: QueueGrowthOptions): Promise<{ rows: QueueGrowthRow[]; markdown: string; explain: string }> {
