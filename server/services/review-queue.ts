@@ -1,5 +1,5 @@
 import type { StaffViewer } from '../auth/viewer.js';
-import type { ItemStatus, StudentCategory } from '../domain/index.js';
+import { ITEM_STATUSES, type ItemStatus, type StudentCategory } from '../domain/index.js';
 import { AppError } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
@@ -65,8 +65,6 @@ function scopedStreams(viewer: StaffViewer, cohortCondition: Prisma.Sql): Prisma
 function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
-
-const ALL_STATUSES: ItemStatus[] = ['LOCKED', 'PENDING', 'APPROVED', 'REJECTED', 'WAIVED'];
 
 function cohortOf(filter: QueueFilter, column: Prisma.Sql): Prisma.Sql {
   return filter.cohortYear != null ? Prisma.sql`${column} = (SELECT id FROM "Cohort" WHERE year = ${filter.cohortYear})` : Prisma.sql`TRUE`;
@@ -156,7 +154,7 @@ export async function loadQueuePage(
 /** The statement loadQueuePage runs (the bench explains it). */
 export function queuePageStatement(viewer: StaffViewer, filter: QueueFilter, page: { first: number; after: string | null }): Prisma.Sql {
   const cursor = page.after ? decodeQueueCursor(page.after) : null;
-  const statuses = filter.status?.length ? filter.status : ALL_STATUSES;
+  const statuses = filter.status?.length ? filter.status : ITEM_STATUSES;
   const search = filter.search?.trim() || null;
   const scoped = scopedStreams(viewer, cohortOf(filter, Prisma.sql`t."cohortId"`));
   const streams = scoped
