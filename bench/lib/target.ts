@@ -23,6 +23,8 @@ export interface Target {
   wsUrl: string;
   /** The bench's own connection (PostgreSQL: a separate pool; PGlite: the server's database). */
   db: Database;
+  /** PostgreSQL: the scratch database, for a session of the bench's own (Q's nested plans). */
+  databaseUrl?: string;
   databaseVersion: string;
   jwtSecret: string;
   /** The server's process id when it runs in its own process (CPU accounting). */
@@ -88,6 +90,7 @@ export async function startPostgresTarget(adminUrl: string, jwtSecret: string, l
     url: server.url,
     wsUrl: server.wsUrl,
     db,
+    databaseUrl,
     databaseVersion: `PostgreSQL ${version}`,
     jwtSecret,
     serverPid: server.child.pid,

@@ -1,12 +1,12 @@
 import type { StaffViewer } from '../auth/viewer.js';
-import type { ItemStatus, StudentCategory } from '../domain/index.js';
+import { ITEM_STATUSES, type ItemStatus, type StudentCategory } from '../domain/index.js';
 import { AppError } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 
 /**
  * The reviewer's work queue: the items a staff account may review, oldest
- * waiting first. One WHERE clause (scope + filter) serves the page and the
- * per-status counts, and both come back from a single SQL statement.
+ * waiting first, with counts per status; page and counts come back from a
+ * single SQL statement whose cost does not grow with the cohort.
  */
 
 export const QUEUE_DEFAULT_SIZE = 50;
@@ -32,28 +32,33 @@ export interface QueuePage {
 }
 
 /**
- * Which items a staff account's roles cover, as SQL over `i` (ClearanceItem),
- * `t` (ItemTemplate) and `s` (Student). University admins see everything;
- * every other role adds the items of its scope kind; none gives nothing.
+ * The streams a staff account's queue merges, as rows (templateId, scopeId): each template
+ * of a scope kind the account reviews, with the college, campus or supervisor it reviews it
+ * for (a university-wide template's own department). Items carry the same value in
+ * reviewScopeId, so each stream is a range of ClearanceItem_reviewQueue_idx. Null for the
+ * university admin, whose streams are whole cohorts.
  */
-export function scopeCondition(viewer: StaffViewer): Prisma.Sql {
+function scopedStreams(viewer: StaffViewer, cohortCondition: Prisma.Sql): Prisma.Sql | null {
   const { roles } = viewer;
-  if (roles.includes('UNIVERSITY_ADMIN')) return Prisma.sql`TRUE`;
-  const parts: Prisma.Sql[] = [];
+  if (roles.includes('UNIVERSITY_ADMIN')) return null;
+  const kinds: Prisma.Sql[] = [];
   if (viewer.departmentId && (roles.includes('DEPARTMENT_REVIEWER') || roles.includes('INTEGRATION'))) {
-    parts.push(Prisma.sql`(t.scope = 'UNIVERSITY' AND t."departmentId" = ${viewer.departmentId}::uuid)`);
+    kinds.push(Prisma.sql`SELECT t.id AS "templateId", t."departmentId" AS "scopeId" FROM "ItemTemplate" t
+      WHERE t.scope = 'UNIVERSITY' AND t."departmentId" = ${viewer.departmentId}::uuid AND ${cohortCondition}`);
   }
   if (viewer.departmentId && viewer.collegeId && roles.includes('COLLEGE_REVIEWER')) {
-    parts.push(Prisma.sql`(t.scope = 'COLLEGE' AND t."departmentId" = ${viewer.departmentId}::uuid AND s."collegeId" = ${viewer.collegeId}::uuid)`);
+    kinds.push(Prisma.sql`SELECT t.id AS "templateId", ${viewer.collegeId}::uuid AS "scopeId" FROM "ItemTemplate" t
+      WHERE t.scope = 'COLLEGE' AND t."departmentId" = ${viewer.departmentId}::uuid AND ${cohortCondition}`);
   }
   if (viewer.departmentId && viewer.campusId && roles.includes('CAMPUS_REVIEWER')) {
-    parts.push(Prisma.sql`(t.scope = 'CAMPUS' AND t."departmentId" = ${viewer.departmentId}::uuid AND s."campusId" = ${viewer.campusId}::uuid)`);
+    kinds.push(Prisma.sql`SELECT t.id AS "templateId", ${viewer.campusId}::uuid AS "scopeId" FROM "ItemTemplate" t
+      WHERE t.scope = 'CAMPUS' AND t."departmentId" = ${viewer.departmentId}::uuid AND ${cohortCondition}`);
   }
   if (roles.includes('SUPERVISOR')) {
-    parts.push(Prisma.sql`(t.scope = 'SUPERVISOR' AND s."firstSupervisorId" = ${viewer.reviewerId}::uuid)`);
+    kinds.push(Prisma.sql`SELECT t.id AS "templateId", ${viewer.reviewerId}::uuid AS "scopeId" FROM "ItemTemplate" t WHERE t.scope = 'SUPERVISOR' AND ${cohortCondition}`);
   }
-  if (parts.length === 0) return Prisma.sql`FALSE`;
-  return Prisma.sql`(${Prisma.join(parts, ' OR ')})`;
+  if (kinds.length === 0) return Prisma.sql`SELECT NULL::uuid AS "templateId", NULL::uuid AS "scopeId" WHERE FALSE`;
+  return Prisma.join(kinds, ' UNION ');
 }
 
 /** Escapes LIKE wildcards so a search is taken literally. */
@@ -61,19 +66,32 @@ function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The filter without its status part (the counts ignore the status filter). */
-export function filterCondition(filter: QueueFilter): Prisma.Sql {
+function cohortOf(filter: QueueFilter, column: Prisma.Sql): Prisma.Sql {
+  return filter.cohortYear != null ? Prisma.sql`${column} = (SELECT id FROM "Cohort" WHERE year = ${filter.cohortYear})` : Prisma.sql`TRUE`;
+}
+
+/**
+ * The filter's college, campus and category over columns named like ClearanceItem's copies
+ * or ReviewQueueCount's own columns.
+ */
+function studentFactsCondition(filter: QueueFilter, columns: { college: Prisma.Sql; campus: Prisma.Sql; category: Prisma.Sql }): Prisma.Sql {
   const parts: Prisma.Sql[] = [];
-  if (filter.cohortYear != null) parts.push(Prisma.sql`i."cohortId" = (SELECT id FROM "Cohort" WHERE year = ${filter.cohortYear})`);
-  if (filter.collegeCode) parts.push(Prisma.sql`s."collegeId" = (SELECT id FROM "College" WHERE code = ${filter.collegeCode})`);
-  if (filter.campusCode) parts.push(Prisma.sql`s."campusId" = (SELECT id FROM "Campus" WHERE code = ${filter.campusCode})`);
-  if (filter.category) parts.push(Prisma.sql`s.category = ${filter.category}::"StudentCategory"`);
-  const search = filter.search?.trim();
-  if (search) {
-    const literal = likeLiteral(search);
-    parts.push(Prisma.sql`(s.number LIKE ${`${literal}%`} OR s.name LIKE ${`%${literal}%`})`);
-  }
+  if (filter.collegeCode) parts.push(Prisma.sql`${columns.college} = (SELECT id FROM "College" WHERE code = ${filter.collegeCode})`);
+  if (filter.campusCode) parts.push(Prisma.sql`${columns.campus} = (SELECT id FROM "Campus" WHERE code = ${filter.campusCode})`);
+  if (filter.category) parts.push(Prisma.sql`${columns.category} = ${filter.category}::"StudentCategory"`);
   return parts.length ? Prisma.join(parts, ' AND ') : Prisma.sql`TRUE`;
+}
+
+/** A filter's college or campus by code: null for any, the nil UUID (no row) for an unknown code. */
+function codeOf(table: 'College' | 'Campus', code: string | null | undefined): Prisma.Sql {
+  if (!code) return Prisma.sql`NULL::uuid`;
+  return Prisma.sql`COALESCE((SELECT id FROM ${Prisma.raw(`"${table}"`)} WHERE code = ${code}), '00000000-0000-0000-0000-000000000000'::uuid)`;
+}
+
+/** The search over `i`: a student-number prefix or a name substring, LIKE wildcards taken literally. */
+function searchCondition(search: string): Prisma.Sql {
+  const literal = likeLiteral(search);
+  return Prisma.sql`EXISTS (SELECT 1 FROM "Student" s WHERE s.id = i."studentId" AND (s.number LIKE ${`${literal}%`} OR s.name LIKE ${`%${literal}%`}))`;
 }
 
 interface Cursor {
@@ -101,56 +119,82 @@ export function decodeQueueCursor(text: string): Cursor {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * One page and the counts in one statement. The page merges, for every stream and status, at
+ * most `first + 1` rows read in index order after the cursor (waiting items by waitingSince,
+ * then the others by id), so its cost follows the page size and the number of streams, not
+ * the size of the scope. The counts add up ReviewQueueCount rows (one per template, scope,
+ * college, campus, category and status); only a search, which no counter can know, counts
+ * the matching items themselves.
+ */
 export async function loadQueuePage(
   prisma: PrismaClient,
   viewer: StaffViewer,
   filter: QueueFilter,
   page: { first: number; after: string | null },
 ): Promise<QueuePage> {
-  const cursor = page.after ? decodeQueueCursor(page.after) : null;
-  const statuses = filter.status?.length ? filter.status : null;
-  const statusCondition = statuses ? Prisma.sql`b.status = ANY(${statuses}::text[])` : Prisma.sql`TRUE`;
-  const rows = await prisma.$queryRaw<{ kind: 'page' | 'count'; id: string | null; w: string | null; status: string | null; n: bigint | number | null }[]>`
-    WITH base AS (
-      SELECT i.id, i.status::text AS status, i."waitingSince"
-      FROM "ClearanceItem" i
-      JOIN "ItemTemplate" t ON t.id = i."templateId"
-      JOIN "Student" s ON s.id = i."studentId"
-      WHERE ${scopeCondition(viewer)} AND ${filterCondition(filter)}
-    ),
-    page AS (
-      SELECT b.id, b."waitingSince"
-      FROM base b
-      WHERE ${statusCondition} AND ${afterCondition(cursor)}
-      ORDER BY b."waitingSince" ASC NULLS LAST, b.id ASC
-      LIMIT ${page.first + 1}
-    )
-    SELECT 'page' AS kind, p.id::text AS id, p."waitingSince"::text AS w, NULL::text AS status, NULL::bigint AS n,
-           row_number() OVER (ORDER BY p."waitingSince" ASC NULLS LAST, p.id ASC) AS ord
-    FROM page p
-    UNION ALL
-    SELECT 'count', NULL, NULL, b.status, count(*), 0 FROM base b GROUP BY b.status
-    ORDER BY kind DESC, ord ASC`;
-  const counts: StatusCounts = { LOCKED: 0, PENDING: 0, APPROVED: 0, REJECTED: 0, WAIVED: 0, total: 0 };
+  const rows = await prisma.$queryRaw<{ kind: 'page' | 'count'; id: string | null; w: string | null; status: string | null; n: bigint | number | null }[]>(
+    queuePageStatement(viewer, filter, page),
+  );
+  const statusCounts: StatusCounts = { LOCKED: 0, PENDING: 0, APPROVED: 0, REJECTED: 0, WAIVED: 0, total: 0 };
   const pageRows: { id: string; cursor: string }[] = [];
   for (const row of rows) {
     if (row.kind === 'count') {
       const n = Number(row.n ?? 0);
-      counts[row.status as ItemStatus] = n;
-      counts.total += n;
+      statusCounts[row.status as ItemStatus] = n;
+      statusCounts.total += n;
     } else {
       pageRows.push({ id: row.id!, cursor: encodeQueueCursor({ w: row.w, id: row.id! }) });
     }
   }
   const hasNextPage = pageRows.length > page.first;
-  return { rows: pageRows.slice(0, page.first), hasNextPage, counts };
+  return { rows: pageRows.slice(0, page.first), hasNextPage, counts: statusCounts };
 }
 
-/** Rows strictly after the cursor in the order (waitingSince NULLS LAST, id), over the CTE's alias `b`. */
-function afterCondition(cursor: Cursor | null): Prisma.Sql {
-  if (!cursor) return Prisma.sql`TRUE`;
-  if (cursor.w === null) return Prisma.sql`(b."waitingSince" IS NULL AND b.id > ${cursor.id}::uuid)`;
-  return Prisma.sql`(b."waitingSince" > ${cursor.w}::timestamp(3)
-    OR (b."waitingSince" = ${cursor.w}::timestamp(3) AND b.id > ${cursor.id}::uuid)
-    OR b."waitingSince" IS NULL)`;
+/** The statement loadQueuePage runs (the bench explains it). */
+export function queuePageStatement(viewer: StaffViewer, filter: QueueFilter, page: { first: number; after: string | null }): Prisma.Sql {
+  const cursor = page.after ? decodeQueueCursor(page.after) : null;
+  const statuses = filter.status?.length ? filter.status : ITEM_STATUSES;
+  const search = filter.search?.trim() || null;
+  const scoped = scopedStreams(viewer, cohortOf(filter, Prisma.sql`t."cohortId"`));
+  const streams = scoped
+    ? Prisma.sql`SELECT s."templateId", s."scopeId", NULL::uuid AS "cohortId" FROM (${scoped}) s`
+    : Prisma.sql`SELECT NULL::uuid AS "templateId", NULL::uuid AS "scopeId", c.id AS "cohortId" FROM "Cohort" c WHERE ${cohortOf(filter, Prisma.sql`c.id`)}`;
+  const inStream = scoped
+    ? Prisma.sql`i."templateId" = st."templateId" AND i."reviewScopeId" = st."scopeId"`
+    : Prisma.sql`i."cohortId" = st."cohortId"`;
+  const itemFilter = Prisma.sql`${studentFactsCondition(filter, {
+    college: Prisma.sql`i."studentCollegeId"`,
+    campus: Prisma.sql`i."studentCampusId"`,
+    category: Prisma.sql`i."studentCategory"`,
+  })} AND ${search ? searchCondition(search) : Prisma.sql`TRUE`}`;
+  const limit = page.first + 1;
+  const counts = search
+    ? Prisma.sql`SELECT i.status::text AS status, count(*) AS n FROM streams st JOIN "ClearanceItem" i ON ${inStream} WHERE ${itemFilter} GROUP BY 1`
+    : Prisma.sql`SELECT c.status::text AS status, sum(c.count) AS n
+        FROM streams st
+        ${scoped ? Prisma.empty : Prisma.sql`JOIN "ItemTemplate" t ON t."cohortId" = st."cohortId"`}
+        JOIN "ReviewQueueCount" c ON ${scoped ? Prisma.sql`c."templateId" = st."templateId" AND c."reviewScopeId" = st."scopeId"` : Prisma.sql`c."templateId" = t.id`}
+        WHERE ${studentFactsCondition(filter, { college: Prisma.sql`c."collegeId"`, campus: Prisma.sql`c."campusId"`, category: Prisma.sql`c.category` })}
+        GROUP BY 1`;
+  return Prisma.sql`
+    WITH streams AS (${streams}),
+    statuses AS (SELECT unnest(${statuses}::text[]::"ItemStatus"[]) AS status),
+    page AS (
+      SELECT p.id, p."waitingSince"
+      FROM streams st CROSS JOIN statuses ss CROSS JOIN LATERAL review_queue_stream(
+        st."templateId", st."scopeId", st."cohortId", ss.status,
+        ${cursor?.w ?? null}::timestamp(3), ${cursor?.id ?? null}::uuid,
+        ${codeOf('College', filter.collegeCode)}, ${codeOf('Campus', filter.campusCode)}, ${filter.category ?? null}::"StudentCategory",
+        ${search ? likeLiteral(search) : null}::text, ${limit}::int) p
+      ORDER BY p."waitingSince" ASC NULLS LAST, p.id ASC
+      LIMIT ${limit}
+    ),
+    counts AS (${counts})
+    SELECT 'page' AS kind, p.id::text AS id, p."waitingSince"::text AS w, NULL::text AS status, NULL::bigint AS n,
+           row_number() OVER (ORDER BY p."waitingSince" ASC NULLS LAST, p.id ASC) AS ord
+    FROM page p
+    UNION ALL
+    SELECT 'count', NULL, NULL, c.status, c.n::bigint, 0 FROM counts c
+    ORDER BY kind DESC, ord ASC`;
 }

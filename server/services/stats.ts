@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Cohort, College, ItemTemplate, PrismaClient } from '../generated/prisma/client.js';
 import type { ItemStatus, StudentCategory } from '../domain/index.js';
 
 /** Which part of a cohort the numbers cover. Absent fields mean "all". */
@@ -22,16 +22,19 @@ export interface StatusCounts {
 
 export interface TemplateStats extends StatusCounts {
   templateId: string;
+  template: ItemTemplate;
 }
 
 export interface CollegeStats extends StatusCounts {
   collegeId: string;
+  college: College;
   graduates: number;
   cleared: number;
 }
 
 export interface CohortStatsData {
   filter: StatsFilter;
+  cohort: Cohort;
   graduates: number;
   cleared: number;
   items: TemplateStats[];
@@ -49,51 +52,120 @@ function add(counts: StatusCounts, status: ItemStatus, count: number) {
   if (status === 'PENDING' || status === 'REJECTED' || status === 'LOCKED') counts.outstanding += count;
 }
 
-function where(filter: StatsFilter) {
-  return Prisma.sql`"cohortId" = ${filter.cohortId}::uuid
-    ${filter.collegeId ? Prisma.sql`AND "collegeId" = ${filter.collegeId}::uuid` : Prisma.empty}
-    ${filter.campusId ? Prisma.sql`AND "campusId" = ${filter.campusId}::uuid` : Prisma.empty}
-    ${filter.category ? Prisma.sql`AND "category" = ${filter.category}::"StudentCategory"` : Prisma.empty}`;
+/** What a caller asks for, by the codes it knows; `onlyCollegeId` narrows a college admin to their own college. */
+export interface StatsRequest {
+  year: number;
+  collegeCode?: string | null;
+  campusCode?: string | null;
+  category?: StudentCategory | null;
+  onlyCollegeId?: string | null;
 }
 
+export type StatsAnswer =
+  | { found: false; missing: 'cohort' | 'college' | 'campus' }
+  | { found: true; requestedCollegeId: string | null; stats: CohortStatsData };
+
+type Row = {
+  kind: 'request' | 'items' | 'students' | 'cohort' | 'template' | 'college';
+  id: string | null;
+  collegeId: string | null;
+  campusId: string | null;
+  status: ItemStatus | null;
+  cleared: boolean | null;
+  count: number | null;
+  row: Record<string, unknown> | null;
+};
+
+/** A timestamp(3) column as to_jsonb prints it (UTC, no zone), as Prisma would have read it. */
+const utc = (value: unknown) => new Date(`${String(value)}Z`);
+
 /**
- * Reads the trigger-kept counters (two small grouped reads), so the cost does not
- * grow with the number of graduates.
+ * The numbers and the rows they refer to (cohort, templates, colleges) in one statement:
+ * the codes are resolved, the trigger-kept counters summed and the reference rows read
+ * together, so the cost does not grow with the number of graduates and a request makes one
+ * round trip to the database.
  */
-export async function readCohortStats(prisma: PrismaClient, filter: StatsFilter): Promise<CohortStatsData> {
-  const [itemRows, studentRows] = await Promise.all([
-    prisma.$queryRaw<{ templateId: string; collegeId: string; status: ItemStatus; count: number }[]>`
-      SELECT "templateId", "collegeId", status::text AS status, sum("count")::int AS count
-      FROM "ItemStatusCount" WHERE ${where(filter)}
-      GROUP BY 1, 2, 3 HAVING sum("count") <> 0`,
-    prisma.$queryRaw<{ collegeId: string; cleared: boolean; count: number }[]>`
-      SELECT "collegeId", cleared, sum("count")::int AS count
-      FROM "StudentClearanceCount" WHERE ${where(filter)}
-      GROUP BY 1, 2 HAVING sum("count") <> 0`,
-  ]);
+export async function readCohortStats(prisma: PrismaClient, request: StatsRequest): Promise<StatsAnswer> {
+  const collegeCode = request.collegeCode ?? null;
+  const campusCode = request.campusCode ?? null;
+  const category = request.category ?? null;
+  const rows = await prisma.$queryRaw<Row[]>`
+    WITH request AS (
+      SELECT c.id AS "cohortId",
+             (SELECT id FROM "College" WHERE code = ${collegeCode}::text) AS "requestedCollegeId",
+             (SELECT id FROM "Campus" WHERE code = ${campusCode}::text) AS "campusId"
+      FROM (SELECT 1) one LEFT JOIN "Cohort" c ON c.year = ${request.year}::int
+    ),
+    filter AS (
+      SELECT r."cohortId", COALESCE(${request.onlyCollegeId ?? null}::uuid, r."requestedCollegeId") AS "collegeId", r."campusId"
+      FROM request r
+      WHERE r."cohortId" IS NOT NULL
+        AND (${collegeCode}::text IS NULL OR r."requestedCollegeId" IS NOT NULL)
+        AND (${campusCode}::text IS NULL OR r."campusId" IS NOT NULL)
+    ),
+    items AS (
+      SELECT k."templateId", k."collegeId", k.status::text AS status, sum(k."count")::int AS count
+      FROM filter f JOIN "ItemStatusCount" k ON k."cohortId" = f."cohortId"
+      WHERE (f."collegeId" IS NULL OR k."collegeId" = f."collegeId") AND (f."campusId" IS NULL OR k."campusId" = f."campusId")
+        AND (${category}::text IS NULL OR k.category::text = ${category}::text)
+      GROUP BY 1, 2, 3 HAVING sum(k."count") <> 0
+    ),
+    students AS (
+      SELECT k."collegeId", k.cleared, sum(k."count")::int AS count
+      FROM filter f JOIN "StudentClearanceCount" k ON k."cohortId" = f."cohortId"
+      WHERE (f."collegeId" IS NULL OR k."collegeId" = f."collegeId") AND (f."campusId" IS NULL OR k."campusId" = f."campusId")
+        AND (${category}::text IS NULL OR k.category::text = ${category}::text)
+      GROUP BY 1, 2 HAVING sum(k."count") <> 0
+    )
+    SELECT 'request' AS kind, r."cohortId" AS id, r."requestedCollegeId" AS "collegeId", r."campusId",
+           NULL::text AS status, NULL::boolean AS cleared, NULL::int AS count, NULL::jsonb AS row
+    FROM request r
+    UNION ALL SELECT 'items', i."templateId", i."collegeId", NULL, i.status, NULL, i.count, NULL FROM items i
+    UNION ALL SELECT 'students', NULL, s."collegeId", NULL, NULL, s.cleared, s.count, NULL FROM students s
+    UNION ALL SELECT 'cohort', c.id, NULL, NULL, NULL, NULL, NULL, to_jsonb(c) FROM filter f JOIN "Cohort" c ON c.id = f."cohortId"
+    UNION ALL SELECT 'template', t.id, NULL, NULL, NULL, NULL, NULL, to_jsonb(t) FROM "ItemTemplate" t WHERE t.id IN (SELECT "templateId" FROM items)
+    UNION ALL SELECT 'college', c.id, NULL, NULL, NULL, NULL, NULL, to_jsonb(c) FROM "College" c
+      WHERE c.id IN (SELECT "collegeId" FROM items UNION SELECT "collegeId" FROM students)`;
+  const head = rows.find((row) => row.kind === 'request')!;
+  if (!head.id) return { found: false, missing: 'cohort' };
+  if (collegeCode && !head.collegeId) return { found: false, missing: 'college' };
+  if (campusCode && !head.campusId) return { found: false, missing: 'campus' };
+  const filter: StatsFilter = { cohortId: head.id, collegeId: request.onlyCollegeId ?? head.collegeId, campusId: head.campusId, category };
+
+  let cohort: Cohort | undefined;
+  const templates = new Map<string, ItemTemplate>();
+  const collegeRows = new Map<string, College>();
+  for (const row of rows) {
+    if (row.kind === 'cohort') cohort = { ...(row.row as unknown as Cohort), createdAt: utc(row.row!.createdAt) };
+    else if (row.kind === 'template') templates.set(row.id!, { ...(row.row as unknown as ItemTemplate), updatedAt: utc(row.row!.updatedAt) });
+    else if (row.kind === 'college') collegeRows.set(row.id!, row.row as unknown as College);
+  }
+
   const items = new Map<string, TemplateStats>();
   const colleges = new Map<string, CollegeStats>();
   const college = (collegeId: string) => {
     let entry = colleges.get(collegeId);
-    if (!entry) colleges.set(collegeId, (entry = { collegeId, graduates: 0, cleared: 0, ...emptyCounts() }));
+    if (!entry) colleges.set(collegeId, (entry = { collegeId, college: collegeRows.get(collegeId)!, graduates: 0, cleared: 0, ...emptyCounts() }));
     return entry;
   };
-  for (const row of itemRows) {
-    let entry = items.get(row.templateId);
-    if (!entry) items.set(row.templateId, (entry = { templateId: row.templateId, ...emptyCounts() }));
-    add(entry, row.status, row.count);
-    add(college(row.collegeId), row.status, row.count);
-  }
   let graduates = 0;
   let cleared = 0;
-  for (const row of studentRows) {
-    const entry = college(row.collegeId);
-    entry.graduates += row.count;
-    graduates += row.count;
-    if (row.cleared) {
-      entry.cleared += row.count;
-      cleared += row.count;
+  for (const row of rows) {
+    if (row.kind === 'items') {
+      let entry = items.get(row.id!);
+      if (!entry) items.set(row.id!, (entry = { templateId: row.id!, template: templates.get(row.id!)!, ...emptyCounts() }));
+      add(entry, row.status!, row.count!);
+      add(college(row.collegeId!), row.status!, row.count!);
+    } else if (row.kind === 'students') {
+      const entry = college(row.collegeId!);
+      entry.graduates += row.count!;
+      graduates += row.count!;
+      if (row.cleared) {
+        entry.cleared += row.count!;
+        cleared += row.count!;
+      }
     }
   }
-  return { filter, graduates, cleared, items: [...items.values()], colleges: [...colleges.values()] };
+  const stats: CohortStatsData = { filter, cohort: cohort!, graduates, cleared, items: [...items.values()], colleges: [...colleges.values()] };
+  return { found: true, requestedCollegeId: head.collegeId, stats };
 }

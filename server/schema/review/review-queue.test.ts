@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
 import { clients, findStudents, openDemoServer, slug } from './testing.js';
 
@@ -27,10 +28,10 @@ interface Node {
   template: { code: string; scope: string; department: { code: string } };
 }
 
-describe('reviewQueue', () => {
+describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
   let server: TestServer;
   let api: ReturnType<typeof clients>;
-  beforeAll(async () => ({ server, api } = await openDemoServer()));
+  beforeAll(async () => ({ server, api } = await openDemoServer({ backend })));
   afterAll(() => server?.close());
 
   async function queue(username: string, variables: Record<string, unknown> = {}) {

@@ -1,7 +1,8 @@
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { readCohortStats, type StatsFilter } from '../../services/stats.js';
+import type { StudentCategory } from '../../domain/index.js';
+import { readCohortStats, type CohortStatsData } from '../../services/stats.js';
 import { StudentCategoryEnum } from '../enums.js';
 import { CohortStatsRef } from './stats.type.js';
 
@@ -9,30 +10,23 @@ export interface StatsArgs {
   year: number;
   collegeCode?: string | null;
   campusCode?: string | null;
-  category?: StatsFilter['category'];
+  category?: StudentCategory | null;
 }
 
 /**
- * The filter a viewer may read: university admins anything; college admins
- * their own college only (asking for none means theirs).
+ * The statistics a viewer may read, in one statement: university admins anything; college
+ * admins their own college only (asking for none means theirs, asking for another is refused).
  */
-export async function statsFilterFor(ctx: Context, args: StatsArgs): Promise<StatsFilter> {
+export async function cohortStatsFor(ctx: Context, args: StatsArgs): Promise<CohortStatsData> {
   const viewer = ctx.viewer;
   if (viewer?.kind !== 'staff') throw new AppError('FORBIDDEN');
-  const { prisma } = ctx.db;
-  const cohort = await prisma.cohort.findUnique({ where: { year: args.year } });
-  if (!cohort) throw new AppError('NOT_FOUND');
-  const college = args.collegeCode ? await prisma.college.findUnique({ where: { code: args.collegeCode } }) : null;
-  if (args.collegeCode && !college) throw new AppError('NOT_FOUND');
-  const campus = args.campusCode ? await prisma.campus.findUnique({ where: { code: args.campusCode } }) : null;
-  if (args.campusCode && !campus) throw new AppError('NOT_FOUND');
-  let collegeId = college?.id ?? null;
-  if (!viewer.roles.includes('UNIVERSITY_ADMIN')) {
-    if (!viewer.roles.includes('COLLEGE_ADMIN') || !viewer.collegeId) throw new AppError('FORBIDDEN');
-    if (collegeId && collegeId !== viewer.collegeId) throw new AppError('FORBIDDEN');
-    collegeId = viewer.collegeId;
-  }
-  return { cohortId: cohort.id, collegeId, campusId: campus?.id ?? null, category: args.category ?? null };
+  const admin = viewer.roles.includes('UNIVERSITY_ADMIN');
+  if (!admin && (!viewer.roles.includes('COLLEGE_ADMIN') || !viewer.collegeId)) throw new AppError('FORBIDDEN');
+  const onlyCollegeId = admin ? null : viewer.collegeId;
+  const answer = await readCohortStats(ctx.db.prisma, { ...args, onlyCollegeId });
+  if (!answer.found) throw new AppError('NOT_FOUND');
+  if (onlyCollegeId && answer.requestedCollegeId && answer.requestedCollegeId !== onlyCollegeId) throw new AppError('FORBIDDEN');
+  return answer.stats;
 }
 
 export const statsArgs = builder.args((t) => ({
@@ -48,6 +42,6 @@ builder.queryField('cohortStats', (t) =>
     description: 'University admins: any part of a cohort. College admins: their own college.',
     authScopes: { role: ['UNIVERSITY_ADMIN', 'COLLEGE_ADMIN'] },
     args: statsArgs,
-    resolve: async (_root, args, ctx) => readCohortStats(ctx.db.prisma, await statsFilterFor(ctx, args)),
+    resolve: (_root, args, ctx) => cohortStatsFor(ctx, args),
   }),
 );

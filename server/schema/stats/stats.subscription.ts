@@ -1,7 +1,6 @@
 import { builder } from '../../builder.js';
 import { coalesce } from '../../pubsub-operators.js';
-import { readCohortStats, type StatsFilter } from '../../services/stats.js';
-import { statsArgs, statsFilterFor } from './stats.query.js';
+import { cohortStatsFor, statsArgs, type StatsArgs } from './stats.query.js';
 import { CohortStatsRef } from './stats.type.js';
 
 /** Dashboards want the latest numbers, not every change: one event per second at most. */
@@ -14,16 +13,16 @@ builder.subscriptionField('cohortStatsUpdated', (t) =>
     authScopes: { role: ['UNIVERSITY_ADMIN', 'COLLEGE_ADMIN'] },
     args: statsArgs,
     subscribe: async (_root, args, ctx) => {
-      const filter = await statsFilterFor(ctx, args);
-      return mapTicks(coalesce(ctx.pubsub.changes('cohort:items', filter.cohortId), STATS_INTERVAL_MS), filter);
+      const { filter } = await cohortStatsFor(ctx, args);
+      return mapTicks(coalesce(ctx.pubsub.changes('cohort:items', filter.cohortId), STATS_INTERVAL_MS), args);
     },
-    resolve: (filter: StatsFilter, _args, ctx) => readCohortStats(ctx.db.prisma, filter),
+    resolve: (_tick: StatsArgs, args, ctx) => cohortStatsFor(ctx, args),
   }),
 );
 
-async function* mapTicks(ticks: AsyncIterableIterator<void>, filter: StatsFilter) {
+async function* mapTicks(ticks: AsyncIterableIterator<void>, args: StatsArgs) {
   try {
-    for await (const _ of ticks) yield filter;
+    for await (const _ of ticks) yield args;
   } finally {
     await ticks.return?.();
   }

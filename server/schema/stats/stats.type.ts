@@ -18,20 +18,15 @@ export const ItemStatsRef = builder.objectRef<TemplateStats>('ItemStats').implem
   description: 'How many graduates stand where on one item of the sheet.',
   interfaces: [StatusCountsRef],
   fields: (t) => ({
-    template: t.prismaField({
-      type: 'ItemTemplate',
-      resolve: (query, stats, _args, ctx) => ctx.db.prisma.itemTemplate.findUniqueOrThrow({ ...query, where: { id: stats.templateId } }),
-    }),
+    // Read with the counters; relations a client selects on it load on their own.
+    template: t.prismaField({ type: 'ItemTemplate', resolve: (_query, stats) => stats.template }),
   }),
 });
 
 export const CollegeStatsRef = builder.objectRef<CollegeStats>('CollegeStats').implement({
   interfaces: [StatusCountsRef],
   fields: (t) => ({
-    college: t.prismaField({
-      type: 'College',
-      resolve: (query, stats, _args, ctx) => ctx.db.prisma.college.findUniqueOrThrow({ ...query, where: { id: stats.collegeId } }),
-    }),
+    college: t.prismaField({ type: 'College', resolve: (_query, stats) => stats.college }),
     graduates: t.exposeInt('graduates', { description: 'Graduates of this cohort (deferred ones have left it).' }),
     cleared: t.exposeInt('cleared'),
     clearedRate: t.float({ resolve: (stats) => (stats.graduates ? stats.cleared / stats.graduates : 0) }),
@@ -41,10 +36,7 @@ export const CollegeStatsRef = builder.objectRef<CollegeStats>('CollegeStats').i
 export const CohortStatsRef = builder.objectRef<CohortStatsData>('CohortStats').implement({
   description: 'Live clearance statistics of a cohort, or of the part of it in the viewer\'s scope (离校各环节办理情况统计).',
   fields: (t) => ({
-    cohort: t.prismaField({
-      type: 'Cohort',
-      resolve: (query, stats, _args, ctx) => ctx.db.prisma.cohort.findUniqueOrThrow({ ...query, where: { id: stats.filter.cohortId } }),
-    }),
+    cohort: t.prismaField({ type: 'Cohort', resolve: (_query, stats) => stats.cohort }),
     graduates: t.exposeInt('graduates', { description: 'Graduates who must clear now; deferred students are not counted.' }),
     cleared: t.exposeInt('cleared'),
     clearedRate: t.float({ resolve: (stats) => (stats.graduates ? stats.cleared / stats.graduates : 0) }),
