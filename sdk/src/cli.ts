@@ -14,8 +14,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import WebSocket from 'ws';
-import { createClient, LixiaoError, unwrap, type LixiaoClient, type Session, type SummaryDownload, type SummaryFormat } from './client.js';
+import { createClient, type LixiaoClient } from './client.js';
+import { LixiaoError, unwrap } from './errors.js';
+import type { SummaryDownload, SummaryFormat } from './exports.js';
+import type { Session } from './session.js';
 import {
   CohortsDocument,
   CohortStatsUpdatedDocument,
@@ -325,10 +327,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const useStored = !envToken && stored && stored.url === url ? stored : null;
   const client: LixiaoClient = createClient({
     url,
+    webSocketImpl: await webSocketImplementation(),
     token: envToken ?? useStored?.accessToken ?? null,
     refreshToken: useStored?.refreshToken ?? null,
     locale: lang === 'zh' ? 'zh-CN' : 'en',
-    webSocketImpl: WebSocket,
     retryAttempts: WATCH_RETRY_ATTEMPTS,
     onTokens: (session: Session) => {
       if (!envToken) writeStoredToken(io.env, { url, username: useStored?.username ?? values.username, ...session });
@@ -694,6 +696,18 @@ function drawStats(stats: CohortStatsFieldsFragment, t: (typeof MESSAGES)[Lang])
       stats.colleges.map((college) => [college.college.code, college.graduates, college.cleared, percent(college.clearedRate), college.outstanding]),
     ),
   ].join('\n');
+}
+
+/**
+ * `ws` when installed (an optional peer: it sends the handshake's Accept-Language), else the
+ * global WebSocket of Node 22+; on Node 20 without `ws` only `watch` fails, saying what to install.
+ */
+async function webSocketImplementation(): Promise<unknown> {
+  try {
+    return (await import('ws')).default;
+  } catch {
+    return (globalThis as { WebSocket?: unknown }).WebSocket;
+  }
 }
 
 async function promptPassword(prompt: string): Promise<string> {

@@ -20,7 +20,7 @@ function ensureBuilt() {
   if (existsSync(cli) && statSync(cli).mtimeMs >= newest(join(sdk, 'src'))) return;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(sdk, 'tsconfig.build.json')], { stdio: 'inherit' });
-  execFileSync(process.execPath, [join(sdk, 'scripts', 'copy-manifest.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(sdk, 'scripts', 'copy-assets.mjs')], { stdio: 'inherit' });
 }
 
 interface Run {
