@@ -88,7 +88,7 @@ function seqOf(data: unknown): string | null {
 /** A socket closed for its credentials says so, with what to do; other closes keep their code. */
 function subscriptionError(error: unknown): LixiaoError {
   const close = error as { code?: unknown; reason?: unknown } | null;
-  if (close?.code === FORBIDDEN || close?.reason === CREDENTIALS_GONE) {
+  if (close?.code === FORBIDDEN || close?.reason === CREDENTIALS_GONE || (error as Error | null)?.message === CREDENTIALS_GONE) {
     return new LixiaoError('UNAUTHENTICATED', 'The server closed the live connection: the login expired or was revoked (4403). Log in again. / 实时连接被服务器关闭：登录已过期或已被注销（4403），请重新登录。', {
       response: error,
     });
@@ -118,7 +118,10 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
       retryAttempts: options.retryAttempts ?? Number.MAX_SAFE_INTEGER,
       // A lost socket is worth another try (a refused connection while the server restarts too); refused
       // credentials only once, and only when new ones can come (a refresh, the caller's getToken).
-      shouldRetry: (event) => (event as { code?: unknown })?.code !== FORBIDDEN || (forbiddenInRow <= 1 && tokens.mayRenewCredentials),
+      shouldRetry: (event) => {
+        if ((event as Error | null)?.message === CREDENTIALS_GONE) return false;
+        return (event as { code?: unknown } | null)?.code !== FORBIDDEN || (forbiddenInRow <= 1 && tokens.mayRenewCredentials);
+      },
       retryWait: async (retries) => {
         await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 250 * 2 ** retries) * (0.75 + Math.random() / 2)));
       },
