@@ -1,5 +1,5 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, keepDevelopmentSecret, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { applyMigrations, MigrationError } from './db/migrate.js';
 import { createLogger } from './log.js';
@@ -7,7 +7,7 @@ import { seedDemoData } from './seed/demo.js';
 import { createServices } from './services/runtime.js';
 
 async function main() {
-  const config = loadConfig();
+  const config = keepDevelopmentSecret(loadConfig());
   const log = createLogger(config.logLevel);
   const db = await openDatabase({ ...config, onConnectionLost: (error) => log.warn('database connection lost', { error }) });
   log.info('database opened', { database: db.description });
