@@ -192,7 +192,7 @@ describe('the lixiao CLI (built binary)', () => {
     expect(JSON.parse(unknown.stderr)).toMatchObject({ error: { code: 'NOT_FOUND' } });
     const usage = await run(['export', 'summary', '--format', 'csv', '--lang', 'zh']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/^缺少 --cohort\n\n用法：lixiao/);
+    expect(usage.stderr).toMatch(/^缺少必需的选项 --cohort <year>\n运行 `lixiao help`/);
     expect((await run(['export', 'summary', '--cohort', '2020', '--format', 'pdf'], admin)).code).toBe(2);
     expect((await run(['export', 'summary', '--cohort', '2020'], { HOME: join(home, 'nobody') })).code).toBe(1);
   }, 120_000);
