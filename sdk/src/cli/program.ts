@@ -36,6 +36,14 @@ function usageMessage(raw: string, lang: Lang): string {
   return message;
 }
 
+/** `lixiao help review list` is `lixiao review list --help`: commander's help command reaches one level only. */
+function helpAsFlag(argv: string[]): string[] {
+  let index = 0;
+  while (index < argv.length && argv[index]!.startsWith('-')) index += /^--(url|lang)$/.test(argv[index]!) ? 2 : 1;
+  if (argv[index] !== 'help' || index + 1 >= argv.length) return argv;
+  return [...argv.slice(0, index), ...argv.slice(index + 1), '--help'];
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const { lang, invalid } = languageOf(argv, io.env);
   const t = MESSAGES[lang];
@@ -87,8 +95,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   registerExport(registration);
   registerWatch(registration);
 
-  // `lixiao help review list`: commander's help command reaches one level; the command's own --help any depth.
-  const parsed = argv[0] === 'help' && argv.length > 2 ? [...argv.slice(1), '--help'] : argv;
+  const parsed = helpAsFlag(argv);
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });
@@ -100,7 +107,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
       // An incomplete command (`lixiao review`): its help went to stderr.
-      if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') return json ? usage(t.seeHelp) : EXIT.USAGE;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.OK : json ? usage(t.seeHelp) : EXIT.USAGE;
       return usage(usageMessage(commanderMessage || error.message, lang));
     }
     if (error instanceof UsageError) return usage(error.message);

@@ -59,7 +59,7 @@ export function registerReview({ program, help, t, run }: Registration) {
         let total = 0;
         const limit = options.limit ?? Infinity;
         for await (const page of context.client.reviewQueuePages({ filter, first: 100 })) {
-          total = page.counts.total;
+          total = options.status.reduce((sum, status) => sum + page.counts[status.toLowerCase() as Lowercase<ItemStatus>], 0);
           items.push(...page.edges.slice(0, limit - items.length).map((edge) => edge.node));
           if (items.length >= limit) break;
         }
