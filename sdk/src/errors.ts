@@ -33,11 +33,11 @@ export interface GraphQLResponse<T = unknown> {
 }
 
 export interface LixiaoErrorOptions {
-  status?: number;
+  status?: number | undefined;
   response?: unknown;
-  errors?: readonly GraphQLErrorShape[];
-  field?: string | null;
-  retryAfterSeconds?: number | null;
+  errors?: readonly GraphQLErrorShape[] | undefined;
+  field?: string | null | undefined;
+  retryAfterSeconds?: number | null | undefined;
   cause?: unknown;
 }
 

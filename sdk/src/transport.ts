@@ -182,7 +182,7 @@ export function createTransport(options: TransportOptions, tokens: SessionState)
   /** One fetch of `url`; failures before an answer become NETWORK_ERROR, ABORTED or TIMEOUT. */
   async function fetchOnce(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
     try {
-      return await fetchImpl(url, { ...init, signal });
+      return await fetchImpl(url, { ...init, signal: signal ?? null });
     } catch (error) {
       throw networkError(url, error, signal);
     }
