@@ -4,7 +4,7 @@
  * for the browser.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,22 @@ const repo = join(sdk, '..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** The browser bundle of `createClient` may not grow past this (minified, not compressed). */
 const BROWSER_BUDGET_BYTES = 35 * 1024;
+
+/**
+ * What a fresh clone holds (tracked files, no generated code, no build) with the repository's installed
+ * node_modules: `npm pack` there must generate and build everything itself, and the tests that run this
+ * checkout's dist/ meanwhile are left alone.
+ */
+function freshClone(work: string): string {
+  const clone = join(work, 'clone');
+  const tracked = execFileSync('git', ['ls-files', '-z', 'package.json', 'tsconfig.json', 'codegen.ts', 'schema.graphql', 'sdk'], { cwd: repo, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of tracked) {
+    mkdirSync(dirname(join(clone, file)), { recursive: true });
+    cpSync(join(repo, file), join(clone, file));
+  }
+  symlinkSync(join(repo, 'node_modules'), join(clone, 'node_modules'), 'dir');
+  return clone;
+}
 
 const npm = (args: string[], cwd: string) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8' });
 
@@ -81,7 +97,8 @@ describe('the packed SDK', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'lixiao-pack-'));
-    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], sdk)) as { filename: string; files: { path: string }[] }[];
+    const clone = freshClone(work);
+    const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], join(clone, 'sdk'))) as { filename: string; files: { path: string }[] }[];
     files = packed[0]!.files.map((file) => file.path);
     project = join(work, 'consumer');
     mkdirSync(project);
