@@ -1,6 +1,6 @@
 /** Every command of the built `lixiao` binary: its help, its JSON form and its exit codes. */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,22 @@ describe('every lixiao command (built binary)', () => {
     expect(JSON.parse(approved.stdout)).toMatchObject({ done: 3, failed: 0 });
     const after = JSON.parse((await run(['review', 'list', '--status', 'APPROVED', '--json'], finance)).stdout) as { total: number };
     expect(after.total).toBe(3);
+  });
+
+  it('logs out (exit 0, the stored token gone), then is not logged in (exit 1); login without a name is a usage error', async () => {
+    const env = await loggedIn('career');
+    const tokenFile = join(home, 'career', '.config', 'lixiao', 'token.json');
+    expect(existsSync(tokenFile)).toBe(true);
+    const out = await run(['logout', '--json'], env);
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ loggedOut: true });
+    expect(existsSync(tokenFile)).toBe(false);
+    const again = await run(['logout', '--json'], env);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stderr)).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('lixiao login') } });
+    const nameless = await run(['login', '--password', PASSWORD, '--json']);
+    expect(nameless.code).toBe(2);
+    expect(JSON.parse(nameless.stderr)).toMatchObject({ error: { code: 'USAGE', message: expect.stringContaining('--username') } });
   });
 
   it('names the cohort or college that does not exist', async () => {

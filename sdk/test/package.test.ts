@@ -155,6 +155,20 @@ describe('the packed SDK', () => {
     expect(result.abortedCode).toBe('ABORTED');
     expect(result.total).toBeGreaterThan(100);
     expect(result.listed).toBe(result.total);
+
+    // The installed bin works without the optional ws (HTTP commands need none).
+    const lixiao = join(project, 'node_modules/.bin/lixiao');
+    // Asynchronously: the server answers from this process.
+    const run = (args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(lixiao, ['--url', server.url, ...args], { cwd: project, env: { PATH: process.env.PATH ?? '', HOME: project }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+        ),
+      );
+    expect((await run(['--version'])).trim()).toBe('0.1.0');
+    await run(['login', 'library', '--password', 'Lixiao@2020']);
+    const listed = JSON.parse(await run(['review', 'list', '--json'])) as { total: number };
+    expect(listed.total).toBe(result.total);
   });
 
   it('bundles the client for the browser without Node built-ins, within the size budget', async () => {
