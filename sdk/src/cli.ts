@@ -10,7 +10,6 @@ import { EXIT } from './cli/context.js';
 import { main } from './cli/program.js';
 
 export { EXIT, type CliIo } from './cli/context.js';
-export { decodeText, parseCsv } from './cli/files.js';
 export { main };
 
 const invokedDirectly = (() => {
