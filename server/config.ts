@@ -1,6 +1,8 @@
 /** Configuration from environment variables, validated once at start. */
 import { randomBytes } from 'node:crypto';
 import { parseProxyTrust, type ProxyTrust } from './auth/client-address.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -156,7 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (!config.jwtSecret) {
     if (production) problems.push('JWT_SECRET: required in production, at least 32 characters / 生产环境必须设置 JWT_SECRET（至少32个字符）');
-    // Outside production a per-process key is fine: tokens simply end with the process.
+    // Outside production: a random key, which main keeps under DATA_DIR (keepDevelopmentSecret).
     else config.jwtSecret = randomBytes(32).toString('hex');
   } else if (config.jwtSecret.length < 32) {
     problems.push('JWT_SECRET: at least 32 characters / 至少32个字符');
@@ -243,4 +245,39 @@ function parseCas(env: Record<string, string | undefined>, problems: string[]): 
     serviceUrl: env.CAS_SERVICE_URL ? providerUrl('CAS_SERVICE_URL', env.CAS_SERVICE_URL, problems) : '',
     usernameAttribute: env.CAS_USERNAME_ATTRIBUTE || null,
   };
+}
+
+/** Where a development server keeps the key it generated: inside DATA_DIR, which already holds its data. */
+export const DEVELOPMENT_SECRET_FILE = 'jwt-secret';
+
+/**
+ * Outside production without JWT_SECRET, the key generated on the first start is kept in
+ * DATA_DIR/jwt-secret (mode 600) and read back by every later start, so a restart keeps sessions
+ * (a CLI's stored login, a portal's tokens). An in-memory database keeps the per-process key.
+ */
+export function keepDevelopmentSecret(config: Config, env: Record<string, string | undefined> = process.env): Config {
+  if (config.production || env.JWT_SECRET || config.dataDir === 'memory://') return config;
+  const file = join(config.dataDir, DEVELOPMENT_SECRET_FILE);
+  const kept = () => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  };
+  let secret = kept();
+  if (secret === null) {
+    mkdirSync(config.dataDir, { recursive: true });
+    try {
+      writeFileSync(file, `${config.jwtSecret}\n`, { mode: 0o600, flag: 'wx' });
+      secret = config.jwtSecret;
+    } catch (error) {
+      // Another process started at the same moment and wrote it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      secret = kept();
+    }
+  }
+  if (!secret || secret.length < 32) throw new ConfigError([`${file}: the kept development JWT secret is shorter than 32 characters; delete the file or set JWT_SECRET / 开发密钥文件无效，请删除该文件或设置 JWT_SECRET`]);
+  return { ...config, jwtSecret: secret };
 }

@@ -1,5 +1,5 @@
 import { createApp } from './app.js';
-import { ConfigError, isLoopback, loadConfig } from './config.js';
+import { ConfigError, isLoopback, keepDevelopmentSecret, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DataDirLockedError, lockDataDir } from './db/data-dir-lock.js';
 import { applyMigrations, MigrationError } from './db/migrate.js';
@@ -8,7 +8,7 @@ import { seedDemoData } from './seed/demo.js';
 import { createServices } from './services/runtime.js';
 
 async function main() {
-  const config = loadConfig();
+  const config = keepDevelopmentSecret(loadConfig());
   const log = createLogger(config.logLevel);
   const dataDirLock = !config.databaseUrl && config.dataDir !== 'memory://' ? lockDataDir(config.dataDir) : null;
   const db = await openDatabase({ ...config, onConnectionLost: (error) => log.warn('database connection lost', { error }) });

@@ -1,24 +1,26 @@
 export {
   createClient,
-  LixiaoError,
-  unwrap,
-  type Change,
+  DECISION_BATCH_LIMIT,
   type ClientOptions,
-  type ClientErrorCode,
   type CohortStats,
   type DecisionReport,
-  type GraphQLErrorShape,
-  type GraphQLResponse,
   type LixiaoClient,
-  type Locale,
-  type MissedChanges,
   type MySheet,
-  type RequestOptions,
+  type ReviewQueueItem,
   type ReviewQueuePage,
-  type Session,
-  type SummaryDownload,
-  type SummaryExportRequest,
-  type SummaryFormat,
   type SyncReport,
 } from './client.js';
+export {
+  LixiaoError,
+  unwrap,
+  type ClientErrorCode,
+  type GraphQLErrorShape,
+  type GraphQLResponse,
+  type LixiaoErrorCode,
+  type ProtocolErrorCode,
+} from './errors.js';
+export type { SummaryDownload, SummaryExportRequest, SummaryFormat } from './exports.js';
+export type { Change, MissedChanges, SubscribeOptions, Subscription } from './live.js';
+export type { Session } from './session.js';
+export type { Document, Locale, RequestOptions, RetryOptions } from './transport.js';
 export * from './generated/graphql.js';

@@ -1,33 +1,13 @@
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUDENT_HEADER_ZH, studentRows, csvText } from '../../server/services/import/fixtures/files.js';
 import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/schema/review/testing.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
-
-const sdk = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(sdk, 'dist', 'cli.js');
-
-/** Builds dist/ with tsc when it is missing or older than a source file (CI builds it first: `npm run build -w @lixiao/sdk`). */
-function ensureBuilt() {
-  const newest = (dir: string): number =>
-    Math.max(...readdirSync(dir, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs)));
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newest(join(sdk, 'src'))) return;
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(sdk, 'tsconfig.build.json')], { stdio: 'inherit' });
-  execFileSync(process.execPath, [join(sdk, 'scripts', 'copy-manifest.mjs')], { stdio: 'inherit' });
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { cli, ensureBuilt, type Run } from './built-cli.js';
 
 describe('the lixiao CLI (built binary)', () => {
   let server: TestServer;
@@ -192,7 +172,7 @@ describe('the lixiao CLI (built binary)', () => {
     expect(JSON.parse(unknown.stderr)).toMatchObject({ error: { code: 'NOT_FOUND' } });
     const usage = await run(['export', 'summary', '--format', 'csv', '--lang', 'zh']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/^缺少 --cohort\n\n用法：lixiao/);
+    expect(usage.stderr).toMatch(/^缺少必需的选项 --cohort <year>\n运行 `lixiao help`/);
     expect((await run(['export', 'summary', '--cohort', '2020', '--format', 'pdf'], admin)).code).toBe(2);
     expect((await run(['export', 'summary', '--cohort', '2020'], { HOME: join(home, 'nobody') })).code).toBe(1);
   }, 120_000);

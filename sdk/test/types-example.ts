@@ -18,6 +18,8 @@ import {
   unwrap,
   ViewerDocument,
   type ItemStatus,
+  type LixiaoErrorCode,
+  type ReviewQueueItem,
 } from '../src/index.js';
 
 const client = createClient({ url: 'http://localhost:4000/graphql', locale: 'en', persisted: true });
@@ -87,6 +89,12 @@ export async function example(): Promise<void> {
     if (error instanceof LixiaoError) {
       const code: string = error.code;
       void code;
+      // Codes are a union: the schema's ErrorCode, GraphQL's and the client's own.
+      const known: LixiaoErrorCode = error.code;
+      void known;
+      if (error.code === 'ABORTED' || error.code === 'TIMEOUT' || error.code === 'INVALID_CREDENTIALS') void error;
+      // @ts-expect-error a misspelt code does not compile
+      if (error.code === 'TOKEN_EXPRIED') void error;
     }
   }
 }
@@ -130,6 +138,22 @@ export async function catchUpAndExports(): Promise<void> {
   }
   // @ts-expect-error year is required
   client.subscribe(CohortStatsUpdatedDocument, {});
+
+  // A subscription ends by return() (never undefined under strict) or by its AbortSignal.
+  const stop = new AbortController();
+  const live = client.subscribe(CohortStatsUpdatedDocument, { year: 2020 }, { signal: stop.signal });
+  const ended: IteratorReturnResult<undefined> = await live.return();
+  void ended;
+  stop.abort();
+
+  // Paginated queries as async iterators; decisions of any count.
+  for await (const item of client.reviewQueueItems({ filter: { status: ['PENDING'] }, first: 100 })) {
+    const typed: ReviewQueueItem = item;
+    void typed;
+  }
+  for await (const changesPage of client.changePages(null)) void changesPage.length;
+  const many = await client.approve(Array.from({ length: 2500 }, (_, index) => ({ id: String(index), expectedVersion: 1 })));
+  void many.outcomes.length;
 
   const download = await client.exportSummary({ cohort: 2020, format: 'xlsx', college: 'COMPUTER_SCIENCE' });
   const body: ReadableStream<Uint8Array> = download.body;
