@@ -1,7 +1,7 @@
 /** Subscriptions over one graphql-ws socket, the change cursor, and the catch-up after a reconnect. */
 import { createClient as createSocketClient, type Client as SocketClient } from 'graphql-ws/client';
 import { fromGraphQLErrors, LixiaoError, toLixiaoError, type GraphQLErrorShape } from './errors.js';
-import { ChangesSinceDocument, type ChangesSinceQuery } from './generated/text/graphql.js';
+import { ChangesSinceDocument, LiveWatermarkDocument, type ChangesSinceQuery } from './generated/text/graphql.js';
 import type { SessionState } from './session.js';
 import { operationInfo, type Document, type Locale, type RequestOptions, type Transport } from './transport.js';
 
@@ -9,7 +9,7 @@ export type Change = ChangesSinceQuery['changesSince']['changes'][number];
 
 /** What happened in the viewer's scope while the socket was down. */
 export interface MissedChanges {
-  /** The cursor the catch-up started from: the last seq seen before the loss (null: nothing seen, the whole history). */
+  /** The cursor the catch-up started from: the last seq seen before the loss, or the server's watermark when the socket opened with nothing seen (null only if that read failed). */
   from: string | null;
   /** Every change after `from`, oldest first. One that also arrives live right after the reconnect is in both: compare `seq`. */
   changes: Change[];
@@ -100,6 +100,8 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
   let socket: SocketClient | null = null;
   let cursor: string | null = options.cursor ?? null;
   let forbiddenInRow = 0;
+  /** With no cursor, the first connection reads the server's watermark, so a catch-up never replays the whole history. */
+  let watermarkRead: Promise<void> | null = null;
   const reconnectListeners = new Set<(missed: MissedChanges) => void>();
   if (options.onReconnected) reconnectListeners.add(options.onReconnected);
 
@@ -139,8 +141,14 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
         // wasRetry: this connection replaces a lost one (not a fresh lazy open after an idle close).
         connected: (_socket, _payload, wasRetry) => {
           forbiddenInRow = 0;
+          if (!wasRetry) {
+            if (cursor === null && !watermarkRead) watermarkRead = readWatermark();
+            return;
+          }
           // Taken now, before the resubscribed operations deliver newer events.
-          if (wasRetry) void catchUp(cursor);
+          const from = cursor;
+          if (from === null && watermarkRead) void watermarkRead.then(() => catchUp(cursor));
+          else void catchUp(from);
         },
       },
     });
@@ -162,6 +170,14 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
       advanceCursor(next);
       if (page.changes.length > 0) yield page.changes;
       if (!page.hasMore) return;
+    }
+  }
+
+  async function readWatermark() {
+    try {
+      advanceCursor((await transport.request(LiveWatermarkDocument, {})).liveWatermark);
+    } catch {
+      // Not signed in or offline: the catch-up then starts from whatever cursor the client has by then.
     }
   }
 

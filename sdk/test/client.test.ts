@@ -11,6 +11,7 @@ import {
   LixiaoError,
   MyClearanceUpdatedDocument,
   MyNotificationsDocument,
+  ReviewQueueChangedDocument,
   PreviewRuleChangeDocument,
   SubmitSurveyDocument,
   SurveyDocument,
@@ -259,6 +260,43 @@ describe('the SDK against a real server', () => {
     expect(first.value).toEqual({ cohortStatsUpdated: stats });
     expect(stats.graduates).toBeGreaterThan(0);
     expect(stats.items.find((item) => item.template.code === 'LIBRARY')?.approved).toBeGreaterThan(0);
+  });
+
+  it('starts a client that has seen nothing from the server watermark: the first reconnect hands over only what it missed, no history', async () => {
+    const [student] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 40);
+    const libraryItem = await itemOf(server, student!.number, 'LIBRARY');
+    const historyBefore = await server.db.prisma.clearanceEvent.count();
+    expect(historyBefore).toBeGreaterThan(100);
+
+    const watcher = client();
+    await watcher.login('library', STAFF_PASSWORD);
+    expect(watcher.cursor).toBeNull();
+    const reconnects: MissedChanges[] = [];
+    watcher.onReconnected((missed) => reconnects.push(missed));
+    const queue = watcher.subscribe(ReviewQueueChangedDocument, { cohortYear: 2020 });
+    // Settles when the subscription ends; a handshake refused meanwhile only delays it.
+    const first = queue.next().catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (watcher.cursor === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    const watermark = watcher.cursor;
+    expect(watermark).not.toBeNull();
+
+    refuseSockets = true;
+    for (const socket of upgraded.splice(0)) socket.destroy();
+    const decider = client();
+    await decider.login('library', STAFF_PASSWORD);
+    expect(await decider.approve([{ id: libraryItem.id, expectedVersion: libraryItem.version }])).toMatchObject({ approved: 1 });
+    refuseSockets = false;
+
+    const until = Date.now() + 20_000;
+    while (reconnects.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reconnects).toHaveLength(1);
+    const missed = reconnects[0]!;
+    expect(missed.error).toBeNull();
+    expect(missed.from).toBe(watermark);
+    expect(missed.changes.map((change) => [change.item?.id, change.toStatus])).toEqual([[libraryItem.id, 'APPROVED']]);
+    await queue.return();
+    await first;
   });
 
   it('previews and applies a rule change as an admin, with the version the preview showed', async () => {
