@@ -16,6 +16,14 @@ export const ERROR_CATALOGUE = {
   },
   TOKEN_INVALID: { zh: '令牌无效，请重新登录。', en: 'The token is not valid: log in again.' },
   FORBIDDEN: { zh: '无权执行此操作。', en: 'You are not allowed to do this.' },
+  FIRST_SUPERVISOR_ONLY: {
+    zh: '该事项只由第一导师审核，第二导师无需操作。',
+    en: 'Only the first supervisor reviews this item: the second supervisor has nothing to do.',
+  },
+  CSRF_HEADER_REQUIRED: {
+    zh: '请求被拒绝（CSRF 防护）：浏览器可跨站发送的请求须带 x-graphql-yoga-csrf 请求头。',
+    en: 'Request refused (CSRF protection): a request a browser could send cross-site needs the x-graphql-yoga-csrf header.',
+  },
   PASSWORD_CHANGE_REQUIRED: { zh: '首次登录须先修改初始密码。', en: 'Change your initial password before doing anything else.' },
   INVALID_CREDENTIALS: { zh: '账号或密码错误。', en: 'Wrong account or password.' },
   CURRENT_PASSWORD_WRONG: { zh: '当前密码不正确。', en: 'The current password is wrong.' },

@@ -18,6 +18,7 @@ export const LIST_ESTIMATE = 20;
 const PAGE_CAPS: Record<string, number> = {
   'Query.reviewQueue': 100,
   'Query.changesSince': 500,
+  'Query.students': 100,
   'CohortStats.topBlockers': 50,
   'CohortStats.oldestWaiting': 100,
 };

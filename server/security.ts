@@ -3,10 +3,9 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { BREAK, GraphQLError, NoSchemaIntrospectionCustomRule, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
-import type { Context } from './context.js';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { pickLocale, type Context } from './context.js';
 import { AppError, formatMessage } from './errors.js';
 import { OPERATION_COST_BUDGET, operationCost } from './operation-cost.js';
 
@@ -135,10 +134,30 @@ function useOperationCostLimit(): Plugin {
 
 /** Custom header a browser cannot send cross-site without a CORS preflight. */
 export const CSRF_HEADER = 'x-graphql-yoga-csrf';
+const CSRF_HEADERS = [CSRF_HEADER, 'apollo-require-preflight'];
+/** Content types a browser sends cross-site without a preflight ("simple" requests). */
+const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * Yoga's CSRF prevention, answered like every other refusal: 403 with a code and a message in
+ * the request's language. A request without a content type (any GET) or with a simple one
+ * must carry a custom header, which forces a browser's CORS preflight.
+ */
+function useCsrfPrevention(): Plugin {
+  return {
+    onRequestParse({ request }) {
+      const contentType = request.headers.get('content-type')?.toLowerCase();
+      const preflighted = contentType !== undefined && !SIMPLE_CONTENT_TYPES.some((simple) => contentType.startsWith(simple));
+      if (preflighted || CSRF_HEADERS.some((header) => request.headers.has(header))) return;
+      const locale = pickLocale(request.headers.get('accept-language'));
+      throw createGraphQLError(formatMessage('CSRF_HEADER_REQUIRED', locale), { extensions: { code: 'CSRF_HEADER_REQUIRED', http: { status: 403 } } });
+    },
+  };
+}
 
 export function securityPlugins({ production }: { production: boolean }): Plugin[] {
   const plugins: Plugin[] = [
-    useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'apollo-require-preflight'] }) as Plugin,
+    useCsrfPrevention(),
     maxDepthPlugin({ n: OPERATION_LIMITS.depth, flattenFragments: true, ...typedRefusal('depth') }),
     maxAliasesPlugin({ n: OPERATION_LIMITS.aliases, ...typedRefusal('aliases') }),
     maxTokensPlugin({ n: OPERATION_LIMITS.tokens, ...typedRefusal('tokens') }),

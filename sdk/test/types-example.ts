@@ -36,11 +36,13 @@ export async function example(): Promise<void> {
 
   const sheet = await client.request(MySheetDocument);
   if (sheet.viewer?.__typename === 'Student') {
-    const status: ItemStatus = sheet.viewer.clearanceItems[0]!.status;
-    const blockedBy: string[] = sheet.viewer.clearanceItems[0]!.blockedBy;
+    // null before the survey (request throws SURVEY_REQUIRED then, but the type says so too)
+    const items = sheet.viewer.clearanceItems ?? [];
+    const status: ItemStatus = items[0]!.status;
+    const blockedBy: string[] = items[0]!.blockedBy;
     const cleared: boolean = sheet.viewer.progress.cleared;
     // @ts-expect-error status is an ItemStatus, not a number
-    const wrong: number = sheet.viewer.clearanceItems[0]!.status;
+    const wrong: number = items[0]!.status;
     void status, blockedBy, cleared, wrong;
   }
 

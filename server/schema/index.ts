@@ -19,6 +19,7 @@ import './clearance/staff.subscription.js';
 import './clearance/progress.type.js';
 import './clearance/clearance-item.fields.js';
 import './student/student-clearance.fields.js';
+import './student/student-lookup.query.js';
 import './survey/survey.type.js';
 import './survey/survey.mutation.js';
 import './clearance/clearance.subscription.js';

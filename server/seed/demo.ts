@@ -39,9 +39,10 @@ export async function seedDemoData(db: Database): Promise<{ logins: DemoLogin[];
   const random = mulberry32(2020);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
+  const { loginHelpZh, loginHelpEn } = await prisma.cohort.findUniqueOrThrow({ where: { id: cohortId } });
   const nextCohort = await prisma.cohort.upsert({
     where: { year: 2021 },
-    create: { year: 2021, nameZh: '2021届毕业生', nameEn: 'Class of 2021' },
+    create: { year: 2021, nameZh: '2021届毕业生', nameEn: 'Class of 2021', loginHelpZh, loginHelpEn },
     update: {},
   });
   const colleges = await prisma.college.findMany({ orderBy: { code: 'asc' } });

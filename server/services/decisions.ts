@@ -107,7 +107,7 @@ export async function changeItems(
           continue;
         }
         if (!mayChange(actor, item, request.to)) {
-          failure(item && canSee(actor, item) ? 'FORBIDDEN' : 'NOT_FOUND');
+          failure(refusal(actor, item));
           continue;
         }
         if (seen.has(item.id) || (request.expectedVersion != null && request.expectedVersion !== item.version)) {
@@ -179,6 +179,13 @@ function canSee(actor: Actor, item: LockedItem): boolean {
   if (!viewer) return actor.source === 'POLICY' || actor.source === 'SYSTEM';
   if (viewer.kind === 'student') return viewer.studentId === item.studentId;
   return true;
+}
+
+/** Why an actor may not change an item it asked for: it cannot see it, or (for a second supervisor) it is not theirs to review. */
+function refusal(actor: Actor, item: LockedItem): ErrorCode {
+  if (!canSee(actor, item)) return 'NOT_FOUND';
+  const secondSupervisor = actor.viewer?.kind === 'staff' && item.student.secondSupervisorId === actor.viewer.reviewerId;
+  return item.template.scope === 'SUPERVISOR' && secondSupervisor ? 'FIRST_SUPERVISOR_ONLY' : 'FORBIDDEN';
 }
 
 function mayChange(actor: Actor, item: LockedItem, to: ItemStatus): boolean {

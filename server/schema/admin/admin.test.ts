@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../testing/server.js';
 import { clients, findStudents, globalId, itemOf, openDemoServer, ref, slug } from '../review/testing.js';
 
-const DEFER = `mutation ($id: ID!, $reason: String!) {
-  deferStudent(studentId: $id, reason: $reason) {
+const DEFER = `mutation ($id: ID!, $reason: String!, $from: Int = 2020) {
+  deferStudent(studentId: $id, reason: $reason, fromCohortYear: $from) {
     __typename
     ... on MutationDeferStudentSuccess { data { number cohort { year } clearedAt } }
     ... on Error { code }
@@ -63,7 +63,7 @@ describe('admin journey', () => {
       expect(queue.data.reviewQueue.counts.total).toBe(0);
 
       // A second deferral creates the next cohort (without templates).
-      const twice = await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '再次延期' });
+      const twice = await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '再次延期', from: 2021 });
       expect(twice.data.deferStudent.data.cohort.year).toBe(2022);
       const cohort2022 = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2022 }, include: { templates: true } });
       expect(cohort2022.templates).toEqual([]);

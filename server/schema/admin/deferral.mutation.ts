@@ -13,12 +13,14 @@ builder.mutationField('deferStudent', (t) =>
     description:
       'Defers a graduate to the next cohort (降入下一年级): year + 1 (created without templates if missing), a Deferral row, ' +
       'and the student\'s undecided items (LOCKED, PENDING) of the current cohort removed; decided items and their history stay. ' +
-      'University admins only.',
+      'Idempotent: `fromCohortYear` is the cohort the student is in now; repeating a deferral that already moved the student ' +
+      'from that cohort answers the student as it is, and any other cohort answers CONFLICT. University admins only.',
     authScopes: { role: 'UNIVERSITY_ADMIN' },
     errors: {},
     args: {
       studentId: t.arg.id({ required: true, description: 'Global Student id.' }),
       reason: t.arg.string({ required: true }),
+      fromCohortYear: t.arg.int({ required: true, description: 'The cohort (year) the student is in now, as the caller saw it.' }),
     },
     resolve: async (_root, args, ctx) => {
       const reason = requireReason(args.reason);
@@ -27,14 +29,21 @@ builder.mutationField('deferStudent', (t) =>
       const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
       const fromCohortId = await ctx.db.prisma.$transaction(
         async (tx) => {
-          const [student] = await tx.$queryRaw<{ id: string; cohortId: string; year: number }[]>`
-            SELECT s.id, s."cohortId", c.year FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId"
+          const [student] = await tx.$queryRaw<{ id: string; cohortId: string; year: number; loginHelpZh: string; loginHelpEn: string; deferredFrom: number | null }[]>`
+            SELECT s.id, s."cohortId", c.year, c."loginHelpZh", c."loginHelpEn",
+                   (SELECT f.year FROM "Deferral" d JOIN "Cohort" f ON f.id = d."fromCohortId"
+                    WHERE d."studentId" = s.id AND d."toCohortId" = s."cohortId" ORDER BY d."createdAt" DESC LIMIT 1) AS "deferredFrom"
+            FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId"
             WHERE s.id = ${studentId}::uuid FOR UPDATE OF s`;
           if (!student) throw new AppError('NOT_FOUND');
+          // The same deferral again (a retry, a second click): already done, nothing more to do.
+          if (student.year !== args.fromCohortYear && student.deferredFrom === args.fromCohortYear) return;
+          if (student.year !== args.fromCohortYear) throw new AppError('CONFLICT');
           const year = student.year + 1;
           const next = await tx.cohort.upsert({
             where: { year },
-            create: { year, nameZh: `${year}届毕业生`, nameEn: `Class of ${year}` },
+            // Students of a cohort made here still need to know whom to call when they cannot log in.
+            create: { year, nameZh: `${year}届毕业生`, nameEn: `Class of ${year}`, loginHelpZh: student.loginHelpZh, loginHelpEn: student.loginHelpEn },
             update: {},
           });
           // Row locks wait for a decision in flight; an item it decided no longer matches and stays.
@@ -56,7 +65,8 @@ builder.mutationField('deferStudent', (t) =>
         { timeout: 60_000, maxWait: 30_000 },
       );
       // The old cohort's numbers changed (its removed items have no history event to deliver): dashboards re-read.
-      publishCohortChanged(ctx, fromCohortId);
+      // A repeated deferral changed nothing and publishes nothing.
+      if (fromCohortId) publishCohortChanged(ctx, fromCohortId);
       return ctx.db.prisma.student.findUniqueOrThrow({ where: { id: studentId } });
     },
   }),

@@ -85,7 +85,7 @@ describe('reviewer decisions', () => {
       const stranger = await server.db.prisma.reviewer.findFirstOrThrow({
         where: { roles: { has: 'SUPERVISOR' }, id: { notIn: [student!.firstSupervisorId!, student!.secondSupervisorId!] } },
       });
-      expect(await approveOne(student!.secondSupervisor!.username, item)).toBe('FORBIDDEN');
+      expect(await approveOne(student!.secondSupervisor!.username, item)).toBe('FIRST_SUPERVISOR_ONLY');
       expect(await approveOne(stranger.username, item)).toBe('FORBIDDEN');
       expect(await approveOne(student!.firstSupervisor!.username, item)).toBe('OK');
     });
