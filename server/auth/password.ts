@@ -7,12 +7,13 @@ import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
  *   initial passwords written before keyed hashes existed (low cost; still accepted, replaced
  *   by the forced change like any initial password).
  * - `hmac-sha256$<key id>$<salt b64>$<mac b64>`: initial passwords (six characters of an ID
- *   number: about a million possibilities, so no hash cost protects them once a hash leaks).
+ *   number: a few hundred thousand possibilities, so no hash cost protects them once a hash leaks).
  *   They are keyed with a secret kept out of the database (`PASSWORD_PEPPER` or a key file):
  *   the database alone gives nothing to brute-force, and hashing costs microseconds, so an
  *   import of 10,000 students does not wait for 10,000 scrypt derivations.
  */
 export const PASSWORD_COST = { logN: 15, r: 8, p: 1 } as const;
+/** The cost initial passwords were hashed at before keyed hashes; such hashes are still checked. */
 export const INITIAL_PASSWORD_COST = { logN: 10, r: 8, p: 1 } as const;
 
 type Cost = { logN: number; r: number; p: number };
