@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nationalId, serialEndingInX, STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../services/import/fixtures/files.js';
+import { BACKENDS } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
 const LOGIN = `mutation ($u: String!, $p: String!) {
@@ -23,7 +24,7 @@ const NEW_PASSWORD = 'Chosen-pass-2026';
 let address = 0;
 const fresh = () => ({ 'x-forwarded-for': `198.51.100.${++address}` });
 
-describe('initial passwords are keyed hashes (PASSWORD_PEPPER)', () => {
+describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on %s', (backend) => {
   let server: TestServer;
   let adminToken: string;
   const login = async (username: string, password: string) => (await server.gql(LOGIN, { u: username, p: password }, fresh())).data.login;
@@ -49,7 +50,7 @@ describe('initial passwords are keyed hashes (PASSWORD_PEPPER)', () => {
   const number = (serial: number) => `P${String(serial).padStart(6, '0')}`;
 
   beforeAll(async () => {
-    server = await startTestServer({ demo: true, env: { TRUST_PROXY: 'on' } });
+    server = await startTestServer({ backend, demo: true, env: { TRUST_PROXY: 'on' } });
     adminToken = await server.login('admin', 'Lixiao@2020');
     const rows = [...studentRows(1, 'P', xSerial), ...studentRows(1, 'P', plainSerial)];
     expect(await importFile('importStudents', [[...STUDENT_HEADER_ZH], ...rows])).toEqual({ applied: true, created: 2, errorCount: 0 });
