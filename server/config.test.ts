@@ -19,6 +19,12 @@ describe('configuration', () => {
     expect(loadConfig({}).jwtSecret).toHaveLength(64);
   });
 
+  it('takes PASSWORD_PEPPER of at least 32 characters, and none by default (the key file stands in, outside production)', () => {
+    expect(loadConfig({}).passwordPepper).toBeNull();
+    expect(loadConfig({ PASSWORD_PEPPER: 'p'.repeat(32) }).passwordPepper).toBe('p'.repeat(32));
+    expect(() => loadConfig({ PASSWORD_PEPPER: 'p'.repeat(31) })).toThrow(/PASSWORD_PEPPER: at least 32 characters/);
+  });
+
   it('lists every bad value at once, in Chinese and English', () => {
     let error: unknown;
     try {

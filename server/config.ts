@@ -20,6 +20,11 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** HS256 key for access and refresh tokens; every server process must share it. */
   jwtSecret: string;
+  /**
+   * PASSWORD_PEPPER: key of initial-password hashes, kept out of the database; every server process
+   * must share it. null: outside production a key file next to the embedded database (server/auth/initial-password-key.ts).
+   */
+  passwordPepper: string | null;
   accessTokenSeconds: number;
   refreshTokenSeconds: number;
   /** Which proxies in front of the server may name the client in X-Forwarded-For. */
@@ -131,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel,
     shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
     jwtSecret: env.JWT_SECRET ?? '',
+    passwordPepper: env.PASSWORD_PEPPER || null,
     accessTokenSeconds: integer('ACCESS_TOKEN_SECONDS', 900, 1, 86_400),
     refreshTokenSeconds: integer('REFRESH_TOKEN_SECONDS', 7 * 86_400, 60, 90 * 86_400),
     trustProxy: { kind: 'none' },
@@ -162,6 +168,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else config.jwtSecret = randomBytes(32).toString('hex');
   } else if (config.jwtSecret.length < 32) {
     problems.push('JWT_SECRET: at least 32 characters / 至少32个字符');
+  }
+  if (config.passwordPepper !== null && config.passwordPepper.length < 32) {
+    problems.push('PASSWORD_PEPPER: at least 32 characters, e.g. `openssl rand -hex 32` / 至少32个字符，例如 openssl rand -hex 32 的输出');
   }
   const proxyTrust = parseProxyTrust(env.TRUST_PROXY);
   if ('problem' in proxyTrust) {

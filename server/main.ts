@@ -1,4 +1,5 @@
 import { createApp } from './app.js';
+import { setUpInitialPasswordKey } from './auth/initial-password-key.js';
 import { ConfigError, isLoopback, keepDevelopmentSecret, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { DataDirLockedError, lockDataDir } from './db/data-dir-lock.js';
@@ -16,6 +17,7 @@ async function main() {
 
   const migrations = await applyMigrations(db.sql);
   log.info('migrations checked', { applied: migrations.applied, alreadyApplied: migrations.alreadyApplied });
+  await setUpInitialPasswordKey(config, db, log);
 
   if (!config.demoData && !config.production && !process.env.DEMO_DATA && !isLoopback(config.host)) {
     log.warn('demo data not loaded: HOST is not a loopback address and the demo accounts share a published password (DEMO_DATA=on loads it anyway)', { host: config.host });

@@ -14,6 +14,8 @@ import { applyMigrations } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/log.js';
 import { startServerProcess } from '../../server/scale/processes.js';
 import { seedDemoData } from '../../server/seed/demo.js';
+import { useInitialPasswordKey } from '../../server/auth/password.js';
+import { TEST_PASSWORD_PEPPER } from '../../server/testing/keys.js';
 import { createServices } from '../../server/services/runtime.js';
 import { createBaselineServer } from './baseline-sheet.js';
 
@@ -127,6 +129,7 @@ export async function startPgliteTarget(jwtSecret: string): Promise<Target> {
   const db = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });
   cleanups.push({ name: 'pglite database', run: () => db.close() });
   await applyMigrations(db.sql);
+  useInitialPasswordKey(TEST_PASSWORD_PEPPER);
   await seedDemoData(db);
   const log = createLogger('warn');
   const runtime = createServices(config, db, log);

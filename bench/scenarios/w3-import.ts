@@ -1,5 +1,6 @@
 /** W3: import of the bulk graduates through the import service, against an unnest INSERT of the same rows. */
-import { hashPassword, INITIAL_PASSWORD_COST } from '../../server/auth/password.js';
+import { hashInitialPassword, useInitialPasswordKey } from '../../server/auth/password.js';
+import { TEST_PASSWORD_PEPPER } from '../../server/testing/keys.js';
 import { planSheet } from '../../server/domain/index.js';
 import { uuidv7 } from '../../server/services/ids.js';
 import { importStudents } from '../../server/services/import/index.js';
@@ -17,7 +18,9 @@ export async function w3Import(target: Target, students: GeneratedStudent[]) {
   const { rows: templates } = await loadCohortTemplates(db.prisma, cohort.id);
   const domain = templates.map(toDomainTemplate);
   const byCode = new Map(templates.map((t) => [t.code, t]));
-  const hash = await hashPassword('000000', INITIAL_PASSWORD_COST);
+  // The key the server process was started with (startServerProcess's default).
+  useInitialPasswordKey(TEST_PASSWORD_PEPPER);
+  const hash = await hashInitialPassword('000000');
   const now = new Date().toISOString();
 
   // The same rows the import writes (students, logins, items by the rules, creation events), built before timing.
@@ -99,9 +102,9 @@ export async function w3Import(target: Target, students: GeneratedStudent[]) {
   const { ms, result: report } = await timeIt(() => importStudents(db, bytes, { dryRun: false, actorId: admin.id, fileName: 'bench.csv' }));
   if (!report.applied) throw new Error(`import not applied: ${JSON.stringify(report.problems.slice(0, 5))}`);
   log(`W3 import: ${fmt(ms)} ms, ${report.created} students, ${report.itemsCreated} items`);
-  // How much of it is hashing: the same kind of hashes, as the import runs them (16 in flight on the libuv pool).
+  // How much of it is hashing: the same kind of hashes, as the import runs them.
   const probe = Math.min(2_000, students.length);
-  const { ms: hashMs } = await timeIt(() => mapLimit(students.slice(0, probe), 16, (st) => hashPassword(st.nationalId.slice(-6), INITIAL_PASSWORD_COST)));
+  const { ms: hashMs } = await timeIt(() => mapLimit(students.slice(0, probe), 16, (st) => hashInitialPassword(st.nationalId.slice(-6))));
   const hashAllMs = (hashMs * students.length) / probe;
   log(`W3 hashing probe: ${probe} hashes in ${fmt(hashMs)} ms (≈ ${fmt(hashAllMs / 1000, 1)} s for ${students.length})`);
   const ratio = ms / allRowsMs;
@@ -111,12 +114,12 @@ export async function w3Import(target: Target, students: GeneratedStudent[]) {
     result: `${fmt(ms / 1000, 2)} s`,
     baseline: `${fmt(allRowsMs / 1000, 2)} s (unnest INSERT of the same students+logins+items+events); students only ${fmt(studentsOnlyMs / 1000, 3)} s`,
     ratio: `${fmt(ratio, 2)}× (vs students only ${fmt(ms / studentsOnlyMs, 0)}×)`,
-    target: '≤ 3 s and ≤ 3× baseline',
-    met: ms <= 3000 && ratio <= 3,
+    target: '≤ 6 s and ≤ 2× baseline',
+    met: ms <= 6000 && ratio <= 2,
     notes: [
       `Baseline: PostgreSQL COPY is not available (no pg-copy-streams); the baseline inserts the same rows with one INSERT … SELECT FROM unnest(...) per table in one transaction, rows and the password hash precomputed outside the timing, then ROLLBACK (so its COMMIT is not timed; the import's is). Triggers on the tables fire in both.`,
-      `The import time includes parsing the CSV, validation against the database, ${fmtInt(report.created)} scrypt hashes (INITIAL cost, log2 N=${INITIAL_PASSWORD_COST.logN}) on the libuv pool, and the writes.`,
-      `Hashing alone (measured after the import, ${fmtInt(probe)} hashes 16 in flight, scaled): ≈ ${fmt(hashAllMs / 1000, 1)} s for ${fmtInt(students.length)} students, i.e. ${fmt((hashAllMs / ms) * 100, 0)}% of the import's wall time; the hashes overlap the writes, so the import cannot finish before they do.`,
+      `The import time includes parsing the CSV, validation against the database, ${fmtInt(report.created)} keyed initial-password hashes (HMAC-SHA256 with PASSWORD_PEPPER), and the writes.`,
+      `Hashing alone (measured after the import, ${fmtInt(probe)} hashes 16 in flight, scaled): ≈ ${fmt(hashAllMs / 1000, 1)} s for ${fmtInt(students.length)} students, i.e. ${fmt((hashAllMs / ms) * 100, 0)}% of the import's wall time.`,
       ...(students.length < 10_000 ? [`--quick: ${students.length} students instead of 10,000; the target is for 10,000.`] : []),
     ],
   });

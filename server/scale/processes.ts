@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_PASSWORD_PEPPER } from '../testing/keys.js';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
@@ -16,7 +17,7 @@ export interface ServerProcess {
 /** Starts `server/main.ts` as its own process, as a deployment would, and waits until it listens. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', PASSWORD_PEPPER: TEST_PASSWORD_PEPPER, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../testing/databases.js';
 import { applyMigrations } from '../db/migrate.js';
+import { useInitialPasswordKey } from '../auth/password.js';
+import { TEST_PASSWORD_PEPPER } from '../testing/keys.js';
 import { seedDemoData } from './demo.js';
 
 const EQUIPMENT_EXEMPT = ['ARTS_COMMUNICATION', 'ECONOMICS_MANAGEMENT', 'FOREIGN_LANGUAGES', 'PHYSICAL_EDUCATION', 'MARXISM'];
@@ -12,6 +14,7 @@ describe('demo data', () => {
   beforeAll(async () => {
     test = await openTestDatabase('pglite');
     await applyMigrations(test.db.sql);
+    useInitialPasswordKey(TEST_PASSWORD_PEPPER);
     first = await seedDemoData(test.db);
   });
   afterAll(async () => {
@@ -34,6 +37,14 @@ describe('demo data', () => {
     expect(postgraduates.every((s) => s.firstSupervisorId)).toBe(true);
     expect(postgraduates.some((s) => s.secondSupervisorId)).toBe(true);
     expect(postgraduates.some((s) => !s.secondSupervisorId)).toBe(true);
+  });
+
+  it('keys the students\' initial passwords with the initial-password key; staff passwords are scrypt', async () => {
+    const credentials = await test.db.prisma.credential.findMany({ select: { passwordHash: true, mustChangePassword: true, studentId: true } });
+    const students = credentials.filter((c) => c.studentId);
+    expect(students.length).toBeGreaterThanOrEqual(300);
+    expect(students.every((c) => c.mustChangePassword && c.passwordHash.startsWith('hmac-sha256$'))).toBe(true);
+    expect(credentials.filter((c) => !c.studentId).every((c) => c.passwordHash.startsWith('scrypt$15$'))).toBe(true);
   });
 
   it('creates items by the rules for everyone but the deferred students', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId } from '../auth/password.js';
+import { hashInitialPassword, hashPassword, initialPasswordFromNationalId } from '../auth/password.js';
 import type { Database } from '../db/client.js';
 import { loadDefaultRuleSet, type DormitoryState, type StudentCategory } from '../domain/index.js';
 import type { StaffRole } from '../generated/prisma/client.js';
@@ -137,7 +137,7 @@ export async function seedDemoData(db: Database): Promise<{ logins: DemoLogin[];
         firstSupervisorId: postgraduate ? supervisors[index % 2]! : null,
         secondSupervisorId: postgraduate && index % 3 === 0 ? supervisors[(index + 1) % 2]! : null,
         credential: {
-          create: { passwordHash: await hashPassword(initialPasswordFromNationalId(spec.nationalId), INITIAL_PASSWORD_COST), mustChangePassword: true },
+          create: { passwordHash: await hashInitialPassword(initialPasswordFromNationalId(spec.nationalId)), mustChangePassword: true },
         },
         ...(spec.deferred
           ? { deferrals: { create: { fromCohortId: cohortId, toCohortId: nextCohort.id, reason: '申请延期至2020年12月毕业，已获批准' } } }

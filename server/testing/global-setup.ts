@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { useInitialPasswordKey } from '../auth/password.js';
 import { openDatabase } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import { installDefaultRuleSet, seedDemoData } from '../seed/demo.js';
 import { randomBytes } from 'node:crypto';
 import { SNAPSHOT_KINDS, templateDatabaseName, type SnapshotKind } from './databases.js';
+import { TEST_PASSWORD_PEPPER } from './keys.js';
 
 /**
  * Prepares each kind of test database once per run, so a test file starts from a
@@ -19,6 +21,7 @@ import { SNAPSHOT_KINDS, templateDatabaseName, type SnapshotKind } from './datab
  */
 export default async function globalSetup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'lixiao-test-'));
+  useInitialPasswordKey(TEST_PASSWORD_PEPPER);
   const files: Record<string, string> = {};
   for (const kind of SNAPSHOT_KINDS) {
     const db = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });

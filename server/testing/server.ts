@@ -1,10 +1,12 @@
 import { createApp, GRAPHQL_PATH, type App } from '../app.js';
+import { useInitialPasswordKey } from '../auth/password.js';
 import type { Services } from '../context.js';
 import type { Database } from '../db/client.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { createServices } from '../services/runtime.js';
 import { openTestDatabase, type Backend } from './databases.js';
+import { TEST_PASSWORD_PEPPER } from './keys.js';
 
 export interface TestServer {
   app: App;
@@ -36,7 +38,9 @@ export interface TestServerOptions {
 export async function startTestServer({ backend = 'pglite', demo = false, env = {} }: TestServerOptions = {}): Promise<TestServer> {
   const { db, drop } = await openTestDatabase(backend, demo ? 'demo' : 'rules');
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent');
-  const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env });
+  const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!', PASSWORD_PEPPER: TEST_PASSWORD_PEPPER, ...env });
+  // The key is the process's (as in a deployment): test servers of one file share it.
+  useInitialPasswordKey(config.passwordPepper);
   const runtime = createServices(config, db, log);
   const app = createApp(config, runtime.services);
   const { port } = await app.listen();

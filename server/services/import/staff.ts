@@ -1,4 +1,4 @@
-import { hashPassword, INITIAL_PASSWORD_COST, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../auth/password.js';
+import { hashInitialPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../auth/password.js';
 import type { Prisma, StaffRole } from '../../generated/prisma/client.js';
 import { headerOf, textLength, type ColumnSpec, type MappedTable } from './columns.js';
 import { hasErrors, problem, type ImportProblem, type ImportProblemCode, type ProblemParam } from './problems.js';
@@ -229,10 +229,10 @@ async function prepare(plan: StaffPlan, previous?: Hashes): Promise<Hashes> {
     if (known) hashes.set(hashKey(s), known);
     return !known;
   });
-  // Initial passwords must be changed at first login, so they get the initial-password cost like students'.
-  // Login compares a must-change password in capitals (students' ID numbers may end in x or X), so it is stored
-  // in capitals too: an imported initial password is case-insensitive until the first change.
-  const computed = await mapConcurrently(missing, HASH_CONCURRENCY, (s) => hashPassword(s.password.toUpperCase(), INITIAL_PASSWORD_COST));
+  // Initial passwords must be changed at first login, so they are keyed like students'. Login compares a
+  // must-change password in capitals (students' ID numbers may end in x or X), and so does the hash:
+  // an imported initial password is case-insensitive until the first change.
+  const computed = await mapConcurrently(missing, HASH_CONCURRENCY, (s) => hashInitialPassword(s.password));
   missing.forEach((s, i) => hashes.set(hashKey(s), computed[i]!));
   return hashes;
 }

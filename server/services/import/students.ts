@@ -1,4 +1,4 @@
-import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId, MAX_LOGIN_NAME_LENGTH } from '../../auth/password.js';
+import { hashInitialPassword, initialPasswordFromNationalId, MAX_LOGIN_NAME_LENGTH } from '../../auth/password.js';
 import { planSheet, type DormitoryState, type LocalizedText, type StudentCategory } from '../../domain/index.js';
 import type { Prisma, StaffRole } from '../../generated/prisma/client.js';
 import { loadCohortTemplates, shareCohortRules, toDomainTemplate, type TemplateRow } from '../rules.js';
@@ -334,9 +334,7 @@ async function prepare(plan: StudentPlan, previous?: Hashes): Promise<Hashes> {
     if (known) hashes.set(hashKey(student), known);
     else missing.push(student);
   }
-  const computed = await mapConcurrently(missing, HASH_CONCURRENCY, (student) =>
-    hashPassword(initialPasswordFromNationalId(student.nationalId), INITIAL_PASSWORD_COST),
-  );
+  const computed = await mapConcurrently(missing, HASH_CONCURRENCY, (student) => hashInitialPassword(initialPasswordFromNationalId(student.nationalId)));
   missing.forEach((student, i) => hashes.set(hashKey(student), computed[i]!));
   return hashes;
 }

@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServerProcess, type ServerProcess } from '../scale/processes.js';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { mustChangePassword } } ... on DomainError { code } } }';
+
+async function login(server: ServerProcess, username: string, password: string) {
+  const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: LOGIN, variables: { u: username, p: password } }) });
+  return ((await response.json()) as { data: { login: { __typename: string; code?: string; data?: { mustChangePassword: boolean } } } }).data.login;
+}
+
+/** Runs the server's entry point until it exits by itself (bounded). */
+function runUntilExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
+  child.stderr.on('data', (chunk) => (output += String(chunk)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`still running after ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('the initial-password key of a deployment', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lixiao-pepper-'));
+  const dataDir = join(root, 'pglite');
+  const keyFile = join(root, 'password-pepper.key');
+  // No PASSWORD_PEPPER: the key file next to the embedded database stands in.
+  const local = { DATA_DIR: dataDir, PASSWORD_PEPPER: '' };
+  let running: ServerProcess | null = null;
+  afterAll(async () => {
+    await running?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** The first demo student the first start prints, with its initial password. */
+  let student = { username: '', password: '' };
+
+  it('outside production creates a key file once, next to the embedded database, and keeps using it', async () => {
+    running = await startServerProcess({ ...local, DEMO_DATA: 'on' });
+    const printed = /^\s+student \S+\s+(\d+)\s+([0-9X]{6})$/m.exec(running.output());
+    expect(printed, running.output()).not.toBeNull();
+    student = { username: printed![1]!, password: printed![2]! };
+    expect(readFileSync(keyFile, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dataDir, 'password-pepper.key'))).toBe(false);
+    expect(await login(running, student.username, student.password)).toMatchObject({ __typename: 'MutationLoginSuccess', data: { mustChangePassword: true } });
+    const key = readFileSync(keyFile, 'utf8');
+    expect(await running.stop()).toBe(0);
+
+    running = await startServerProcess(local);
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
+    expect(await login(running, student.username, student.password.toLowerCase())).toMatchObject({ __typename: 'MutationLoginSuccess' });
+    expect(await running.stop()).toBe(0);
+    running = null;
+  }, 180_000);
+
+  it('a server started with another key refuses the old initial passwords as wrong, says why at start, and still serves chosen passwords', async () => {
+    running = await startServerProcess({ DATA_DIR: dataDir, PASSWORD_PEPPER: 'another-pepper-another-pepper-another!' });
+    expect(running.output()).toMatch(/initial passwords hashed with another PASSWORD_PEPPER cannot be used to log in.*"accounts":\d+/);
+    expect(await login(running, student.username, student.password)).toEqual({ __typename: 'DomainError', code: 'INVALID_CREDENTIALS' });
+    expect(await login(running, 'admin', 'Lixiao@2020')).toMatchObject({ __typename: 'MutationLoginSuccess' });
+    expect(await running.stop()).toBe(0);
+    running = null;
+  }, 120_000);
+
+  it('in production refuses to start without PASSWORD_PEPPER while accounts are on their initial password, naming the variable', async () => {
+    const refused = await runUntilExit({ DATA_DIR: dataDir, NODE_ENV: 'production', JWT_SECRET: 'production-secret-production-secret!', PASSWORD_PEPPER: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('PASSWORD_PEPPER: required in production while accounts are on their initial password');
+    expect(refused.output).toContain('生产环境中仍有账号使用初始密码时必须设置 PASSWORD_PEPPER');
+    expect(refused.output).not.toMatch(/\bat .+:\d+:\d+/);
+  }, 120_000);
+
+  it('refuses a PASSWORD_PEPPER shorter than 32 characters', async () => {
+    const refused = await runUntilExit({ DATA_DIR: dataDir, PASSWORD_PEPPER: 'too-short' });
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('PASSWORD_PEPPER: at least 32 characters');
+  }, 120_000);
+});
