@@ -95,8 +95,15 @@ describe.each(BACKENDS)('bulk writes on %s', (backend) => {
     expect(created).toBe(expected.length);
     const key = (row: { studentId: string; templateId: string }) => `${row.studentId}/${row.templateId}`;
     const items = await db.prisma.clearanceItem.findMany({ where: { studentId: { in: rows.map((r) => r.id) } } });
-    expect(items.map((item) => ({ ...item, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined })).sort((a, b) => key(a).localeCompare(key(b))))
-      .toEqual(expected.map((row) => ({ ...row, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined })).sort((a, b) => key(a).localeCompare(key(b))));
+    // The review queue's copies of the student's facts are the triggers' (review-queue-counts.test.ts): here, that they match the student.
+    const studentRows = new Map(rows.map((row) => [row.id, row]));
+    expect(items.every((item) => {
+      const student = studentRows.get(item.studentId)!;
+      return item.studentCampusId === student.campusId && item.studentCollegeId === student.collegeId && item.studentCategory === student.category;
+    })).toBe(true);
+    const queueCopies = { reviewScopeId: undefined, studentCampusId: undefined, studentCollegeId: undefined, studentCategory: undefined };
+    expect(items.map((item) => ({ ...item, ...queueCopies, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined })).sort((a, b) => key(a).localeCompare(key(b))))
+      .toEqual(expected.map((row) => ({ ...row, ...queueCopies, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined })).sort((a, b) => key(a).localeCompare(key(b))));
     expect(items.every((item) => /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(item.id))).toBe(true);
 
     const events = await db.prisma.clearanceEvent.findMany({ where: { studentId: { in: rows.map((r) => r.id) } }, orderBy: { seq: 'asc' } });
