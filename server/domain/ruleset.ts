@@ -230,7 +230,7 @@ export function parseRuleSet(json: unknown): RuleSet {
 
 const DEFAULT_RULE_SET_URL = new URL('../seed/ruleset-2020.json', import.meta.url);
 
-/** The cohort-2020 rule set of shared/domain.md. */
+/** The cohort-2020 rule set of docs/domain.md. */
 export function loadDefaultRuleSet(): RuleSet {
   return parseRuleSet(JSON.parse(readFileSync(DEFAULT_RULE_SET_URL, 'utf8')));
 }

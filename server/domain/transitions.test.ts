@@ -18,7 +18,7 @@ function allow(
   return sources.map((source) => ({ from, to, source, reasonRequired: reason === 'reason required' }));
 }
 
-/** The item states of shared/domain.md, written out once more so that the table cannot drift unnoticed. */
+/** The item states of docs/domain.md, written out once more so that the table cannot drift unnoticed. */
 const ALLOWED: AllowedTransition[] = [
   ...allow('PENDING', 'APPROVED', ['REVIEWER', 'SYNC', 'POLICY', 'SELF'], 'reason optional'),
   ...allow('PENDING', 'REJECTED', ['REVIEWER', 'SYNC'], 'reason required'),

@@ -1,5 +1,5 @@
 /**
- * The state machine of one clearance item (shared/domain.md, "Item states").
+ * The state machine of one clearance item (docs/domain.md, "Item states").
  * Who may act on which item (scope) is checked by the caller; this table
  * only says which changes exist and which kind of actor may make them.
  */

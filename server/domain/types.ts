@@ -1,6 +1,6 @@
 /**
  * Plain domain vocabulary: no GraphQL, no Prisma. Everything here mirrors
- * shared/domain.md; the rule set itself is data (see `RuleSet`).
+ * docs/domain.md; the rule set itself is data (see `RuleSet`).
  */
 
 export const STUDENT_CATEGORIES = ['UNDERGRADUATE', 'POSTGRADUATE_DUAL', 'POSTGRADUATE_SINGLE'] as const;

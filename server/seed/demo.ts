@@ -7,7 +7,7 @@ import { installRuleSet, loadCohortTemplates, studentFacts } from '../services/r
 import { createSheets, type NewSheetStudent } from '../services/sheets.js';
 
 /**
- * The default rule set (cohort 2020, exactly as shared/domain.md gives it) and a
+ * The default rule set (cohort 2020, exactly as docs/domain.md gives it) and a
  * deterministic demo cohort: the same students, staff and passwords on every machine.
  */
 

@@ -78,7 +78,7 @@ interface DemoStudent {
 }
 
 /**
- * The sheet shared/domain.md gives a student with these facts, written out
+ * The sheet docs/domain.md gives a student with these facts, written out
  * independently of the rule engine: [code, initial status] in sequence order.
  */
 function expectedSheet(s: DemoStudent): [string, string][] {
