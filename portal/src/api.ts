@@ -28,12 +28,23 @@ export function api(): LixiaoClient {
     retryAttempts: 3,
     token: auth.session?.accessToken ?? null,
     refreshToken: auth.session?.refreshToken ?? null,
-    onTokens: (session) => {
-      auth.session = session;
-      sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
-    },
+    onTokens: storeSession,
   });
   return client;
+}
+
+function storeSession(session: Session) {
+  auth.session = session;
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+}
+
+/** A session the client did not log in itself (the provider's sign-in), kept as a password login keeps one. */
+export async function keepSession(session: Session): Promise<void> {
+  const previous = client;
+  client = null;
+  auth.viewer = null;
+  storeSession(session);
+  await previous?.dispose();
 }
 
 export async function signIn(username: string, password: string): Promise<Session> {

@@ -40,17 +40,19 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * A browser context that may talk to `origin` only: every other request (HTTP or WebSocket)
- * is aborted and recorded in `foreign`, so a test can assert that none was made.
+ * A browser context that may talk to `origin` only (and to `alsoAllowed`, e.g. a test's own identity
+ * provider): every other request (HTTP or WebSocket) is aborted and recorded in `foreign`, so a test
+ * can assert that none was made.
  */
-export async function originOnlyContext(browser: Browser, origin: string, options: Parameters<Browser['newContext']>[0] = {}) {
+export async function originOnlyContext(browser: Browser, origin: string, options: Parameters<Browser['newContext']>[0] = {}, alsoAllowed: string[] = []) {
+  const allowed = new Set([origin, ...alsoAllowed]);
   const context = await browser.newContext({ locale: 'zh-CN', ...options });
   const foreign: string[] = [];
   const requests: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
     requests.push(url);
-    if (new URL(url).origin === origin) return route.continue();
+    if (allowed.has(new URL(url).origin)) return route.continue();
     foreign.push(url);
     return route.abort('blockedbyclient');
   });
@@ -58,7 +60,7 @@ export async function originOnlyContext(browser: Browser, origin: string, option
     page.on('websocket', (socket) => {
       const url = new URL(socket.url());
       requests.push(socket.url());
-      if (`http://${url.host}` !== origin) foreign.push(socket.url());
+      if (!allowed.has(`http://${url.host}`)) foreign.push(socket.url());
     });
   context.on('page', watchSockets);
   return { context, foreign, requests };
