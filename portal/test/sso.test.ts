@@ -22,7 +22,8 @@ describeInBrowser('portal sign-in through the university account (CAS)', () => {
     [server, browser] = await Promise.all([
       startTestServer({
         demo: true,
-        env: { PORT: String(port), CAS_BASE_URL: cas.baseUrl, CAS_SERVICE_URL: `${origin}/auth/cas/callback`, SSO_RETURN_URL: `${origin}/` },
+        // As a campus that signs its graduates in through the portal only would run it.
+        env: { PORT: String(port), LOCAL_LOGIN: 'students:off', CAS_BASE_URL: cas.baseUrl, CAS_SERVICE_URL: `${origin}/auth/cas/callback`, SSO_RETURN_URL: `${origin}/` },
       }),
       launchBrowser(),
     ]);
@@ -91,8 +92,9 @@ describeInBrowser('portal sign-in through the university account (CAS)', () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(new URL(page.url()).hash).toBe('');
     expect(await page.evaluate(() => sessionStorage.getItem('lixiao.session'))).toBeNull();
-    // The password form stays offered: password sign-in is on for both roles here.
+    // The password form stays for staff, and says students cannot use it.
     await page.getByLabel('Password', { exact: true }).waitFor();
+    await expect(page.getByTestId('password-off').textContent()).resolves.toBe('Students sign in with the university account: password sign-in is off for students.');
     expect(foreign).toEqual([]);
   });
 });
