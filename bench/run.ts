@@ -27,7 +27,7 @@ import { w2Review } from './scenarios/w2-review.js';
 import { w3Import } from './scenarios/w3-import.js';
 import { w4FanOut } from './scenarios/w4-fanout.js';
 import { w5Stats } from './scenarios/w5-stats.js';
-import { w4cFanOut } from './lib/w4c.js';
+import { w4cFanOut } from './scenarios/w4c-fanout.js';
 
 // ---------------------------------------------------------------- report
 

@@ -1,3 +1,4 @@
+import type { Progress } from './domain/index.js';
 import type { Logger } from './log.js';
 import { Bus } from './live/bus.js';
 import { ChangeSignal, EventStream } from './live/event-stream.js';
@@ -36,16 +37,7 @@ export interface ItemAccessFacts {
 }
 
 /** Progress as it travels (also through Redis): clearedAt as an ISO string. */
-export interface ProgressSnapshot {
-  required: number;
-  approved: number;
-  rejected: number;
-  pending: number;
-  locked: number;
-  waived: number;
-  cleared: boolean;
-  clearedAt: string | null;
-}
+export type ProgressSnapshot = Progress & { clearedAt: string | null };
 
 /** Item topics carry every event of one commit for the topic's student or cohort, in seq order. */
 export type ItemTopic = 'student:items' | 'cohort:items';

@@ -1,4 +1,4 @@
-import { w4cStatements } from './w4c.js';
+import { w4cStatements } from '../scenarios/w4c-fanout.js';
 /** SQL statements per operation, counted on an in-process copy of the app. */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';

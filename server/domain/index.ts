@@ -1,4 +1,5 @@
 export * from './types.js';
+export { groupBy } from './group-by.js';
 export {
   loadDefaultRuleSet,
   parseRuleSet,

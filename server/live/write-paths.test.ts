@@ -6,7 +6,7 @@ import { follow, importGraduates, sleep, socketClient, waitFor, type Followed } 
 
 const STATS = 'subscription { cohortStatsUpdated(year: 2020) { graduates items { template { code } waived } } }';
 const QUEUE = 'subscription { reviewQueueChanged(cohortYear: 2020) { seq item { code status student { number } } } }';
-const DEFER = 'mutation ($id: ID!, $reason: String!) { deferStudent(studentId: $id, reason: $reason) { __typename ... on Error { code } } }';
+const DEFER = 'mutation ($id: ID!, $reason: String!) { deferStudent(studentId: $id, reason: $reason, fromCohortYear: 2020) { __typename ... on Error { code } } }';
 const WAIVE = 'mutation ($id: ID!, $v: Int!) { waiveItem(id: $id, expectedVersion: $v, reason: "学院核准免办") { __typename ... on MutationWaiveItemSuccess { data { status version } } ... on Error { code } } }';
 const UNWAIVE = 'mutation ($id: ID!, $v: Int!) { unwaiveItem(id: $id, expectedVersion: $v) { __typename ... on MutationUnwaiveItemSuccess { data { status version } } ... on Error { code } } }';
 

@@ -1,7 +1,7 @@
 import { canAdminister, canReview } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from '../context.js';
-import { checkTransition, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
+import { checkTransition, groupBy, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
 import type { ErrorCode } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
@@ -290,16 +290,4 @@ function relock(sheets: LockedItem[], applied: AppliedChange[]): AppliedChange[]
     });
   }
   return changes;
-}
-
-/** Map.groupBy arrived in Node 21; this runs on 20. */
-function groupBy<T, K>(list: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of list) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }

@@ -1,5 +1,5 @@
 import type { Services } from '../../context.js';
-import { summarizeProgress, type ItemStatus } from '../../domain/index.js';
+import { groupBy, summarizeProgress, type ItemStatus } from '../../domain/index.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { ItemAccessFacts, ItemChangedEvent, ProgressSnapshot } from '../../pubsub.js';
 
@@ -73,16 +73,4 @@ export function publishItemEvents(services: Pick<Services, 'pubsub'>, events: re
  */
 export function publishCohortChanged(services: Pick<Services, 'pubsub'>, cohortId: string) {
   services.pubsub.publish('cohort:items', cohortId, []);
-}
-
-/** Map.groupBy arrived in Node 21; this runs on 20. */
-function groupBy<T, K>(list: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of list) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }

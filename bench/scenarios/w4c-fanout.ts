@@ -4,23 +4,13 @@
  */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { countStatements, cpuMs, describe } from './statements.js';
-import { fmt, fmtInt, sleep, summarize, wallMs } from './stats.js';
-import { tsxChild, cleanups, type Target } from './target.js';
-import type { WsCommand, WsReport } from './ws-worker.js';
+import type { Row } from '../lib/context.js';
+import { countStatements, cpuMs, describe } from '../lib/statements.js';
+import { fmt, fmtInt, sleep, summarize, wallMs } from '../lib/stats.js';
+import { tsxChild, cleanups, type Target } from '../lib/target.js';
+import type { WsCommand, WsReport } from '../lib/ws-worker.js';
 
 type Gql = (target: Target, query: string, variables?: Record<string, unknown>, token?: string) => Promise<{ data?: any; errors?: unknown[] }>;
-
-export interface W4cRow {
-  id: string;
-  what: string;
-  result: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  met: boolean | null;
-  notes: string[];
-}
 
 const APPROVE = 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved } } ... on Error { code } } }';
 const SUBSCRIPTION = 'subscription ($s: ID!) { clearanceItemUpdated(studentId: $s) { seq item { id status version } progress { approved required cleared } } }';
@@ -36,7 +26,7 @@ async function pendingLibrary(target: Target, count: number, skip: number) {
 
 const refs = (items: { id: string; version: number }[]) => items.map((item) => ({ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }));
 
-export async function w4cFanOut(target: Target, adminToken: string, libraryToken: string, gql: Gql, count: number, log: (line: string) => void): Promise<W4cRow> {
+export async function w4cFanOut(target: Target, adminToken: string, libraryToken: string, gql: Gql, count: number, log: (line: string) => void): Promise<Row> {
   const alone = await pendingLibrary(target, count, 0);
   const watched = await pendingLibrary(target, count, count);
   if (watched.length < count) throw new Error(`W4c: only ${alone.length + watched.length} pending LIBRARY items`);
