@@ -46,7 +46,7 @@ async function machine(target: Target) {
 
 function render(info: Awaited<ReturnType<typeof machine>>, loadBefore: string, elapsedS: number): string {
   const status = (met: boolean | null) => (met === null ? 'n/a (quick)' : met ? 'MET' : 'MISSED');
-  const escape = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+  const escapeCell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
   const lines = [
     `# Lixiao benchmarks`,
     '',
@@ -58,7 +58,7 @@ function render(info: Awaited<ReturnType<typeof machine>>, loadBefore: string, e
     '',
     '| | measured | result | baseline (same run) | ratio | target | |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.id} | ${escape(r.what)} | ${escape(r.result)} | ${escape(r.baseline)} | ${escape(r.ratio)} | ${escape(r.target)} | ${status(r.met)} |`),
+    ...rows.map((r) => `| ${r.id} | ${escapeCell(r.what)} | ${escapeCell(r.result)} | ${escapeCell(r.baseline)} | ${escapeCell(r.ratio)} | ${escapeCell(r.target)} | ${status(r.met)} |`),
     '',
     ...(profileRows.length
       ? ['## SQL statements per operation', '', '(counted by wrapping pg.Client#query around an in-process copy of the app on the same database)', '', '| operation | statements | kinds |', '|---|---|---|', ...profileRows.map((p) => `| ${p.operation} | ${p.statements} | ${p.detail} |`), '']
@@ -83,8 +83,8 @@ async function queueScenario(target: Target) {
   rows.push({
     id: 'Q',
     what: `review queue page of 50 (first, and from the middle by cursor) for a department, college, campus, supervisor and university-admin reviewer, and cohortStats, over HTTP at ${sizes.map(fmtInt).join(' / ')} graduates`,
-    result: last.scopes.map((scope) => `${scope.username} ${fmt(scope.first, 2)} ms`).join(', ') + `; cohortStats ${fmt(last.stats, 2)} ms (at ${fmtInt(last.graduates)})`,
-    baseline: `the previous page statement on the same data: ` + last.scopes.map((scope) => `${scope.username} ${fmt(scope.previous, 1)} ms`).join(', '),
+    result: `${last.scopes.map((scope) => `${scope.username} ${fmt(scope.first, 2)} ms`).join(', ')}; cohortStats ${fmt(last.stats, 2)} ms (at ${fmtInt(last.graduates)})`,
+    baseline: `the previous page statement on the same data: ${last.scopes.map((scope) => `${scope.username} ${fmt(scope.previous, 1)} ms`).join(', ')}`,
     ratio:
       `largest / smallest size, worst scope: HTTP page p50 ${fmt(worst, 2)}×, ` +
       `statement buffers ${fmt(Math.max(...last.scopes.map((scope, i) => scope.statementBuffers / first.scopes[i]!.statementBuffers)), 2)}×; cohortStats ${fmt(last.stats / first.stats, 2)}×`,

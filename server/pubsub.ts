@@ -88,7 +88,7 @@ export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Lo
       return bus.listen(channel(topic, args), listener);
     },
     items(topic, id, accept) {
-      let stop = () => undefined as void;
+      let stop: () => void = () => {};
       const stream = new EventStream<ItemChangedEvent>(bufferEvents, () => stop());
       stop = bus.listen(`${topic}:${id}`, (events: ItemChangedEvent[]) => {
         rememberCompanions(events);
@@ -97,7 +97,7 @@ export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Lo
       return stream;
     },
     changes(topic, id) {
-      let stop = () => undefined as void;
+      let stop: () => void = () => {};
       const signal = new ChangeSignal(() => stop());
       stop = bus.listen(`${topic}:${id}`, () => signal.offer());
       return signal;

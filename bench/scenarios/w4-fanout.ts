@@ -81,7 +81,7 @@ export async function w4FanOut(target: Target, adminToken: string) {
       }
       const event = events[events.length - 1];
       if (i >= warmup) {
-        if (!event || !event.complete || events.length !== before + 1) incomplete++;
+        if (!event?.complete || events.length !== before + 1) incomplete++;
         for (const at of event?.arrivals ?? []) {
           latSent.push(at - sent);
           latAnswered.push(at - answered);

@@ -26,8 +26,8 @@ if (invokedDirectly || /(^|[\\/])(lixiao|cli\.js)$/.test(process.argv[1] ?? ''))
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
   main(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(text + '\n'),
-    stderr: (text) => process.stderr.write(text + '\n'),
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
     stdoutStream: process.stdout,
     stderrStream: process.stderr,
     env: process.env,

@@ -52,7 +52,9 @@ export type DecisionReport = Extract<ApproveItemsMutation['approveItems'], { __t
 export type CohortStats = CohortStatsQuery['cohortStats'];
 export type SyncReport = Extract<SyncClearanceResultsMutation['syncClearanceResults'], { __typename: 'MutationSyncClearanceResultsSuccess' }>['data'];
 
+// biome-ignore lint/complexity/noBannedTypes: `{} extends V` asks whether every variable of the operation is optional
 type Variables<V> = {} extends V ? [variables?: V, options?: RequestOptions] : [variables: V, options?: RequestOptions];
+// biome-ignore lint/complexity/noBannedTypes: as above
 type SubscribeArguments<V> = {} extends V ? [variables?: V, options?: SubscribeOptions] : [variables: V, options?: SubscribeOptions];
 
 export interface LixiaoClient {

@@ -51,7 +51,7 @@ export async function authenticate(db: Database, tokens: TokenSigner, token: str
   if (!token) return { viewer: null, failure: null };
   if (token.startsWith(API_TOKEN_PREFIX)) {
     const account = await db.prisma.reviewer.findUnique({ where: { apiTokenHash: hashApiToken(token) } });
-    if (!account || !account.active || !account.roles.includes('INTEGRATION')) return { viewer: null, failure: 'TOKEN_INVALID' };
+    if (!account?.active || !account.roles.includes('INTEGRATION')) return { viewer: null, failure: 'TOKEN_INVALID' };
     return { viewer: staffViewer(account, null, false, null), failure: null };
   }
   const claims = await tokens.verify(token, 'access');
@@ -71,7 +71,7 @@ export async function authenticate(db: Database, tokens: TokenSigner, token: str
       failure: null,
     };
   }
-  if (credential.reviewer && credential.reviewer.active) {
+  if (credential.reviewer?.active) {
     return { viewer: staffViewer(credential.reviewer, credential.id, credential.mustChangePassword, claims.expiresAt), failure: null };
   }
   return { viewer: null, failure: 'TOKEN_REVOKED' };

@@ -25,7 +25,7 @@ describe.each(BACKENDS)('summary export: bad input answers a typed error (%s)', 
   const download = (query: string) =>
     fetch(`${server.origin}/exports/summary.csv?${query}`, { headers: { authorization: `Bearer ${collegeAdmin}`, 'accept-language': 'en' } });
 
-  it.each(['cohort=99999999999', 'cohort=2147483648', 'cohort=-1', 'cohort=2020.5', 'cohort=', 'college=%00&cohort=2020', 'cohort=2020&college=' + 'X'.repeat(300)])(
+  it.each(['cohort=99999999999', 'cohort=2147483648', 'cohort=-1', 'cohort=2020.5', 'cohort=', 'college=%00&cohort=2020', `cohort=2020&college=${'X'.repeat(300)}`])(
     '%s answers 400 INVALID_INPUT and the server keeps serving',
     async (query) => {
       const response = await download(query);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8Csv } from '../services/import/fixtures/files.js';
-import { clients, INTEGRATION_TOKEN, openDemoServer } from '../schema/review/testing.js';
+import { type clients, INTEGRATION_TOKEN, openDemoServer } from '../schema/review/testing.js';
 import { RawSocket } from '../security/helpers.js';
 import type { TestServer } from '../testing/server.js';
 import { uploadImport } from './testing.js';

@@ -9,6 +9,7 @@ export interface Transport {
   shutdown(): Promise<void>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each topic's listeners take that topic's payload type; the bus only passes it on
 type Listener = (payload: any) => void;
 
 /**

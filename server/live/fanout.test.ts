@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, countStatements, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, countStatements, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
 import type { TestServer } from '../testing/server.js';
 import { APPROVE, follow, sleep, socketClient, waitFor, type Followed } from './testing.js';
 

@@ -65,8 +65,7 @@ export class SocketSessions {
       const account = byId.get(session.staff!.reviewerId);
       const staff = session.staff!;
       const same =
-        account !== undefined &&
-        account.active &&
+        account?.active &&
         [...account.roles].sort().join() === [...staff.roles].sort().join() &&
         account.departmentId === staff.departmentId &&
         account.collegeId === staff.collegeId &&

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
 import { expectNoLeak, openSocket, RawSocket } from '../security/helpers.js';
 import type { TestServer } from '../testing/server.js';
 import { APPROVE, sleep } from './testing.js';

@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, globalId, itemOf, openDemoServer } from '../schema/review/testing.js';
+import { type clients, findStudents, globalId, itemOf, openDemoServer } from '../schema/review/testing.js';
 import type { TestServer } from '../testing/server.js';
 import { follow, importGraduates, sleep, socketClient, waitFor, type Followed } from './testing.js';
 

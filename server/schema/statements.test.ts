@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../testing/server.js';
-import { clients, countStatements, findStudents, openDemoServer } from './review/testing.js';
+import { type clients, countStatements, findStudents, openDemoServer } from './review/testing.js';
 
 /**
  * SQL statements per hot operation (issue 8), counted on the embedded database

@@ -3,7 +3,7 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIST_ESTIMATE, OPERATION_COST_BUDGET, operationCost } from '../operation-cost.js';
 import { schema } from '../schema/index.js';
-import { clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../schema/review/testing.js';
 import type { TestServer } from '../testing/server.js';
 import { openSocket } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, openDemoServer } from '../schema/review/testing.js';
+import { type clients, findStudents, openDemoServer } from '../schema/review/testing.js';
 import type { TestServer } from '../testing/server.js';
 import { RawSocket } from './helpers.js';
 

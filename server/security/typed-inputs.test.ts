@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, globalId, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, globalId, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
 import { openSocket } from './helpers.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../schema/review/testing.js';
 import { TestBrowser } from './testing/browser.js';
 import { startCasServer, type TestCasServer } from './testing/cas-server.js';
 import { completeSignIn, freePort, ssoCodeOf } from './testing/sign-in.js';

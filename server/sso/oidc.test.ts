@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, INITIAL_PASSWORD_COST } from '../auth/password.js';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { clients, openDemoServer, STAFF_PASSWORD } from '../schema/review/testing.js';
+import { type clients, openDemoServer, STAFF_PASSWORD } from '../schema/review/testing.js';
 import { TestBrowser, type Page } from './testing/browser.js';
 import { startOidcProvider, type TestOidcProvider } from './testing/oidc-provider.js';
 import { completeSignIn, freePort, passProviderPages, ssoCodeOf } from './testing/sign-in.js';

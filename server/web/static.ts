@@ -78,11 +78,15 @@ export function createPortalHandler() {
 
   return function servePortal(req: IncomingMessage, res: ServerResponse): void {
     const relative = relativePath(req.url ?? '/');
-    if (relative === null) return sendText(res, 400, 'Bad path / 路径无效');
+    if (relative === null) {
+      sendText(res, 400, 'Bad path / 路径无效');
+      return;
+    }
     const file = load(relative) ?? (extname(relative) === '' ? load('index.html') : null);
     if (!file) {
-      if (extname(relative) === '') return notBuilt(res);
-      return sendText(res, 404, 'Not found / 未找到');
+      if (extname(relative) === '') notBuilt(res);
+      else sendText(res, 404, 'Not found / 未找到');
+      return;
     }
     const gzip = file.gzipped !== null && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     const body = gzip ? file.gzipped! : file.body;

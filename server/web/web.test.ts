@@ -45,8 +45,8 @@ describe('web pages: the portal and GraphiQL, served offline', () => {
 
     expect((await fetch(`${server.origin}/assets/missing.js`)).status).toBe(404);
     expect((await fetch(`${server.origin}/assets/missing.js`)).headers.get('content-type')).toContain('text/plain');
-    const escape = await fetch(`${server.origin}/..%2f..%2fpackage.json`);
-    expect(await escape.text()).not.toContain('"workspaces"');
+    const escaped = await fetch(`${server.origin}/..%2f..%2fpackage.json`);
+    expect(await escaped.text()).not.toContain('"workspaces"');
   });
 
   it('answers HEAD without a body, and serves hashed assets as immutable', async () => {

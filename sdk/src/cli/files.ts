@@ -38,7 +38,7 @@ export function readStoredToken(env: NodeJS.ProcessEnv): StoredToken | null {
 export function writeStoredToken(env: NodeJS.ProcessEnv, token: StoredToken) {
   const file = tokenFile(env);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify(token, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(token, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
 }
 

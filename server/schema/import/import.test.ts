@@ -326,7 +326,7 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       const created = await server.db.prisma.student.findMany({ where: { number: { startsWith: '202093' } }, orderBy: { number: 'asc' } });
       expect(created.map((s) => s.number)).toEqual(['2020930001', '2020930002']);
 
-      const lossy = await xlsx([HEADER, [2020930003, '吴静', Number(nationalId(703).slice(0, 17) + '1'), '本科生', '外语学院', '南望山校区']]);
+      const lossy = await xlsx([HEADER, [2020930003, '吴静', Number(`${nationalId(703).slice(0, 17)}1`), '本科生', '外语学院', '南望山校区']]);
       const refused = await importFile('importStudents', lossy, { dryRun: false });
       expect(refused).toMatchObject({ applied: false, created: 0 });
       expect(refused.problems.map((p) => [p.row, p.column, p.code])).toEqual([[2, '身份证号', 'NUMBER_PRECISION_LOST']]);

@@ -122,6 +122,7 @@ export function mapTable<K extends string>(rows: readonly TableRow[], specs: rea
 }
 
 /** Checked here, on every row, so the dry run reports what the apply would fail on (a NUL anywhere, not only in the first 4 KiB). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what PostgreSQL text cannot store
 const UNSTORABLE = /[\uFFFD\u0000]|\p{Cs}/u;
 
 /** The header to name in a problem about a column: the file's own, else the documented one. */

@@ -170,6 +170,11 @@ function validate(table: MappedTable<StudentField>, lookups: StudentLookups): St
     const rowProblems: ImportProblem[] = [];
     const report = (code: ImportProblemCode, key: StudentField, params: Record<string, ProblemParam> = {}) =>
       rowProblems.push(problem(code, { row: record.row, column: headerOf(table.columns, SPEC.get(key)!), field: key }, params));
+    /** Reports a problem where a lookup found nothing: the field has no value. */
+    const refused = (...reported: Parameters<typeof report>): null => {
+      report(...reported);
+      return null;
+    };
     const v = record.values;
     for (const key of record.lossy) report('NUMBER_PRECISION_LOST', key);
     for (const key of record.garbled) if (!record.lossy.has(key)) report('INVALID_CHARACTERS', key);
@@ -201,9 +206,9 @@ function validate(table: MappedTable<StudentField>, lookups: StudentLookups): St
       else if (!nationalIdChecksumValid(v.nationalId)) report('NATIONAL_ID_CHECKSUM', 'nationalId');
     }
 
-    const category = required('category') ? (parseCategory(v.category) ?? (report('UNKNOWN_CATEGORY', 'category', { value: v.category }), null)) : null;
-    const college = required('college') ? (lookups.colleges.find(v.college) ?? (report('UNKNOWN_COLLEGE', 'college', { value: v.college }), null)) : null;
-    const campus = required('campus') ? (lookups.campuses.find(v.campus) ?? (report('UNKNOWN_CAMPUS', 'campus', { value: v.campus }), null)) : null;
+    const category = required('category') ? (parseCategory(v.category) ?? refused('UNKNOWN_CATEGORY', 'category', { value: v.category })) : null;
+    const college = required('college') ? (lookups.colleges.find(v.college) ?? refused('UNKNOWN_COLLEGE', 'college', { value: v.college })) : null;
+    const campus = required('campus') ? (lookups.campuses.find(v.campus) ?? refused('UNKNOWN_CAMPUS', 'campus', { value: v.campus })) : null;
 
     let dormitory: DormitoryState | null = existing?.dormitory ?? 'ON_CAMPUS';
     if (usable('dormitory') && v.dormitory) {
@@ -240,7 +245,7 @@ function validate(table: MappedTable<StudentField>, lookups: StudentLookups): St
       const resolve = (key: 'firstSupervisor' | 'secondSupervisor', kept: string | null): string | null => {
         if (!usable(key) || !v[key]) return kept;
         const staff = lookups.staff.get(v[key]);
-        if (!staff || !staff.active || !staff.roles.includes('SUPERVISOR')) {
+        if (!staff?.active || !staff.roles.includes('SUPERVISOR')) {
           report('UNKNOWN_SUPERVISOR', key, { value: v[key] });
           supervisorError = true;
           return null;

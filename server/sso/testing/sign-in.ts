@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { TestServer } from '../../testing/server.js';
-import { TestBrowser, type Page } from './browser.js';
+import type { TestBrowser, Page } from './browser.js';
 
 /** Helpers for the sign-in suites (not a test file). */
 
