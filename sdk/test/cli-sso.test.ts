@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDemoServer } from '../../server/schema/review/testing.js';
 import { TestBrowser } from '../../server/sso/testing/browser.js';
 import { startCasServer, type TestCasServer } from '../../server/sso/testing/cas-server.js';
-import { freePort } from '../../server/sso/testing/sign-in.js';
+import { startOidcProvider, type TestOidcProvider } from '../../server/sso/testing/oidc-provider.js';
+import { freePort, passProviderPages } from '../../server/sso/testing/sign-in.js';
 import type { TestServer } from '../../server/testing/server.js';
 import { cli, ensureBuilt, type Run } from './built-cli.js';
 
@@ -31,24 +32,7 @@ describe('lixiao login --sso (built binary)', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  /** Starts the CLI; `signInUrl` resolves with the URL it prints on stderr, `done` with how it ended. */
-  function start(args: string[], env: Record<string, string>) {
-    const child = spawn(process.execPath, [cli, '--url', server.url, ...args], { env: { PATH: process.env.PATH ?? '', LANG: 'C', ...env }, cwd: home });
-    let stdout = '';
-    let stderr = '';
-    let printed: (url: string) => void = () => {};
-    const signInUrl = new Promise<string>((resolve) => (printed = resolve));
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const url = /^http\S+/m.exec(stderr)?.[0];
-      if (url) printed(url);
-    });
-    const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code: code ?? 99, stdout, stderr })));
-    const timer = setTimeout(() => child.kill(), 30_000);
-    void done.finally(() => clearTimeout(timer));
-    return { signInUrl, done };
-  }
+  const start = (args: string[], env: Record<string, string>) => startCli(server, home, args, env);
 
   /** The user's browser: our start route, CAS, our callback, then the CLI's listener, whose page is returned. */
   async function followInBrowser(signInUrl: string) {
@@ -72,12 +56,7 @@ describe('lixiao login --sso (built binary)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ username: 'library', mustChangePassword: false });
 
-    const list = await new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [cli, 'review', 'list', '--json'], { env: { PATH: process.env.PATH ?? '', LANG: 'C', ...env }, cwd: home });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.on('close', (code) => resolve({ code: code ?? 99, stdout, stderr: '' }));
-    });
+    const list = await start(['review', 'list', '--json'], env).done;
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).items.length).toBeGreaterThan(0);
   });
@@ -97,5 +76,77 @@ describe('lixiao login --sso (built binary)', () => {
     const result = await start(['login', '--sso', '--provider', 'oidc', '--no-open', '--json'], { HOME: join(home, 'oidc') }).done;
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stderr)).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('cas') } });
+  });
+});
+
+/** Starts the CLI; `signInUrl` resolves with the URL it prints on stderr, `done` with how it ended. */
+function startCli(server: TestServer, home: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [cli, '--url', server.url, ...args], { env: { PATH: process.env.PATH ?? '', LANG: 'C', ...env }, cwd: home });
+  let stdout = '';
+  let stderr = '';
+  let printed: (url: string) => void = () => {};
+  const signInUrl = new Promise<string>((resolve) => (printed = resolve));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    const url = /^http\S+/m.exec(stderr)?.[0];
+    if (url) printed(url);
+  });
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code: code ?? 99, stdout, stderr })));
+  const timer = setTimeout(() => child.kill(), 30_000);
+  void done.finally(() => clearTimeout(timer));
+  return { signInUrl, done };
+}
+
+describe('lixiao login --sso with OIDC and CAS both configured (built binary)', () => {
+  let oidc: TestOidcProvider;
+  let cas: TestCasServer;
+  let server: TestServer;
+  let home: string;
+  let redirectUri: string;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    home = mkdtempSync(join(tmpdir(), 'lixiao-sso-'));
+    const port = await freePort();
+    redirectUri = `http://127.0.0.1:${port}/auth/oidc/callback`;
+    const returnUrl = `http://127.0.0.1:${port}/portal/`;
+    oidc = await startOidcProvider(redirectUri, returnUrl);
+    cas = await startCasServer();
+    ({ server } = await openDemoServer({
+      env: {
+        PORT: String(port),
+        OIDC_ISSUER: oidc.issuer,
+        OIDC_CLIENT_ID: oidc.client.id,
+        OIDC_CLIENT_SECRET: oidc.client.secret,
+        OIDC_REDIRECT_URI: redirectUri,
+        CAS_BASE_URL: cas.baseUrl,
+        CAS_SERVICE_URL: `http://127.0.0.1:${port}/auth/cas/callback`,
+        SSO_RETURN_URL: returnUrl,
+      },
+    }));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await oidc?.close();
+    await cas?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('asks which provider (usage, exit 2), then signs in through the OIDC provider with --provider oidc', async () => {
+    const unchosen = await startCli(server, home, ['login', '--sso', '--no-open', '--json'], { HOME: join(home, 'a') }).done;
+    expect(unchosen.code).toBe(2);
+    expect(JSON.parse(unchosen.stderr)).toMatchObject({ error: { code: 'USAGE', message: expect.stringContaining('--provider') } });
+
+    const cliRun = startCli(server, home, ['login', '--sso', '--provider', 'oidc', '--no-open', '--json'], { HOME: join(home, 'b') });
+    const signInUrl = await cliRun.signInUrl;
+    const listener = new URL(signInUrl).searchParams.get('return')!;
+    const browser = new TestBrowser();
+    const callback = await passProviderPages(browser, await browser.navigate(signInUrl, redirectUri), 'library', redirectUri);
+    const landed = await browser.navigate(callback.url, listener);
+    expect((await fetch(landed.url)).status).toBe(200);
+    const result = await cliRun.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ username: 'library' });
   });
 });
