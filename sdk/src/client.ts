@@ -5,12 +5,14 @@ import {
   ApproveItemsDocument,
   ChangePasswordDocument,
   CohortStatsDocument,
+  CompleteSsoSignInDocument,
   LoginDocument,
   LogoutDocument,
   MySheetDocument,
   RefreshSessionDocument,
   RejectItemsDocument,
   ReviewQueueDocument,
+  SignInProvidersDocument,
   SyncClearanceResultsDocument,
   type ApproveItemsMutation,
   type CohortStatsQuery,
@@ -19,6 +21,7 @@ import {
   type MySheetQuery,
   type ReviewQueueQuery,
   type ReviewQueueQueryVariables,
+  type SignInProvidersQuery,
   type SyncClearanceResultsMutation,
   type SyncResultInput,
 } from './generated/text/graphql.js';
@@ -51,6 +54,7 @@ export type ReviewQueueItem = ReviewQueuePage['edges'][number]['node'];
 export type DecisionReport = Extract<ApproveItemsMutation['approveItems'], { __typename: 'MutationApproveItemsSuccess' }>['data'];
 export type CohortStats = CohortStatsQuery['cohortStats'];
 export type SyncReport = Extract<SyncClearanceResultsMutation['syncClearanceResults'], { __typename: 'MutationSyncClearanceResultsSuccess' }>['data'];
+export type SignInProvider = SignInProvidersQuery['signInOptions']['providers'][number];
 
 // biome-ignore lint/complexity/noBannedTypes: `{} extends V` asks whether every variable of the operation is optional
 type Variables<V> = {} extends V ? [variables?: V, options?: RequestOptions] : [variables: V, options?: RequestOptions];
@@ -73,6 +77,13 @@ export interface LixiaoClient {
 
   /** Logs in and keeps the session (also handed to onTokens). Throws LixiaoError (INVALID_CREDENTIALS, LOGIN_LOCKED, …). */
   login(username: string, password: string): Promise<Session>;
+  /** The identity providers (统一身份认证) the server signs users in through, each with the URL that starts its sign-in. */
+  signInProviders(): Promise<SignInProvider[]>;
+  /**
+   * Trades the one-time code a provider sign-in ended with (`sso_code`) for a session and keeps it.
+   * Throws LixiaoError (SSO_UNKNOWN_IDENTITY, SSO_PROVIDER_REFUSED, SSO_CODE_INVALID, …).
+   */
+  completeSsoSignIn(code: string): Promise<Session>;
   /** Changes the password (the initial one at first login) and keeps the new session: every earlier token stops working. */
   changePassword(currentPassword: string, newPassword: string): Promise<Session>;
   /** Ends every session of the account and forgets the tokens. */
@@ -169,6 +180,16 @@ export function createClient(options: ClientOptions): LixiaoClient {
     async login(username, password) {
       const { login } = await transport.anonymous(LoginDocument, { username, password });
       const next = unwrap(login, login);
+      await tokens.keep(next);
+      return next;
+    },
+    async signInProviders() {
+      return (await transport.anonymous(SignInProvidersDocument, {})).signInOptions.providers;
+    },
+    async completeSsoSignIn(code) {
+      const { completeSsoSignIn: result } = await transport.anonymous(CompleteSsoSignInDocument, { code });
+      if (result.__typename === 'SsoRefusal') throw new LixiaoError(result.code, result.message, { response: result });
+      const next = unwrap(result, result);
       await tokens.keep(next);
       return next;
     },

@@ -8,6 +8,7 @@ export {
   type MySheet,
   type ReviewQueueItem,
   type ReviewQueuePage,
+  type SignInProvider,
   type SyncReport,
 } from './client.js';
 export {

@@ -5,6 +5,7 @@ import type { CasConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { matchIdentity } from './accounts.js';
+import { cliReturnOf, type FinishedSignIn } from './cli-return.js';
 import type { FlowCookies } from './flow-cookie.js';
 import type { SignInOutcome } from './handoff.js';
 import { providerFailure } from './provider-failure.js';
@@ -34,30 +35,35 @@ export class CasSignIn {
   }
 
   /** CAS has no state parameter: the cookie alone ties the returning browser to the one that left. */
-  async start(): Promise<{ location: string; cookie: string }> {
+  async start(cliReturn: string | null): Promise<{ location: string; cookie: string }> {
     const location = `${this.config.baseUrl}/login?service=${encodeURIComponent(this.config.serviceUrl)}`;
-    const cookie = await this.cookies.set(COOKIE, this.cookiePath, { attempt: randomBytes(16).toString('base64url') });
+    const cookie = await this.cookies.set(COOKIE, this.cookiePath, { attempt: randomBytes(16).toString('base64url'), ...(cliReturn ? { cliReturn } : {}) });
     return { location, cookie };
   }
 
-  async finish(req: IncomingMessage): Promise<{ outcome: SignInOutcome; cookie: string }> {
+  async finish(req: IncomingMessage): Promise<FinishedSignIn> {
     const cookie = this.cookies.clear(COOKIE, this.cookiePath);
+    const flow = await this.cookies.read(req, COOKIE);
+    return { outcome: await this.outcomeOf(req, flow), cookie, cliReturn: cliReturnOf(flow) };
+  }
+
+  private async outcomeOf(req: IncomingMessage, flow: Record<string, unknown> | null): Promise<SignInOutcome> {
     const ticket = new URL(req.url ?? '/', 'http://callback').searchParams.get('ticket');
-    if (!ticket || !(await this.cookies.read(req, COOKIE))) return { outcome: { refusal: 'SSO_FLOW_INVALID', params: {} }, cookie };
+    if (!ticket || !flow) return { refusal: 'SSO_FLOW_INVALID', params: {} };
     let answer: CasAnswer;
     try {
       answer = await this.validate(ticket);
     } catch (error) {
-      return { outcome: providerFailure('cas', error, this.log), cookie };
+      return providerFailure('cas', error, this.log);
     }
-    if ('failure' in answer) return { outcome: providerFailure('cas', new CasRefusal(answer.failure), this.log), cookie };
+    if ('failure' in answer) return providerFailure('cas', new CasRefusal(answer.failure), this.log);
     const attribute = this.config.usernameAttribute;
     const value = attribute ? answer.attributes?.[attribute] : answer.user;
     // A multi-valued attribute repeats its element; the first one names the account.
     const identity = Array.isArray(value) ? value[0] : value;
-    if (typeof identity !== 'string' || !identity) return { outcome: { refusal: 'SSO_CLAIM_MISSING', params: { claim: attribute ?? 'user' } }, cookie };
+    if (typeof identity !== 'string' || !identity) return { refusal: 'SSO_CLAIM_MISSING', params: { claim: attribute ?? 'user' } };
     // Outside the try: a database failure here is ours (503), not the CAS server's refusal.
-    return { outcome: await matchIdentity(this.db, identity), cookie };
+    return await matchIdentity(this.db, identity);
   }
 
   /** `/p3/serviceValidate`'s `serviceResponse`: success with `user` and `attributes`, or a failure with its code. */

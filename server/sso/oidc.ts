@@ -4,6 +4,7 @@ import type { OidcConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { matchIdentity } from './accounts.js';
+import { cliReturnOf, type FinishedSignIn } from './cli-return.js';
 import type { FlowCookies } from './flow-cookie.js';
 import type { SignInOutcome } from './handoff.js';
 import { providerFailure } from './provider-failure.js';
@@ -47,7 +48,7 @@ export class OidcSignIn {
   }
 
   /** Where the browser goes to sign in, and the cookie that remembers this attempt. */
-  async start(): Promise<{ location: string; cookie: string }> {
+  async start(cliReturn: string | null): Promise<{ location: string; cookie: string }> {
     const configuration = await this.discover();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -60,32 +61,36 @@ export class OidcSignIn {
       state,
       nonce,
     });
-    const cookie = await this.cookies.set(COOKIE, this.cookiePath, { verifier, state, nonce });
+    const cookie = await this.cookies.set(COOKIE, this.cookiePath, { verifier, state, nonce, ...(cliReturn ? { cliReturn } : {}) });
     return { location: location.href, cookie };
   }
 
   /** Checks the provider's answer and names the account it signed in, or the refusal. */
-  async finish(req: IncomingMessage): Promise<{ outcome: SignInOutcome; cookie: string }> {
+  async finish(req: IncomingMessage): Promise<FinishedSignIn> {
     const cookie = this.cookies.clear(COOKIE, this.cookiePath);
     const flow = await this.cookies.read(req, COOKIE);
+    return { outcome: await this.outcomeOf(req, flow), cookie, cliReturn: cliReturnOf(flow) };
+  }
+
+  private async outcomeOf(req: IncomingMessage, flow: Record<string, unknown> | null): Promise<SignInOutcome> {
     // The configured redirect URI, never the Host header: it is what the provider was told.
     const currentUrl = new URL(this.config.redirectUri);
     currentUrl.search = new URL(req.url ?? '/', 'http://callback').search;
     const { verifier, state, nonce } = flow ?? {};
     if (typeof verifier !== 'string' || typeof state !== 'string' || typeof nonce !== 'string' || currentUrl.searchParams.get('state') !== state) {
-      return { outcome: { refusal: 'SSO_FLOW_INVALID', params: {} }, cookie };
+      return { refusal: 'SSO_FLOW_INVALID', params: {} };
     }
     let identity: unknown;
     try {
       identity = await this.identityOf(currentUrl, { verifier, state, nonce });
     } catch (error) {
-      return { outcome: providerFailure('oidc', error, this.log), cookie };
+      return providerFailure('oidc', error, this.log);
     }
     if (typeof identity !== 'string' && typeof identity !== 'number') {
-      return { outcome: { refusal: 'SSO_CLAIM_MISSING', params: { claim: this.config.usernameClaim } }, cookie };
+      return { refusal: 'SSO_CLAIM_MISSING', params: { claim: this.config.usernameClaim } };
     }
     // Outside the try: a database failure here is ours (503), not the provider's refusal.
-    return { outcome: await matchIdentity(this.db, String(identity)), cookie };
+    return await matchIdentity(this.db, String(identity));
   }
 
   /** Trades the code and checks the ID token; the configured claim from it, or from userinfo when the ID token leaves it out. */

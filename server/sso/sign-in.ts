@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import { formatMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CasSignIn, CAS_START_PATH } from './cas.js';
+import { CLI_RETURN_PATH, loopbackReturn } from './cli-return.js';
 import { FlowCookies } from './flow-cookie.js';
 import { createHandoff, type SignInOutcome } from './handoff.js';
 import { OidcSignIn, OIDC_PATHS } from './oidc.js';
@@ -36,10 +37,16 @@ export function createSignIn(config: SignInConfig, db: Database, log: Logger): S
   const oidc = config.oidc ? new OidcSignIn(config.oidc, returnUrl, cookies, db, log) : null;
   const cas = config.cas ? new CasSignIn(config.cas, cookies, db, log) : null;
 
-  /** The browser goes back to the portal with a one-time code, whatever happened: the code tells the rest. */
-  const handOff = async (res: ServerResponse, outcome: SignInOutcome, cookie: string) => {
-    const target = new URL(returnUrl);
-    target.hash = `sso_code=${await createHandoff(db, outcome)}`;
+  /**
+   * The browser goes back with a one-time code, whatever happened: the code tells the rest.
+   * To the portal in the fragment (never sent to a server); to a CLI's loopback listener in
+   * the query, the only part a server reads.
+   */
+  const handOff = async (res: ServerResponse, outcome: SignInOutcome, cookie: string, cliReturn: string | null) => {
+    const code = await createHandoff(db, outcome);
+    const target = new URL(cliReturn ?? returnUrl);
+    if (cliReturn) target.searchParams.set('sso_code', code);
+    else target.hash = `sso_code=${code}`;
     redirect(res, target.href, cookie);
   };
 
@@ -48,17 +55,22 @@ export function createSignIn(config: SignInConfig, db: Database, log: Logger): S
     if (!provider) return sendRefusal(res, 404, 'SSO_NOT_CONFIGURED');
     if (req.method !== 'GET') return sendRefusal(res, 405, 'INVALID_INPUT', { detail: 'GET only' });
     if (path === OIDC_PATHS.start || path === CAS_START_PATH) {
+      const requested = new URL(req.url ?? '/', 'http://start').searchParams.get('return');
+      const cliReturn = requested === null ? null : loopbackReturn(requested);
+      if (requested !== null && !cliReturn) {
+        return sendRefusal(res, 400, 'INVALID_INPUT', { detail: `return must be http://127.0.0.1:<port>${CLI_RETURN_PATH} (or [::1], localhost)` });
+      }
       let started: { location: string; cookie: string };
       try {
-        started = await provider.start();
+        started = await provider.start(cliReturn);
       } catch (error) {
         log.warn('sign-in could not start', { error });
-        return handOff(res, { refusal: 'SSO_PROVIDER_UNAVAILABLE', params: {} }, '');
+        return handOff(res, { refusal: 'SSO_PROVIDER_UNAVAILABLE', params: {} }, '', cliReturn);
       }
       return redirect(res, started.location, started.cookie);
     }
-    const { outcome, cookie } = await provider.finish(req);
-    return handOff(res, outcome, cookie);
+    const { outcome, cookie, cliReturn } = await provider.finish(req);
+    return handOff(res, outcome, cookie, cliReturn);
   };
 
   return {
@@ -103,7 +115,7 @@ function redirect(res: ServerResponse, location: string, cookie: string) {
   res.writeHead(302, {
     location,
     'cache-control': 'no-store',
-    // The one-time code rides in the fragment, which browsers never send; no Referer leaks the rest either.
+    // The portal's one-time code rides in the fragment, which browsers never send; no Referer leaks the rest either.
     'referrer-policy': 'no-referrer',
     ...(cookie ? { 'set-cookie': cookie } : {}),
   });

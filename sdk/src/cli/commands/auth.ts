@@ -1,8 +1,21 @@
 import { rmSync } from 'node:fs';
 import { EXIT } from '../context.js';
 import { tokenFile, writeStoredToken } from '../files.js';
+import { ViewerDocument } from '../../generated/graphql.js';
 import { promptPassword } from '../output.js';
-import type { Registration } from './types.js';
+import { signInThroughProvider, type ProviderKind } from '../sso.js';
+import { oneOf, positiveInt, type Registration } from './types.js';
+
+interface LoginOptions {
+  username?: string;
+  password?: string;
+  sso?: boolean;
+  provider?: ProviderKind;
+  open: boolean;
+  timeout: number;
+}
+
+const SSO_TIMEOUT_MINUTES = 5;
 
 export function registerAuth({ program, help, t, run }: Registration) {
   program
@@ -11,9 +24,24 @@ export function registerAuth({ program, help, t, run }: Registration) {
     .argument('[username]', help.username)
     .option('-u, --username <name>', help.username)
     .option('--password <password>', help.password)
-    .action((positional: string | undefined, options: { username?: string; password?: string }, command) =>
+    .option('--sso', help.sso)
+    .option('--provider <kind>', help.provider, oneOf(t, '--provider', ['oidc', 'cas'] as const))
+    .option('--no-open', help.noOpen)
+    .option('--timeout <minutes>', help.ssoTimeout, positiveInt(t, '--timeout'), SSO_TIMEOUT_MINUTES)
+    .action((positional: string | undefined, options: LoginOptions, command) =>
       run(command, async (context) => {
         const { io } = context;
+        if (options.sso) {
+          const session = await signInThroughProvider(context, { provider: options.provider, open: options.open, timeoutMinutes: options.timeout });
+          const { viewer } = await context.client.request(ViewerDocument, {});
+          const username = viewer?.__typename === 'Student' ? viewer.number : viewer?.__typename === 'Reviewer' ? (viewer.username ?? undefined) : undefined;
+          writeStoredToken(io.env, { url: context.url, username, ...session });
+          context.out(
+            { username, url: context.url, mustChangePassword: session.mustChangePassword, accessTokenExpiresAt: session.accessTokenExpiresAt, tokenFile: tokenFile(io.env) },
+            () => context.t.loggedIn(username ?? '?'),
+          );
+          return EXIT.OK;
+        }
         const username = options.username ?? positional ?? io.env.LIXIAO_USERNAME;
         if (!username) {
           command.error(`login: ${t.required('--username <name>')}`, { code: 'lixiao.usage', exitCode: EXIT.USAGE });
