@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../schema/review/testing.js';
 import type { TestServer } from '../testing/server.js';
 import { TestBrowser } from './testing/browser.js';
 import { startCasServer, type TestCasServer } from './testing/cas-server.js';
