@@ -135,7 +135,7 @@ describe('the SDK against a real server', () => {
     expect(sheet.clearanceItems.find((item) => item.code === 'SURVEY')!.status).toBe('APPROVED');
 
     // Reading the sheet sets the catch-up cursor to its newest change.
-    const newestInSheet = sheet.clearanceItems.flatMap((item) => item.history.map((event) => BigInt(event.seq))).reduce((a, b) => (Math.max(a , b)));
+    const newestInSheet = sheet.clearanceItems.flatMap((item) => item.history.map((event) => BigInt(event.seq))).reduce((a, b) => (a > b ? a : b));
     expect(student.cursor).toBe(newestInSheet.toString());
 
     // Live updates: one socket, opened by the first subscription.
@@ -169,7 +169,7 @@ describe('the SDK against a real server', () => {
     // Events carry their seq, and the client's cursor follows the newest one seen.
     await settle();
     expect(live.events.some((event) => event.item.id === classmateLibrary.id)).toBe(false);
-    const seen = live.events.map((event) => BigInt(event.seq)).reduce((a, b) => (Math.max(a , b)));
+    const seen = live.events.map((event) => BigInt(event.seq)).reduce((a, b) => (a > b ? a : b));
     expect(BigInt(approved.seq)).toBeGreaterThan(newestInSheet);
     expect(student.cursor).toBe(seen.toString());
 
