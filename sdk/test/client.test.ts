@@ -126,16 +126,16 @@ describe('the SDK against a real server', () => {
     const sheet = await student.mySheet();
     expect(sheet.number).toBe(number);
     expect(sheet.deferral.deferred).toBe(false);
-    const library = sheet.clearanceItems.find((item) => item.code === 'LIBRARY')!;
-    const finance = sheet.clearanceItems.find((item) => item.code === 'FINANCE')!;
+    const library = sheet.clearanceItems!.find((item) => item.code === 'LIBRARY')!;
+    const finance = sheet.clearanceItems!.find((item) => item.code === 'FINANCE')!;
     expect(library.status).toBe('PENDING');
     expect(library.department.code).toBe('LIBRARY');
     expect(library.contact?.office).toBeTruthy();
     expect(library.history.length).toBeGreaterThan(0);
-    expect(sheet.clearanceItems.find((item) => item.code === 'SURVEY')!.status).toBe('APPROVED');
+    expect(sheet.clearanceItems!.find((item) => item.code === 'SURVEY')!.status).toBe('APPROVED');
 
     // Reading the sheet sets the catch-up cursor to its newest change.
-    const newestInSheet = sheet.clearanceItems.flatMap((item) => item.history.map((event) => BigInt(event.seq))).reduce((a, b) => (a > b ? a : b));
+    const newestInSheet = sheet.clearanceItems!.flatMap((item) => item.history.map((event) => BigInt(event.seq))).reduce((a, b) => (a > b ? a : b));
     expect(student.cursor).toBe(newestInSheet.toString());
 
     // Live updates: one socket, opened by the first subscription.
@@ -208,14 +208,14 @@ describe('the SDK against a real server', () => {
 
     // Rejection with a reason, visible in the sheet.
     const after = await student.mySheet();
-    const dorm = after.clearanceItems.find((item) => item.code === 'DORM')!;
+    const dorm = after.clearanceItems!.find((item) => item.code === 'DORM')!;
     const dormReviewer = client({ locale: 'zh-CN' });
     await dormReviewer.login(`dorm-${row!.campus.code.toLowerCase().replaceAll('_', '-')}`, STAFF_PASSWORD);
     const rejected = await dormReviewer.reject([{ id: dorm.id, expectedVersion: dorm.version }], '钥匙未归还');
     expect(rejected.rejected).toBe(1);
     // The subscription resumed on the new socket: a later decision arrives live on the same iterator.
     await live.until((event) => event.item.id === dorm.id && event.item.status === 'REJECTED');
-    expect((await student.mySheet()).clearanceItems.find((item) => item.code === 'DORM')).toMatchObject({ status: 'REJECTED', reason: '钥匙未归还' });
+    expect((await student.mySheet()).clearanceItems!.find((item) => item.code === 'DORM')).toMatchObject({ status: 'REJECTED', reason: '钥匙未归还' });
 
     const notifications = await student.request(MyNotificationsDocument, { unreadOnly: false });
     expect(Array.isArray(notifications.myNotifications)).toBe(true);
