@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../scale/processes.js';
+import { runUntilExit, startServerProcess, type ServerProcess } from '../scale/processes.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { mustChangePassword } } ... on DomainError { code } } }';
 
 async function login(server: ServerProcess, username: string, password: string) {
@@ -14,23 +11,6 @@ async function login(server: ServerProcess, username: string, password: string) 
   return ((await response.json()) as { data: { login: { __typename: string; code?: string; data?: { mustChangePassword: boolean } } } }).data.login;
 }
 
-/** Runs the server's entry point until it exits by itself (bounded). */
-function runUntilExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += String(chunk)));
-  child.stderr.on('data', (chunk) => (output += String(chunk)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`still running after ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 describe('the initial-password key of a deployment', () => {
   const root = mkdtempSync(join(tmpdir(), 'lixiao-pepper-'));
