@@ -38,6 +38,22 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/PORT="eighty".*整数/);
     expect(problems.join('\n')).toMatch(/DATABASE_URL/);
   });
+
+  it('never prints a secret or a connection string it refuses', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://lixiao:hunter2@db', JWT_SECRET: 'hunter2', REDIS_URL: 'http://:hunter2@cache' });
+    } catch (caught) {
+      problems = (caught as ConfigError).problems;
+    }
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('takes only switch words as a switch, not names every object has', () => {
+    expect(() => loadConfig({ DEMO_DATA: 'constructor' })).toThrow(/DEMO_DATA="constructor"/);
+    expect(() => loadConfig({ LOCAL_LOGIN: 'students:toString' })).toThrow(/LOCAL_LOGIN=/);
+  });
 });
 
 describe('TRUST_PROXY: the client is the address the nearest untrusted hop connected from', () => {

@@ -1,10 +1,11 @@
 /** Configuration from environment variables, validated once at start. */
 import { randomBytes } from 'node:crypto';
-import { parseProxyTrust, type ProxyTrust } from './auth/client-address.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProxyTrust } from './auth/client-address.js';
+import { describeProblem, environment, type LogLevel } from './environment.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type { LogLevel } from './environment.js';
 
 export interface Config {
   port: number;
@@ -82,177 +83,56 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
-const BOOLEAN_WORDS: Record<string, boolean> = { '1': true, true: true, on: true, yes: true, '0': false, false: false, off: false, no: false };
-
 /** Whether a HOST binds only this machine's loopback interface (127.0.0.0/8, ::1, localhost). */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/i.test(host);
 }
 
+/** Every bad variable is reported at once (one line each, see server/environment.ts), before anything starts. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const problems: string[] = [];
-  const production = env.NODE_ENV === 'production';
-
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max} / 应为 ${min} 到 ${max} 之间的整数`);
-      return fallback;
-    }
-    return value;
-  };
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = BOOLEAN_WORDS[raw.toLowerCase()];
-    if (value === undefined) {
-      problems.push(`${name}=${JSON.stringify(raw)}: expected on/off, true/false, yes/no or 1/0 / 应为 on 或 off`);
-      return fallback;
-    }
-    return value;
-  };
-
-  const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
-  if (databaseUrl !== null && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
-    problems.push('DATABASE_URL: expected postgres://user@host:port/database / 应为 postgres:// 开头的连接串');
-  }
-
-  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    problems.push(`LOG_LEVEL=${JSON.stringify(env.LOG_LEVEL)}: expected one of ${LOG_LEVELS.join(', ')}`);
-  }
-
-  const config: Config = {
-    port: integer('PORT', 4000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => describeProblem(issue, env)));
+  const vars = parsed.data;
+  const production = vars.NODE_ENV === 'production';
+  return {
+    port: vars.PORT,
+    host: vars.HOST,
     production,
-    databaseUrl,
-    dataDir: env.DATA_DIR || './data/pglite',
+    databaseUrl: vars.DATABASE_URL || null,
+    dataDir: vars.DATA_DIR,
     // The demo data includes staff with a published password: only an explicit DEMO_DATA=on loads it where other machines can connect.
-    demoData: env.DEMO_DATA ? flag('DEMO_DATA', false) : !production && isLoopback(env.HOST || '127.0.0.1'),
-    logLevel,
-    shutdownGraceSeconds: integer('SHUTDOWN_GRACE_SECONDS', 10, 0, 600),
-    jwtSecret: env.JWT_SECRET ?? '',
-    passwordPepper: env.PASSWORD_PEPPER || null,
-    accessTokenSeconds: integer('ACCESS_TOKEN_SECONDS', 900, 1, 86_400),
-    refreshTokenSeconds: integer('REFRESH_TOKEN_SECONDS', 7 * 86_400, 60, 90 * 86_400),
-    trustProxy: { kind: 'none' },
-    redisUrl: env.REDIS_URL ? env.REDIS_URL : null,
-    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
-    maxBodyBytes: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    maxUploadBytes: integer('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
-    liveBufferEvents: integer('LIVE_BUFFER_EVENTS', 10_000, 10, 1_000_000),
-    maxSocketOperations: integer('MAX_SOCKET_SUBSCRIPTIONS', 100, 1, 10_000),
-    trustedDocuments: flag('TRUSTED_DOCUMENTS', false),
-    persistedDocumentsPath: env.PERSISTED_DOCUMENTS_PATH || 'sdk/src/generated/persisted-documents.json',
-    localLogin: parseLocalLogin(env.LOCAL_LOGIN, problems),
-    oidc: parseOidc(env, problems),
-    cas: parseCas(env, problems),
-    ssoReturnUrl: env.SSO_RETURN_URL || null,
-  };
-  if ((config.oidc || config.cas) && !config.ssoReturnUrl) {
-    problems.push('SSO_RETURN_URL: required with OIDC_ISSUER or CAS_BASE_URL (the portal page that finishes sign-in) / 配置统一身份认证时必须设置');
-  }
-  if (config.ssoReturnUrl) providerUrl('SSO_RETURN_URL', config.ssoReturnUrl, problems);
-  for (const origin of config.corsOrigins) {
-    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
-      problems.push(`CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://portal.example.edu.cn / 不是合法的来源`);
-    }
-  }
-  if (!config.jwtSecret) {
-    if (production) problems.push('JWT_SECRET: required in production, at least 32 characters / 生产环境必须设置 JWT_SECRET（至少32个字符）');
-    // Outside production: a random key, which main keeps under DATA_DIR (keepDevelopmentSecret).
-    else config.jwtSecret = randomBytes(32).toString('hex');
-  } else if (config.jwtSecret.length < 32) {
-    problems.push('JWT_SECRET: at least 32 characters / 至少32个字符');
-  }
-  if (config.passwordPepper !== null && config.passwordPepper.length < 32) {
-    problems.push('PASSWORD_PEPPER: at least 32 characters, e.g. `openssl rand -hex 32` / 至少32个字符，例如 openssl rand -hex 32 的输出');
-  }
-  const proxyTrust = parseProxyTrust(env.TRUST_PROXY);
-  if ('problem' in proxyTrust) {
-    problems.push(`TRUST_PROXY=${JSON.stringify(env.TRUST_PROXY)}: ${proxyTrust.problem}; expected off, on, a hop count or proxy addresses / 应为 off、on、代理层数或代理地址列表`);
-  } else config.trustProxy = proxyTrust;
-  if (config.redisUrl !== null && !/^rediss?:\/\/.+/.test(config.redisUrl)) {
-    problems.push('REDIS_URL: expected redis://host:port / 应为 redis:// 开头的地址');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
-}
-
-const LOCAL_LOGIN_ROLES: readonly string[] = ['students', 'staff'];
-
-/** `on` (default), `off`, or per role: `students:off`, `students:off,staff:on`. */
-function parseLocalLogin(raw: string | undefined, problems: string[]): LocalLogin {
-  const allowed: LocalLogin = { students: true, staff: true };
-  if (raw === undefined || raw.trim() === '') return allowed;
-  const whole = BOOLEAN_WORDS[raw.trim().toLowerCase()];
-  if (whole !== undefined) return { students: whole, staff: whole };
-  for (const part of raw.split(',')) {
-    const [role = '', value = ''] = part.trim().toLowerCase().split(':');
-    const on = BOOLEAN_WORDS[value];
-    if (!LOCAL_LOGIN_ROLES.includes(role) || on === undefined) {
-      problems.push(`LOCAL_LOGIN=${JSON.stringify(raw)}: expected on, off or e.g. students:off,staff:on / 应为 on、off 或 students:off,staff:on`);
-      return allowed;
-    }
-    allowed[role as keyof LocalLogin] = on;
-  }
-  return allowed;
-}
-
-/** https, or http on this machine only (tests, a provider on localhost). */
-function providerUrl(name: string, raw: string, problems: string[]): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    problems.push(`${name}=${JSON.stringify(raw)}: expected an absolute URL / 应为完整的网址`);
-    return raw;
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    problems.push(`${name}=${JSON.stringify(raw)}: expected https:// (http only on localhost) / 须使用 https`);
-  }
-  return raw;
-}
-
-function pathOf(raw: string): string {
-  return URL.canParse(raw) ? new URL(raw).pathname : '';
-}
-
-function parseOidc(env: Record<string, string | undefined>, problems: string[]): OidcConfig | null {
-  if (!env.OIDC_ISSUER) return null;
-  const required = (name: string) => {
-    const value = env[name];
-    if (!value) problems.push(`${name}: required with OIDC_ISSUER / 配置 OIDC_ISSUER 时必须设置`);
-    return value ?? '';
-  };
-  if (env.OIDC_REDIRECT_URI && !pathOf(env.OIDC_REDIRECT_URI).endsWith('/auth/oidc/callback')) {
-    problems.push('OIDC_REDIRECT_URI: expected this server\'s /auth/oidc/callback, e.g. https://lixiao.example.edu.cn/auth/oidc/callback / 应指向本服务的 /auth/oidc/callback');
-  }
-  return {
-    issuer: providerUrl('OIDC_ISSUER', env.OIDC_ISSUER, problems),
-    clientId: required('OIDC_CLIENT_ID'),
-    clientSecret: required('OIDC_CLIENT_SECRET'),
-    redirectUri: env.OIDC_REDIRECT_URI ? providerUrl('OIDC_REDIRECT_URI', env.OIDC_REDIRECT_URI, problems) : required('OIDC_REDIRECT_URI'),
-    usernameClaim: env.OIDC_USERNAME_CLAIM || 'preferred_username',
-    scope: env.OIDC_SCOPE || 'openid profile',
-  };
-}
-
-function parseCas(env: Record<string, string | undefined>, problems: string[]): CasConfig | null {
-  if (!env.CAS_BASE_URL) return null;
-  if (!env.CAS_SERVICE_URL) problems.push('CAS_SERVICE_URL: required with CAS_BASE_URL / 配置 CAS_BASE_URL 时必须设置');
-  if (env.CAS_SERVICE_URL && !pathOf(env.CAS_SERVICE_URL).endsWith('/auth/cas/callback')) {
-    problems.push('CAS_SERVICE_URL: expected this server\'s /auth/cas/callback, e.g. https://lixiao.example.edu.cn/auth/cas/callback / 应指向本服务的 /auth/cas/callback');
-  }
-  return {
-    baseUrl: providerUrl('CAS_BASE_URL', env.CAS_BASE_URL, problems).replace(/\/+$/, ''),
-    serviceUrl: env.CAS_SERVICE_URL ? providerUrl('CAS_SERVICE_URL', env.CAS_SERVICE_URL, problems) : '',
-    usernameAttribute: env.CAS_USERNAME_ATTRIBUTE || null,
+    demoData: vars.DEMO_DATA ?? (!production && isLoopback(vars.HOST)),
+    logLevel: vars.LOG_LEVEL,
+    shutdownGraceSeconds: vars.SHUTDOWN_GRACE_SECONDS,
+    // Outside production without one: a random key, which main keeps under DATA_DIR (keepDevelopmentSecret).
+    jwtSecret: vars.JWT_SECRET || randomBytes(32).toString('hex'),
+    passwordPepper: vars.PASSWORD_PEPPER || null,
+    accessTokenSeconds: vars.ACCESS_TOKEN_SECONDS,
+    refreshTokenSeconds: vars.REFRESH_TOKEN_SECONDS,
+    trustProxy: vars.TRUST_PROXY,
+    redisUrl: vars.REDIS_URL || null,
+    corsOrigins: vars.CORS_ORIGINS,
+    maxBodyBytes: vars.MAX_BODY_BYTES,
+    maxUploadBytes: vars.MAX_UPLOAD_BYTES,
+    liveBufferEvents: vars.LIVE_BUFFER_EVENTS,
+    maxSocketOperations: vars.MAX_SOCKET_SUBSCRIPTIONS,
+    trustedDocuments: vars.TRUSTED_DOCUMENTS,
+    persistedDocumentsPath: vars.PERSISTED_DOCUMENTS_PATH,
+    localLogin: vars.LOCAL_LOGIN,
+    oidc: vars.OIDC_ISSUER
+      ? {
+          issuer: vars.OIDC_ISSUER,
+          clientId: vars.OIDC_CLIENT_ID,
+          clientSecret: vars.OIDC_CLIENT_SECRET,
+          redirectUri: vars.OIDC_REDIRECT_URI,
+          usernameClaim: vars.OIDC_USERNAME_CLAIM,
+          scope: vars.OIDC_SCOPE,
+        }
+      : null,
+    cas: vars.CAS_BASE_URL
+      ? { baseUrl: vars.CAS_BASE_URL.replace(/\/+$/, ''), serviceUrl: vars.CAS_SERVICE_URL, usernameAttribute: vars.CAS_USERNAME_ATTRIBUTE || null }
+      : null,
+    ssoReturnUrl: vars.SSO_RETURN_URL || null,
   };
 }
 
