@@ -12,6 +12,7 @@ import { isDatabaseUnavailable } from './db/unavailable.js';
 import { formatMessage, isGraphQLError } from './errors.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { useLocalizedErrors } from './localize-errors.js';
+import { currentLogScope, idFromClient, inLogScope, keepLogScope, type LogScope } from './log.js';
 import { followAccountEvents, SocketSessions } from './live/sessions.js';
 import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, unexpectedOperationError, withCode } from './live/socket-limits.js';
 import { securityPlugins } from './security.js';
@@ -48,7 +49,7 @@ export function createApp(config: AppConfig, services: Services): App {
     landingPage: false,
     batching: false,
     extraParamNames: trusted?.extraParamNames,
-    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true, maxAge: 600 } : false,
+    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true, maxAge: 600, exposedHeaders: [REQUEST_ID_HEADER] } : false,
     logging: {
       debug: (...args) => log.debug(String(args[0]), { detail: args.slice(1) }),
       info: (...args) => log.info(String(args[0]), { detail: args.slice(1) }),
@@ -81,7 +82,7 @@ export function createApp(config: AppConfig, services: Services): App {
   });
 
   const serveWeb = createWebRoutes();
-  const http = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     // Node keeps a keep-alive connection open after its last response even while the server closes:
     // during shutdown each answered request gives its connection back, so close() ends with the last answer.
     res.once('finish', () => {
@@ -106,6 +107,11 @@ export function createApp(config: AppConfig, services: Services): App {
       });
     }
     return yoga.requestListener(req, res);
+  };
+  const http = createServer((req, res) => {
+    const requestId = idFromClient(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    inLogScope({ requestId }, () => serve(req, res));
   });
 
   // Longer than the usual proxy idle timeout, so a reused keep-alive connection is never closed under a client.
@@ -116,10 +122,11 @@ export function createApp(config: AppConfig, services: Services): App {
   const ws = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: config.maxBodyBytes });
   const operationLimit = config.maxSocketOperations ?? DEFAULT_SOCKET_OPERATIONS;
   const sockets = new SocketSessions(services);
+  ws.on('headers', (headers, request) => headers.push(`${REQUEST_ID_HEADER}: ${connectionIdOf(request)}`));
   useServer<Record<string, unknown>, SocketExtra>(
     {
       // A bad, expired or revoked token refuses the connection (4403); none at all is allowed for public fields.
-      onConnect: async (ctx) => {
+      onConnect: inConnectionScope(async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const token = bearerToken(params.authorization) ?? (typeof params.token === 'string' ? params.token : null);
         const authentication = await authenticate(services.db, services.tokens, token).catch((error: unknown) => {
@@ -132,12 +139,21 @@ export function createApp(config: AppConfig, services: Services): App {
         ctx.extra.authentication = authentication;
         sockets.add(ctx.extra.socket, authentication, token);
         return true;
-      },
+      }),
       onClose: (ctx) => sockets.remove(ctx.extra.socket),
       // Whatever an operation throws fails that operation (masked and logged), never the socket.
-      execute: (args) => failOperationOnError(() => (args.rootValue as EnvelopedRoot).execute(args), log),
-      subscribe: (args) => failOperationOnError(() => (args.rootValue as EnvelopedRoot).subscribe(args), log),
-      onSubscribe: async (ctx, _id, payload) => {
+      execute: (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        return inLogScope(root.logScope, () => failOperationOnError(() => root.execute(args), log));
+      },
+      subscribe: (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        return inLogScope(root.logScope, async () => {
+          const result = await failOperationOnError(() => root.subscribe(args), log);
+          return Symbol.asyncIterator in result ? keepLogScope(result) : result;
+        });
+      },
+      onSubscribe: inOperationScope(async (ctx, _id, payload) => {
         // graphql-ws registers the operation before this hook runs, so the count includes it.
         if (Object.keys(ctx.subscriptions).length > operationLimit) return [operationLimitError(operationLimit)];
         const params = trusted ? trusted.socketParams(payload) : payload;
@@ -173,10 +189,10 @@ export function createApp(config: AppConfig, services: Services): App {
           document,
           variableValues: params.variables,
           contextValue,
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+          rootValue: { execute, subscribe, logScope: currentLogScope() } satisfies EnvelopedRoot,
         };
         return args;
-      },
+      }),
     },
     ws,
   );
@@ -219,7 +235,7 @@ export function createApp(config: AppConfig, services: Services): App {
 }
 
 type Enveloped = ReturnType<App['yoga']['getEnveloped']>;
-type EnvelopedRoot = Pick<Enveloped, 'execute' | 'subscribe'>;
+type EnvelopedRoot = Pick<Enveloped, 'execute' | 'subscribe'> & { logScope: LogScope };
 
 /** WebSocket's "try again later": the server could not check the credentials just now. */
 const CLOSE_TRY_AGAIN_LATER = 1013;
@@ -229,6 +245,29 @@ type SocketExtra = {
   request: IncomingMessage;
   authentication?: Authentication;
 };
+
+/** Answered as a response header (HTTP, and the socket's handshake) and carried by every log line of the request or socket. */
+const REQUEST_ID_HEADER = 'x-request-id';
+
+const connectionIds = new WeakMap<IncomingMessage, string>();
+
+/** A socket's id, from its handshake request: asked for first when the handshake is answered. */
+function connectionIdOf(request: IncomingMessage): string {
+  let id = connectionIds.get(request);
+  if (!id) connectionIds.set(request, (id = idFromClient(request.headers[REQUEST_ID_HEADER])));
+  return id;
+}
+
+/** A graphql-ws hook run in its socket's log scope. */
+function inConnectionScope<C extends { extra: SocketExtra }, R>(hook: (ctx: C) => R): (ctx: C) => R {
+  return (ctx) => inLogScope({ connectionId: connectionIdOf(ctx.extra.request) }, () => hook(ctx));
+}
+
+/** A graphql-ws hook of one operation run in its log scope: the socket's id and the operation's (the client's, when sane). */
+function inOperationScope<C extends { extra: SocketExtra }, A extends unknown[], R>(hook: (ctx: C, id: string, ...rest: A) => R) {
+  return (ctx: C, id: string, ...rest: A): R =>
+    inLogScope({ connectionId: connectionIdOf(ctx.extra.request), operationId: idFromClient(id) }, () => hook(ctx, id, ...rest));
+}
 
 async function readiness(services: Services, migrations: ReturnType<typeof readMigrations>) {
   try {

@@ -26,7 +26,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     const timeout = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
     child.stdout!.on('data', (chunk) => {
       output += String(chunk);
-      const match = /"msg":"Lixiao is listening","url":"([^"]+)"/.exec(output);
+      const match = /"url":"([^"]+)".*"msg":"Lixiao is listening"/.exec(output);
       if (match) {
         clearTimeout(timeout);
         resolve(match[1]!);
