@@ -55,7 +55,12 @@ export function currentLogScope(): LogScope {
   return currentScope.getStore() ?? {};
 }
 
-export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination(1)): Logger {
+/**
+ * Written synchronously: a line is out before the next statement (the last one before process.exit too),
+ * and a reader that went away (EPIPE) silences the log instead of hanging the exit, as pino's
+ * asynchronous flush at exit would.
+ */
+export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination({ dest: 1, sync: true })): Logger {
   const logger = pino(
     {
       level,

@@ -23,7 +23,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   let output = '';
   child.stderr!.on('data', (chunk) => (output += String(chunk)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timeout = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const timeout = setTimeout(() => {
+      // Left running, it would hold its DATA_DIR lock against the next test's server.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, 60_000);
     child.stdout!.on('data', (chunk) => {
       output += String(chunk);
       const match = /"url":"([^"]+)".*"msg":"Lixiao is listening"/.exec(output);
