@@ -6,12 +6,12 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, bearerToken, type Authentication } from './auth/viewer.js';
 import type { Config } from './config.js';
-import { createContext, pickLocale, type Context, type ServerContext, type Services } from './context.js';
+import { createContext, type Context, type ServerContext } from './context.js';
 import { migrationsUpToDate, readMigrations } from './db/migrate.js';
 import { isDatabaseUnavailable } from './db/unavailable.js';
-import { formatMessage, isGraphQLError } from './errors.js';
+import { bilingualMessage, formatMessage, pickLocale } from './i18n/index.js';
 import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
-import { useLocalizedErrors } from './localize-errors.js';
+import { appErrorOf, isGraphQLError, toGraphQLError, useLocalizedErrors } from './localize-errors.js';
 import { currentLogScope, idFromClient, inLogScope, keepLogScope, type LogScope } from './log.js';
 import { followAccountEvents, SocketSessions } from './live/sessions.js';
 import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, unexpectedOperationError, withCode } from './live/socket-limits.js';
@@ -19,6 +19,7 @@ import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { createWebRoutes, renderOfflineGraphiQL } from './web/index.js';
 import { schema } from './schema/index.js';
+import type { Services } from './services/runtime.js';
 import { isUpload, uploadRefusal } from './schema/import/upload-gate.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -66,14 +67,17 @@ export function createApp(config: AppConfig, services: Services): App {
     plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors()],
     maskedErrors: {
       maskError(error) {
-        // GraphQL's own errors and our AppErrors carry a code and a readable message: pass them through.
+        // GraphQL's own errors carry a code and a readable message: pass them through. AppErrors reach
+        // here already localized (useLocalizedErrors); any other way, they answer in the default language.
         const original = isGraphQLError(error) ? error.originalError : error;
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
+        const app = appErrorOf(error);
+        if (app) return toGraphQLError(app, 'zh-CN', isGraphQLError(error) ? error : undefined);
         // Still logged by yoga; the client learns it may retry rather than that something broke.
         // Both languages, like the masked message: the request's language is not known everywhere this runs.
         const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
         if (isDatabaseUnavailable(original ?? error)) {
-          const message = `${formatMessage('SERVICE_UNAVAILABLE', 'zh-CN')} / ${formatMessage('SERVICE_UNAVAILABLE', 'en')}`;
+          const message = bilingualMessage('SERVICE_UNAVAILABLE');
           return new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' }, ...location });
         }
         return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...location });

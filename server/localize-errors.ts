@@ -2,46 +2,63 @@ import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from './context.js';
 import { AppError } from './errors.js';
+import { formatMessage, type Locale } from './i18n/index.js';
 
 /**
- * AppErrors are created without a request at hand; this rewrites their
- * messages into the request's language on the way out (queries, mutations,
- * subscription refusals and every event of a subscription).
+ * By shape, not instanceof: graphql ships CJS and ESM builds, and an error made
+ * by one copy is not an instance of the other's class.
+ */
+export function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && 'extensions' in error && 'path' in error && 'locations' in error;
+}
+
+/** The AppError an error is or wraps (graphql-js wraps what a resolver throws), if any. */
+export function appErrorOf(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  return isGraphQLError(error) && error.originalError instanceof AppError ? error.originalError : null;
+}
+
+/** What the client sees of an AppError: its code and params as extensions, the message in its language. */
+export function toGraphQLError(app: AppError, locale: Locale, at?: GraphQLError): GraphQLError {
+  return new GraphQLError(formatMessage(app.code, locale, app.params), {
+    nodes: at?.nodes,
+    source: at?.source,
+    positions: at?.positions,
+    path: at?.path,
+    extensions: { ...at?.extensions, code: app.code, ...app.params },
+  });
+}
+
+/**
+ * AppErrors are raised without a request at hand; this turns them into GraphQL
+ * errors in the request's language on the way out (queries, mutations, subscription
+ * refusals and every event of a subscription), before yoga's masking sees them.
  */
 export function useLocalizedErrors(): Plugin<Context> {
-  /** The result hook for one operation, or nothing when the request is in Chinese (the messages' own language). */
   const localizerFor = (contextValue: unknown) => {
     const locale = (contextValue as Context).locale;
-    if (locale !== 'en') return undefined;
     const localize = (error: GraphQLError): GraphQLError => {
-      const app = error instanceof AppError ? error : error.originalError instanceof AppError ? error.originalError : null;
-      if (!app) return error;
-      return new GraphQLError(app.localizedMessage(locale), {
-        nodes: error.nodes,
-        source: error.source,
-        positions: error.positions,
-        path: error.path,
-        extensions: error.extensions,
-      });
+      const app = appErrorOf(error);
+      return app ? toGraphQLError(app, locale, error) : error;
     };
-    const rewrite = (result: ExecutionResult): ExecutionResult => (result.errors?.length ? { ...result, errors: result.errors.map(localize) } : result);
+    type Hook = { result: ExecutionResult; setResult: (result: ExecutionResult) => void };
+    // Most results carry no error: those pass untouched (every event of every subscription comes here).
+    const rewrite = ({ result, setResult }: Hook) => {
+      if (result.errors?.length) setResult({ ...result, errors: result.errors.map(localize) });
+    };
     return ({ result, setResult }: { result: ExecutionResult | AsyncIterableIterator<ExecutionResult>; setResult: (result: ExecutionResult) => void }) => {
-      if (Symbol.asyncIterator in result) {
-        return { onNext: ({ result: next, setResult: setNext }: { result: ExecutionResult; setResult: (result: ExecutionResult) => void }) => setNext(rewrite(next)) };
-      }
-      setResult(rewrite(result));
+      if (Symbol.asyncIterator in result) return { onNext: rewrite };
+      rewrite({ result, setResult });
       return undefined;
     };
   };
   return {
     onExecute({ args }) {
-      const onExecuteDone = localizerFor(args.contextValue);
-      return onExecuteDone ? { onExecuteDone } : undefined;
+      return { onExecuteDone: localizerFor(args.contextValue) };
     },
     // A refused subscription answers from subscribe, not execute; so do the events it delivers.
     onSubscribe({ args }) {
-      const onSubscribeResult = localizerFor(args.contextValue);
-      return onSubscribeResult ? { onSubscribeResult } : undefined;
+      return { onSubscribeResult: localizerFor(args.contextValue) };
     },
   };
 }

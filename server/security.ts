@@ -5,8 +5,10 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { BREAK, GraphQLError, NoSchemaIntrospectionCustomRule, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { pickLocale, type Context } from './context.js';
-import { AppError, formatMessage } from './errors.js';
+import type { Context } from './context.js';
+import { AppError } from './errors.js';
+import { formatMessage, inLocale, pickLocale } from './i18n/index.js';
+import { toGraphQLError } from './localize-errors.js';
 import { OPERATION_COST_BUDGET, operationCost } from './operation-cost.js';
 
 /**
@@ -114,8 +116,8 @@ function useRejectUnstorableText(): Plugin {
     const problem = unacceptableVariables(args.variableValues) ?? unacceptableLiteral(args.document);
     if (!problem) return;
     const locale = (args.contextValue as Context).locale;
-    const error = new AppError('INVALID_INPUT', { detail: UNACCEPTABLE_DETAIL[problem][locale === 'en' ? 'en' : 'zh'] });
-    setResultAndStopExecution({ errors: [new GraphQLError(error.localizedMessage(locale), { extensions: error.extensions })] });
+    const error = new AppError('INVALID_INPUT', { detail: inLocale(UNACCEPTABLE_DETAIL[problem], locale) });
+    setResultAndStopExecution({ errors: [toGraphQLError(error, locale)] });
   };
   return { onExecute: check, onSubscribe: check };
 }

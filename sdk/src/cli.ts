@@ -6,11 +6,11 @@
  * failed items, a domain error); 2 usage (unknown command or option, missing
  * argument); 3 server or network.
  */
-import { EXIT } from './cli/context.js';
+import { EXIT } from './cli/errors.js';
 import { main } from './cli/program.js';
 
-export { EXIT, type CliIo } from './cli/context.js';
-export { main };
+export type { CliIo } from './cli/context.js';
+export { EXIT, main };
 
 const invokedDirectly = (() => {
   try {

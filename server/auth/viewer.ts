@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/client.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../i18n/index.js';
 import type { StaffRole } from '../generated/prisma/client.js';
 import type { TokenSigner } from './tokens.js';
 

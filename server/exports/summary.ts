@@ -2,11 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { authenticate, bearerToken } from '../auth/viewer.js';
-import type { Services } from '../context.js';
+import type { Services } from '../services/runtime.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { LocalizedText, StudentCategory } from '../domain/index.js';
-import { formatMessage, type ErrorCode, type ErrorParams } from '../errors.js';
-import { pickLocale } from '../context.js';
+import { formatMessage, inLocale, pickLocale, type ErrorCode, type ErrorParams } from '../i18n/index.js';
 
 /**
  * The summary list (汇总统计名单): every graduate of a cohort in the viewer's scope,
@@ -47,7 +46,7 @@ export async function handleSummaryExport(req: IncomingMessage, res: ServerRespo
   if (!universityAdmin && !(viewer.roles.includes('COLLEGE_ADMIN') && viewer.collegeId)) return fail(403, 'FORBIDDEN');
 
   const params = exportParams(query);
-  if ('invalid' in params) return fail(400, 'INVALID_INPUT', { detail: params.invalid[locale === 'en' ? 'en' : 'zh'] });
+  if ('invalid' in params) return fail(400, 'INVALID_INPUT', { detail: inLocale(params.invalid, locale) });
   const { year, collegeCode } = params;
   const { prisma } = services.db;
   const cohort = await prisma.cohort.findUnique({ where: { year } });

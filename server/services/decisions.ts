@@ -1,6 +1,6 @@
 import { canAdminister, canReview } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { Services } from '../context.js';
+import type { Services } from './runtime.js';
 import { checkTransition, groupBy, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
 import type { ErrorCode } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';

@@ -1,4 +1,4 @@
-import type { Services } from '../context.js';
+import type { Services } from './runtime.js';
 import type { DecisionSource, Department, ItemStatus, ItemTemplate, LocalizedText } from '../domain/index.js';
 import {
   applyRuleChangeToRules,

@@ -1,10 +1,22 @@
 import { TokenSigner } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import type { Services } from '../context.js';
+import type { ProxyTrust } from '../auth/client-address.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { createAppPubSub } from '../pubsub.js';
-import { createSignIn } from '../sso/sign-in.js';
+import type { AppPubSub } from '../pubsub.js';
+import { createAppPubSub } from '../pubsub-bus.js';
+import { createSignIn, type SignIn } from '../sso/sign-in.js';
+
+/** Long-lived services every request shares. */
+export interface Services {
+  db: Database;
+  log: Logger;
+  pubsub: AppPubSub;
+  tokens: TokenSigner;
+  trustProxy: ProxyTrust;
+  /** Password login per role, the university's identity providers and their routes. */
+  signIn: SignIn;
+}
 
 /** The long-lived services of one server process, and how to release them. */
 export function createServices(

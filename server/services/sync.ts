@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StaffViewer } from '../auth/viewer.js';
-import type { Services } from '../context.js';
+import type { Services } from './runtime.js';
 import type { ItemStatus } from '../domain/index.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/client.js';
-import type { ErrorCode, ErrorParams } from '../errors.js';
+import type { ErrorCode, ErrorParams } from '../i18n/index.js';
 
 /** How a provider sign-in ended: an account of ours, or a refusal to show the user. */
 export type SignInOutcome = { credentialId: string } | { refusal: ErrorCode; params: ErrorParams };

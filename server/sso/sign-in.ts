@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config, LocalLogin } from '../config.js';
 import type { Database } from '../db/client.js';
-import { formatMessage } from '../errors.js';
+import { bilingualMessage } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { CasSignIn, CAS_START_PATH } from './cas.js';
 import { CLI_RETURN_PATH, loopbackReturn } from './cli-return.js';
@@ -123,7 +123,7 @@ function redirect(res: ServerResponse, location: string, cookie: string) {
 }
 
 function sendRefusal(res: ServerResponse, status: number, code: 'SSO_NOT_CONFIGURED' | 'INVALID_INPUT' | 'SERVICE_UNAVAILABLE', params: Record<string, string> = {}) {
-  const message = `${formatMessage(code, 'zh-CN', params)} / ${formatMessage(code, 'en', params)}`;
+  const message = bilingualMessage(code, params);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }

@@ -1,6 +1,6 @@
 import { createApp, GRAPHQL_PATH, type App } from '../app.js';
 import { useInitialPasswordKey } from '../auth/password.js';
-import type { Services } from '../context.js';
+import type { Services } from '../services/runtime.js';
 import type { Database } from '../db/client.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';

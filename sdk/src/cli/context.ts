@@ -3,19 +3,13 @@ import { readFileSync } from 'node:fs';
 import { createClient, type LixiaoClient } from '../client.js';
 import { LixiaoError } from '../errors.js';
 import { CohortsDocument } from '../generated/graphql.js';
+import { DataError } from './errors.js';
 import { readStoredToken, writeStoredToken } from './files.js';
 import { MESSAGES, type Lang, type Messages } from './messages.js';
 
-/** 0 ok; 1 user or data error; 2 usage; 3 server or network. */
-export const EXIT = { OK: 0, DATA: 1, USAGE: 2, SERVER: 3 } as const;
 export const DEFAULT_URL = 'http://localhost:4000/graphql';
 /** `watch stats` survives a server restart of about a minute (graphql-ws backoff: 0.25 s doubling, at most 10 s). */
 const WATCH_RETRY_ATTEMPTS = 10;
-
-/** A mistake in how the command was called (exit 2). */
-export class UsageError extends Error {}
-/** A problem with the user's data or files (exit 1). */
-export class DataError extends Error {}
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -8,7 +8,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { LixiaoError } from '../errors.js';
 import type { SummaryDownload } from '../exports.js';
 import type { ItemRefInput, SyncResultInput, SyncResultStatus } from '../generated/graphql.js';
-import { DataError } from './context.js';
+import { DataError } from './errors.js';
 import type { Messages } from './messages.js';
 
 export interface StoredToken {

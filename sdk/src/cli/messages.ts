@@ -1,6 +1,5 @@
 /** What the CLI says, in English and Chinese (the server's messages come in the same language). */
 import type { ImportReportFieldsFragment } from '../generated/graphql.js';
-import { formatBytes } from './output.js';
 
 type ImportReport = ImportReportFieldsFragment;
 
@@ -112,3 +111,9 @@ export const MESSAGES = {
 
 export type Lang = keyof typeof MESSAGES;
 export type Messages = (typeof MESSAGES)[Lang];
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

@@ -5,7 +5,7 @@ import Table from 'cli-table3';
 import { createInterface } from 'node:readline';
 import type { CohortStatsFieldsFragment } from '../generated/graphql.js';
 import type { CliIo } from './context.js';
-import type { Messages } from './messages.js';
+import { formatBytes, type Messages } from './messages.js';
 
 /** A borderless table: a header, a rule, then the rows; columns aligned by display width (Chinese counts double). */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
@@ -18,12 +18,6 @@ export function table(headers: string[], rows: (string | number | null | undefin
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n');
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /**

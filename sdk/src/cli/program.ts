@@ -9,7 +9,8 @@ import { registerReview } from './commands/review.js';
 import { registerSync } from './commands/sync.js';
 import type { Runner } from './commands/types.js';
 import { registerWatch } from './commands/watch.js';
-import { createContext, DataError, EXIT, languageOf, UsageError, type CliIo, type Context } from './context.js';
+import { createContext, languageOf, type CliIo, type Context } from './context.js';
+import { DataError, EXIT, UsageError } from './errors.js';
 import { HELP } from './help.js';
 import { MESSAGES, type Lang } from './messages.js';
 

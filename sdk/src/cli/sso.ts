@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import type { SignInProvider } from '../client.js';
 import { LixiaoError } from '../errors.js';
 import type { Session } from '../session.js';
-import { DataError, UsageError, type Context } from './context.js';
+import type { Context } from './context.js';
+import { DataError, UsageError } from './errors.js';
 
 const RETURN_PATH = '/lixiao-sso';
 

@@ -1,6 +1,6 @@
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
-import { publishCohortChanged } from '../../services/items/events.js';
+import { deferStudent } from '../../services/deferral.js';
 import { requireReason } from '../review/decide.js';
 import { decodeId } from '../review/review.type.js';
 import { StudentRef } from '../student/student.type.js';
@@ -27,47 +27,7 @@ builder.mutationField('deferStudent', (t) =>
       const studentId = decodeId(String(args.studentId), 'Student');
       if (!studentId || !UUID.test(studentId)) throw new AppError('NOT_FOUND');
       const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
-      const fromCohortId = await ctx.db.prisma.$transaction(
-        async (tx) => {
-          const [student] = await tx.$queryRaw<{ id: string; cohortId: string; year: number; loginHelpZh: string; loginHelpEn: string; deferredFrom: number | null }[]>`
-            SELECT s.id, s."cohortId", c.year, c."loginHelpZh", c."loginHelpEn",
-                   (SELECT f.year FROM "Deferral" d JOIN "Cohort" f ON f.id = d."fromCohortId"
-                    WHERE d."studentId" = s.id AND d."toCohortId" = s."cohortId" ORDER BY d."createdAt" DESC LIMIT 1) AS "deferredFrom"
-            FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId"
-            WHERE s.id = ${studentId}::uuid FOR UPDATE OF s`;
-          if (!student) throw new AppError('NOT_FOUND');
-          // The same deferral again (a retry, a second click): already done, nothing more to do.
-          if (student.year !== args.fromCohortYear && student.deferredFrom === args.fromCohortYear) return;
-          if (student.year !== args.fromCohortYear) throw new AppError('CONFLICT');
-          const year = student.year + 1;
-          const next = await tx.cohort.upsert({
-            where: { year },
-            // Students of a cohort made here still need to know whom to call when they cannot log in.
-            create: { year, nameZh: `${year}届毕业生`, nameEn: `Class of ${year}`, loginHelpZh: student.loginHelpZh, loginHelpEn: student.loginHelpEn },
-            update: {},
-          });
-          // Row locks wait for a decision in flight; an item it decided no longer matches and stays.
-          const removed = await tx.$queryRaw<{ id: string; status: string }[]>`
-            DELETE FROM "ClearanceItem"
-            WHERE "studentId" = ${studentId}::uuid AND "cohortId" = ${student.cohortId}::uuid AND status IN ('LOCKED', 'PENDING')
-            RETURNING id, status::text AS status`;
-          await tx.deferral.create({ data: { studentId, fromCohortId: student.cohortId, toCohortId: next.id, reason, decidedById: actorId } });
-          await tx.student.update({ where: { id: studentId }, data: { cohortId: next.id, clearedAt: null } });
-          await tx.adminAction.create({
-            data: {
-              actorId,
-              kind: 'DEFER_STUDENT',
-              payload: { studentId, fromCohortId: student.cohortId, fromYear: student.year, toCohortId: next.id, toYear: year, reason, removedItemIds: removed.map((r) => r.id) },
-            },
-          });
-          return student.cohortId;
-        },
-        { timeout: 60_000, maxWait: 30_000 },
-      );
-      // The old cohort's numbers changed (its removed items have no history event to deliver): dashboards re-read.
-      // A repeated deferral changed nothing and publishes nothing.
-      if (fromCohortId) publishCohortChanged(ctx, fromCohortId);
-      return ctx.db.prisma.student.findUniqueOrThrow({ where: { id: studentId } });
+      return deferStudent(ctx, { studentId, fromCohortYear: args.fromCohortYear, reason, actorId });
     },
   }),
 );

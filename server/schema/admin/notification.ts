@@ -1,7 +1,7 @@
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { Prisma } from '../../generated/prisma/client.js';
+import { markNotificationRead, sendReminders, type ReminderReport } from '../../services/notifications.js';
 import { decodeId } from '../review/review.type.js';
 import { StudentRef } from '../student/student.type.js';
 import { localized } from '../localized.js';
@@ -66,19 +66,10 @@ builder.mutationField('markNotificationRead', (t) =>
       if (ctx.viewer?.kind !== 'student') throw new AppError('FORBIDDEN');
       const id = decodeId(String(args.id), 'Notification');
       if (!id || !UUID.test(id)) throw new AppError('NOT_FOUND');
-      await ctx.db.prisma.notification.updateMany({ where: { id, studentId: ctx.viewer.studentId, readAt: null }, data: { readAt: new Date() } });
-      const notification = await ctx.db.prisma.notification.findFirst({ where: { id, studentId: ctx.viewer.studentId } });
-      if (!notification) throw new AppError('NOT_FOUND');
-      return notification;
+      return markNotificationRead(ctx, ctx.viewer.studentId, id);
     },
   }),
 );
-
-interface ReminderReport {
-  cohortYear: number;
-  collegeCode: string | null;
-  notified: number;
-}
 
 const ReminderReportRef = builder.objectRef<ReminderReport>('ReminderReport').implement({
   fields: (t) => ({
@@ -103,39 +94,7 @@ builder.mutationField('sendReminders', (t) =>
     resolve: async (_root, args, ctx) => {
       const viewer = ctx.viewer;
       if (viewer?.kind !== 'staff') throw new AppError('FORBIDDEN');
-      const { prisma } = ctx.db;
-      const cohort = await prisma.cohort.findUnique({ where: { year: args.cohortYear } });
-      if (!cohort) throw new AppError('NOT_FOUND');
-      let college: { id: string; code: string } | null = null;
-      if (args.collegeCode) {
-        college = await prisma.college.findUnique({ where: { code: args.collegeCode }, select: { id: true, code: true } });
-        if (!college) throw new AppError('NOT_FOUND');
-      }
-      if (!viewer.roles.includes('UNIVERSITY_ADMIN')) {
-        if (!viewer.collegeId || (college && college.id !== viewer.collegeId)) throw new AppError('FORBIDDEN');
-        college ??= await prisma.college.findUniqueOrThrow({ where: { id: viewer.collegeId }, select: { id: true, code: true } });
-      }
-      const collegeCondition = college ? Prisma.sql`AND s."collegeId" = ${college.id}::uuid` : Prisma.empty;
-      const actorId = viewer.reviewerId;
-      const notified = await prisma.$transaction(async (tx) => {
-        // One statement: each student of the cohort with outstanding items gets one notification naming them.
-        const inserted = await tx.$executeRaw`
-          INSERT INTO "Notification" (id, "studentId", kind, "titleZh", "titleEn", "bodyZh", "bodyEn", "createdById")
-          SELECT gen_random_uuid(), s.id, 'REMINDER', '离校提醒', 'Clearance reminder',
-                 '你还有以下离校事项尚未完成：' || string_agg(t."nameZh", '、' ORDER BY t.sequence) || '。请尽快办理。',
-                 'These clearance items are still outstanding: ' || string_agg(COALESCE(NULLIF(t."nameEn", ''), t."nameZh"), ', ' ORDER BY t.sequence) || '. Please complete them soon.',
-                 ${actorId}::uuid
-          FROM "Student" s
-          JOIN "ClearanceItem" i ON i."studentId" = s.id AND i."cohortId" = s."cohortId"
-          JOIN "ItemTemplate" t ON t.id = i."templateId"
-          WHERE s."cohortId" = ${cohort.id}::uuid ${collegeCondition} AND i.status NOT IN ('APPROVED', 'WAIVED')
-          GROUP BY s.id`;
-        await tx.adminAction.create({
-          data: { actorId, kind: 'SEND_REMINDERS', payload: { cohortYear: cohort.year, collegeCode: college?.code ?? null, notified: inserted } },
-        });
-        return inserted;
-      });
-      return { cohortYear: cohort.year, collegeCode: college?.code ?? null, notified };
+      return sendReminders(ctx, viewer, { cohortYear: args.cohortYear, collegeCode: args.collegeCode ?? null });
     },
   }),
 );

@@ -1,19 +1,6 @@
-import { checkPasswordStrength, hashPassword, MAX_LOGIN_NAME_LENGTH, MAX_PASSWORD_LENGTH, verifyAccountPassword, verifyPassword } from '../../auth/password.js';
-import { rotateRefreshToken, startSession } from '../../auth/sessions.js';
-import type { TokenSubject } from '../../auth/tokens.js';
-import { admitAttempt, attemptSucceeded, lockedParams, throttleKeys } from '../../auth/throttle.js';
 import { builder } from '../../builder.js';
-import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { assertLocalLoginAllowed } from '../../sso/accounts.js';
-
-interface Session {
-  accessToken: string;
-  accessTokenExpiresAt: Date;
-  refreshToken: string;
-  refreshTokenExpiresAt: Date;
-  mustChangePassword: boolean;
-}
+import { changePassword, logIn, logOut, refreshSession, type Session } from '../../services/sessions.js';
 
 export const SessionRef = builder.objectRef<Session>('Session').implement({
   description: 'Tokens for `Authorization: Bearer <accessToken>` (HTTP) or `connectionParams.authorization` (graphql-ws).',
@@ -28,34 +15,6 @@ export const SessionRef = builder.objectRef<Session>('Session').implement({
   }),
 });
 
-async function signSession(ctx: Context, subject: TokenSubject, credential: { mustChangePassword: boolean }): Promise<Session> {
-  const access = await ctx.tokens.sign(subject, 'access');
-  const refresh = await ctx.tokens.sign(subject, 'refresh');
-  return {
-    accessToken: access.token,
-    accessTokenExpiresAt: access.expiresAt,
-    refreshToken: refresh.token,
-    refreshTokenExpiresAt: refresh.expiresAt,
-    mustChangePassword: credential.mustChangePassword,
-  };
-}
-
-/** A new login: a new session family. */
-export async function issueSession(ctx: Context, credential: { id: string; tokenVersion: number; mustChangePassword: boolean }): Promise<Session> {
-  return signSession(ctx, await startSession(ctx.db.prisma, credential, ctx.tokens.refreshSeconds), credential);
-}
-
-async function findCredential(ctx: Context, username: string) {
-  const name = username.trim();
-  return ctx.db.prisma.credential.findFirst({
-    where: { OR: [{ student: { number: name } }, { reviewer: { username: name, active: true } }] },
-  });
-}
-
-async function revokeSessions(ctx: Context, credentialId: string) {
-  await ctx.pubsub.publish('auth:revoked', { credentialId });
-}
-
 builder.mutationFields((t) => ({
   login: t.field({
     type: SessionRef,
@@ -66,18 +25,7 @@ builder.mutationFields((t) => ({
       username: t.arg.string({ required: true }),
       password: t.arg.string({ required: true }),
     },
-    resolve: async (_root, { username, password }, ctx) => {
-      if (username.length > MAX_LOGIN_NAME_LENGTH || password.length > MAX_PASSWORD_LENGTH) throw new AppError('INVALID_CREDENTIALS');
-      const keys = throttleKeys(username, ctx.clientAddress);
-      const retryAfterSeconds = await admitAttempt(ctx.db.prisma, keys);
-      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', lockedParams(retryAfterSeconds));
-      const credential = await findCredential(ctx, username);
-      const valid = await verifyAccountPassword(credential, password);
-      if (!credential || !valid) throw new AppError('INVALID_CREDENTIALS');
-      await attemptSucceeded(ctx.db.prisma, keys);
-      assertLocalLoginAllowed(ctx.signIn.localLogin, credential);
-      return issueSession(ctx, credential);
-    },
+    resolve: (_root, { username, password }, ctx) => logIn(ctx, { username, password, clientAddress: ctx.clientAddress }),
   }),
 
   refreshSession: t.field({
@@ -87,13 +35,7 @@ builder.mutationFields((t) => ({
     skipTypeScopes: true,
     errors: {},
     args: { refreshToken: t.arg.string({ required: true }) },
-    resolve: async (_root, { refreshToken }, ctx) => {
-      const claims = await ctx.tokens.verify(refreshToken, 'refresh');
-      if (typeof claims === 'string') throw new AppError(claims);
-      const rotation = await rotateRefreshToken(ctx.db.prisma, claims, ctx.tokens.refreshSeconds);
-      if ('refused' in rotation) throw new AppError(rotation.refused);
-      return signSession(ctx, rotation.subject, rotation.credential);
-    },
+    resolve: (_root, { refreshToken }, ctx) => refreshSession(ctx, refreshToken),
   }),
 
   changePassword: t.field({
@@ -109,28 +51,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { currentPassword, newPassword }, ctx) => {
       const credentialId = ctx.viewer?.credentialId;
       if (!credentialId) throw new AppError('FORBIDDEN');
-      const credential = await ctx.db.prisma.credential.findUniqueOrThrow({
-        where: { id: credentialId },
-        include: { student: { select: { number: true } }, reviewer: { select: { username: true } } },
-      });
-      const accountName = credential.student?.number ?? credential.reviewer?.username ?? '';
-      // Guessing the current password through a stolen token counts like guessing at login.
-      const keys = throttleKeys(accountName, ctx.clientAddress);
-      const retryAfterSeconds = await admitAttempt(ctx.db.prisma, keys);
-      if (retryAfterSeconds > 0) throw new AppError('LOGIN_LOCKED', lockedParams(retryAfterSeconds));
-      if (currentPassword.length > MAX_PASSWORD_LENGTH || !(await verifyAccountPassword(credential, currentPassword))) {
-        throw new AppError('CURRENT_PASSWORD_WRONG');
-      }
-      await attemptSucceeded(ctx.db.prisma, keys);
-      if (!checkPasswordStrength(newPassword, accountName) || (await verifyPassword(newPassword, credential.passwordHash))) {
-        throw new AppError('WEAK_PASSWORD');
-      }
-      const updated = await ctx.db.prisma.credential.update({
-        where: { id: credential.id },
-        data: { passwordHash: await hashPassword(newPassword), mustChangePassword: false, tokenVersion: { increment: 1 }, passwordChangedAt: new Date() },
-      });
-      await revokeSessions(ctx, credential.id);
-      return issueSession(ctx, updated);
+      return changePassword(ctx, { credentialId, currentPassword, newPassword, clientAddress: ctx.clientAddress });
     },
   }),
 
@@ -141,8 +62,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, _args, ctx) => {
       const credentialId = ctx.viewer?.credentialId;
       if (!credentialId) return false;
-      await ctx.db.prisma.credential.update({ where: { id: credentialId }, data: { tokenVersion: { increment: 1 } } });
-      await revokeSessions(ctx, credentialId);
+      await logOut(ctx, credentialId);
       return true;
     },
   }),

@@ -2,7 +2,7 @@ import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { visibleStudents } from '../../services/scope.js';
 import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
-import { currentDeferral, LATEST_DEFERRAL } from '../student/student-clearance.fields.js';
+import { currentDeferral, LATEST_DEFERRAL } from '../../services/deferral.js';
 
 const MAX_CHANGES = 500;
 /** ClearanceEvent.seq is a PostgreSQL bigint. */

@@ -1,5 +1,4 @@
 import { builder } from '../../builder.js';
-import type { Context } from '../../context.js';
 import { summarizeProgress, type ItemStatus, type Progress } from '../../domain/index.js';
 
 export interface ProgressShape extends Progress {
@@ -28,11 +27,3 @@ export function progressFrom(
   return { ...summarizeProgress(items.filter((item) => item.cohortId === student.cohortId)), clearedAt: student.clearedAt };
 }
 
-/** Reads a student's progress fresh from the database. */
-export async function loadProgress(ctx: Pick<Context, 'db'>, studentId: string): Promise<ProgressShape> {
-  const student = await ctx.db.prisma.student.findUniqueOrThrow({
-    where: { id: studentId },
-    select: { cohortId: true, clearedAt: true, items: { select: { status: true, cohortId: true } } },
-  });
-  return progressFrom(student, student.items);
-}

@@ -1,5 +1,6 @@
 import { builder } from '../../builder.js';
-import { AppError, ERROR_CATALOGUE, ERROR_CODES, formatMessage } from '../../errors.js';
+import { AppError } from '../../errors.js';
+import { ERROR_CATALOGUE, ERROR_CODES, formatMessage } from '../../i18n/index.js';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
   description: 'Stable codes of every failure a user can cause; the message comes in the request\'s language (Accept-Language, zh-CN by default).',

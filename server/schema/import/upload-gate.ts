@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { authenticate, bearerToken } from '../../auth/viewer.js';
-import type { Services } from '../../context.js';
-import type { ErrorCode } from '../../errors.js';
+import type { Services } from '../../services/runtime.js';
+import type { ErrorCode } from '../../i18n/index.js';
 
 /**
  * Multipart bodies (up to MAX_UPLOAD_BYTES) carry only imports, which only university admins

@@ -3,7 +3,8 @@ import { AppError } from '../../errors.js';
 import { ErrorInterface } from '../error/error.type.js';
 import { takeHandoff } from '../../sso/handoff.js';
 import type { SignInProvider } from '../../sso/sign-in.js';
-import { issueSession, SessionRef } from '../auth/auth.mutation.js';
+import { issueSession } from '../../services/sessions.js';
+import { SessionRef } from '../auth/auth.mutation.js';
 
 const SignInProviderKindEnum = builder.enumType('SignInProviderKind', {
   description: 'OIDC: OpenID Connect; CAS: CAS 3.0 (the campus portal’s 统一身份认证).',

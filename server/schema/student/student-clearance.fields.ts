@@ -2,27 +2,11 @@ import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { ClearanceItemRef, type ItemWithVisibility } from '../clearance/clearance-item.type.js';
 import { progressFrom, ProgressRef } from '../clearance/progress.type.js';
+import { currentDeferral, LATEST_DEFERRAL } from '../../services/deferral.js';
 import { StudentRef } from './student.type.js';
 
 /** Shared by the sheet and its progress so both read the items in one query. */
 const SHEET_ORDER = { orderBy: { template: { sequence: 'asc' } } } as const;
-
-/** The latest deferral decides whether the student is deferred now: it points at the cohort they are in. */
-export const LATEST_DEFERRAL = {
-  orderBy: { createdAt: 'desc' },
-  take: 1,
-  select: { toCohortId: true, reason: true, createdAt: true },
-} as const;
-
-interface DeferralFacts {
-  cohortId: string;
-  deferrals: { toCohortId: string; reason: string; createdAt: Date }[];
-}
-
-export function currentDeferral(student: DeferralFacts) {
-  const latest = student.deferrals[0];
-  return latest && latest.toCohortId === student.cohortId ? latest : null;
-}
 
 interface DeferralShape {
   deferred: boolean;

@@ -1,6 +1,7 @@
 import { builder } from '../../builder.js';
 import { SURVEY_QUESTION_KINDS, type SurveyChoice, type SurveyQuestion } from '../../domain/index.js';
 import { textLimit } from '../../domain/survey.js';
+import { surveyQuestions } from '../../services/survey.js';
 import { localized } from '../localized.js';
 
 export const SurveyQuestionKindEnum = builder.enumType('SurveyQuestionKind', {
@@ -33,10 +34,6 @@ const SurveyQuestionRef = builder.objectRef<SurveyQuestion>('SurveyQuestion').im
     }),
   }),
 });
-
-export function surveyQuestions(row: { questions: unknown }): SurveyQuestion[] {
-  return Array.isArray(row.questions) ? (row.questions as SurveyQuestion[]) : [];
-}
 
 builder.prismaObject('Survey', {
   description: 'A cohort\'s employment & training-quality survey (就业与人才培养质量调研问卷); submitting it opens the clearance sheet.',

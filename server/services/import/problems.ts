@@ -1,5 +1,5 @@
-import type { Locale } from '../../context.js';
 import type { LocalizedText } from '../../domain/index.js';
+import { fillTemplate, inLocale, type Locale } from '../../i18n/index.js';
 
 /**
  * Every problem an import can report, with its severity and both messages.
@@ -182,15 +182,11 @@ export function problem(
   };
 }
 
-function paramText(value: ProblemParam | undefined, locale: Locale): string {
-  if (value === undefined) return '';
-  if (typeof value === 'object') return locale === 'en' ? value.en : value.zh;
-  return String(value);
-}
-
 export function formatProblem(entry: Pick<ImportProblem, 'code' | 'params'>, locale: Locale): string {
-  const template = IMPORT_PROBLEM_CATALOGUE[entry.code][locale === 'en' ? 'en' : 'zh'];
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => paramText(entry.params[name], locale));
+  return fillTemplate(inLocale(IMPORT_PROBLEM_CATALOGUE[entry.code], locale), (name) => {
+    const value = entry.params[name];
+    return typeof value === 'object' ? inLocale(value, locale) : value;
+  });
 }
 
 export function hasErrors(problems: readonly ImportProblem[]): boolean {

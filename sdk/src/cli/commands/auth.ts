@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { EXIT } from '../context.js';
+import { EXIT } from '../errors.js';
 import { tokenFile, writeStoredToken } from '../files.js';
 import { ViewerDocument } from '../../generated/graphql.js';
 import { promptPassword } from '../output.js';

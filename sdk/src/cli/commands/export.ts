@@ -1,5 +1,5 @@
 import type { SummaryFormat } from '../../exports.js';
-import { EXIT, UsageError } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
 import { saveDownload } from '../files.js';
 import { oneOf, positiveInt, type Registration } from './types.js';
 

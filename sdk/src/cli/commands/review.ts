@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { ItemStatus, ReviewQueueFilter, StudentCategory } from '../../generated/graphql.js';
 import type { ReviewQueueItem } from '../../client.js';
-import { EXIT } from '../context.js';
+import { EXIT } from '../errors.js';
 import { decodeText, itemRefs } from '../files.js';
 import { table } from '../output.js';
 import { oneOf, positiveInt, type Registration } from './types.js';

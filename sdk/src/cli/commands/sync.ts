@@ -1,5 +1,5 @@
 import { ViewerDocument } from '../../generated/graphql.js';
-import { DataError, EXIT } from '../context.js';
+import { DataError, EXIT } from '../errors.js';
 import { decodeText, syncResults } from '../files.js';
 import { table } from '../output.js';
 import type { Registration } from './types.js';

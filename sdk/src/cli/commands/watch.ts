@@ -1,6 +1,6 @@
 import { LixiaoError } from '../../errors.js';
 import { CohortStatsUpdatedDocument, type CohortStatsFieldsFragment } from '../../generated/graphql.js';
-import { EXIT } from '../context.js';
+import { EXIT } from '../errors.js';
 import { drawStats } from '../output.js';
 import { positiveInt, type Registration } from './types.js';
 
