@@ -1,12 +1,13 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type { StaffViewer, StudentViewer, Viewer } from './auth/viewer.js';
 import type { Context } from './context.js';
 import { AppError } from './errors.js';
-import { isUuid } from './services/ids.js';
+import { parseGlobalId } from './schema/global-id.js';
 import { resolveNode, resolveNodes } from './schema/node-lookup.js';
 import type { StaffRole } from './generated/prisma/client.js';
 import type PrismaTypes from './generated/pothos-prisma-types.js';
@@ -24,10 +25,23 @@ export interface AuthScopes {
   role: StaffRole | StaffRole[];
 }
 
+/**
+ * The context a field behind `t.withAuth(scopes)` resolves with: the viewer its scope
+ * guarantees, so resolvers never check the viewer's kind again.
+ */
+export interface AuthContexts {
+  loggedIn: Context & { viewer: Viewer };
+  authenticated: Context & { viewer: Viewer };
+  student: Context & { viewer: StudentViewer };
+  staff: Context & { viewer: StaffViewer };
+  role: Context & { viewer: StaffViewer };
+}
+
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   AuthScopes: AuthScopes;
+  AuthContexts: AuthContexts;
   DefaultFieldNullability: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
@@ -70,14 +84,8 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     // A global id that cannot name a row is the client's mistake (NOT_FOUND), not a database error.
     decodeGlobalID: (globalID) => {
-      const decoded = (() => {
-        try {
-          return decodeGlobalID(globalID);
-        } catch {
-          return null;
-        }
-      })();
-      if (!decoded || !isUuid(decoded.id)) throw new AppError('NOT_FOUND');
+      const decoded = parseGlobalId(globalID);
+      if (!decoded) throw new AppError('NOT_FOUND');
       return decoded;
     },
     nodeQueryOptions: { resolve: resolveNode },

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
+import { adminScopeOf, collegeCondition, collegeOfRequest } from '../auth/policy/admin-scope.js';
 import { authenticate, bearerToken } from '../auth/viewer.js';
 import type { Services } from '../services/runtime.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -41,9 +42,8 @@ export async function handleSummaryExport(req: IncomingMessage, res: ServerRespo
   const query = new URL(req.url ?? '', 'http://localhost').searchParams;
   const { viewer, failure } = await authenticate(services.db, services.tokens, bearerToken(req.headers.authorization));
   if (!viewer) return fail(401, failure ?? 'UNAUTHENTICATED');
-  if (viewer.kind !== 'staff' || viewer.mustChangePassword) return fail(403, 'FORBIDDEN');
-  const universityAdmin = viewer.roles.includes('UNIVERSITY_ADMIN');
-  if (!universityAdmin && !(viewer.roles.includes('COLLEGE_ADMIN') && viewer.collegeId)) return fail(403, 'FORBIDDEN');
+  const scope = adminScopeOf(viewer);
+  if (!scope) return fail(403, 'FORBIDDEN');
 
   const params = exportParams(query);
   if ('invalid' in params) return fail(400, 'INVALID_INPUT', { detail: inLocale(params.invalid, locale) });
@@ -53,8 +53,8 @@ export async function handleSummaryExport(req: IncomingMessage, res: ServerRespo
   if (!cohort) return fail(404, 'NOT_FOUND');
   const college = collegeCode ? await prisma.college.findUnique({ where: { code: collegeCode } }) : null;
   if (collegeCode && !college) return fail(404, 'NOT_FOUND');
-  if (!universityAdmin && college && college.id !== viewer.collegeId) return fail(403, 'FORBIDDEN');
-  const collegeId = universityAdmin ? (college?.id ?? null) : viewer.collegeId;
+  const collegeId = collegeOfRequest(scope, college?.id ?? null);
+  if (collegeId === false) return fail(403, 'FORBIDDEN');
 
   const filename = `汇总统计名单-${year}${collegeCode ? `-${collegeCode}` : ''}.${format}`;
   res.writeHead(200, {
@@ -95,7 +95,7 @@ async function* summaryPages(prisma: Services['db']['prisma'], cohortId: string,
       LEFT JOIN "ClearanceItem" i ON i."studentId" = s.id AND i."cohortId" = s."cohortId"
       LEFT JOIN "ItemTemplate" t ON t.id = i."templateId"
       WHERE s."cohortId" = ${cohortId}::uuid
-        ${collegeId ? Prisma.sql`AND s."collegeId" = ${collegeId}::uuid` : Prisma.empty}
+        AND ${collegeCondition(collegeId, Prisma.sql`s."collegeId"`)}
         ${after ? Prisma.sql`AND (c.code, s.number) > (${after.code}, ${after.number})` : Prisma.empty}
       GROUP BY s.id, c.id, cp.id
       ORDER BY c.code, s.number

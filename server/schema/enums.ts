@@ -1,5 +1,6 @@
 import { builder } from '../builder.js';
 import { DECISION_SOURCES, DORMITORY_STATES, ITEM_STATUSES, STUDENT_CATEGORIES } from '../domain/index.js';
+import { ScopeKind, StaffRole } from '../generated/prisma/enums.js';
 
 export const StudentCategoryEnum = builder.enumType('StudentCategory', {
   description: 'UNDERGRADUATE 本科生; POSTGRADUATE_DUAL 双证研究生 (degree and diploma); POSTGRADUATE_SINGLE 单证研究生 (degree only).',
@@ -20,6 +21,9 @@ export const DecisionSourceEnum = builder.enumType('DecisionSource', {
   values: DECISION_SOURCES,
 });
 
-export const StaffRoleEnum = builder.enumType('StaffRole', {
-  values: ['DEPARTMENT_REVIEWER', 'COLLEGE_REVIEWER', 'CAMPUS_REVIEWER', 'SUPERVISOR', 'COLLEGE_ADMIN', 'UNIVERSITY_ADMIN', 'INTEGRATION'] as const,
+export const StaffRoleEnum = builder.enumType(StaffRole, { name: 'StaffRole' });
+
+export const ScopeKindEnum = builder.enumType(ScopeKind, {
+  name: 'ScopeKind',
+  description: 'Which reviewers of the department see an item.',
 });

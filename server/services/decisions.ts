@@ -1,9 +1,10 @@
-import { canAdminister, canReview } from '../auth/access.js';
+import { canAdminister } from '../auth/policy/admin-scope.js';
+import { canReview } from '../auth/policy/review-scope.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from './runtime.js';
 import { checkTransition, groupBy, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
 import type { ErrorCode } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { Prisma, ScopeKind } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
 import { isUuid } from './ids.js';
 import { publishItemEvents } from './items/events.js';
@@ -33,7 +34,7 @@ export type ChangeOutcome =
 interface TemplateFacts {
   code: string;
   prerequisites: string[];
-  scope: 'UNIVERSITY' | 'COLLEGE' | 'CAMPUS' | 'SUPERVISOR' | 'SELF';
+  scope: ScopeKind;
   departmentId: string;
 }
 

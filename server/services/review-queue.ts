@@ -1,7 +1,9 @@
+import { reviewQueueStreams } from '../auth/policy/review-scope.js';
 import type { StaffViewer } from '../auth/viewer.js';
 import { ITEM_STATUSES, type ItemStatus, type StudentCategory } from '../domain/index.js';
 import { AppError } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { isUuid } from './ids.js';
 
 /**
  * The reviewer's work queue: the items a staff account may review, oldest
@@ -29,36 +31,6 @@ export interface QueuePage {
   rows: { id: string; cursor: string }[];
   hasNextPage: boolean;
   counts: StatusCounts;
-}
-
-/**
- * The streams a staff account's queue merges, as rows (templateId, scopeId): each template
- * of a scope kind the account reviews, with the college, campus or supervisor it reviews it
- * for (a university-wide template's own department). Items carry the same value in
- * reviewScopeId, so each stream is a range of ClearanceItem_reviewQueue_idx. Null for the
- * university admin, whose streams are whole cohorts.
- */
-function scopedStreams(viewer: StaffViewer, cohortCondition: Prisma.Sql): Prisma.Sql | null {
-  const { roles } = viewer;
-  if (roles.includes('UNIVERSITY_ADMIN')) return null;
-  const kinds: Prisma.Sql[] = [];
-  if (viewer.departmentId && (roles.includes('DEPARTMENT_REVIEWER') || roles.includes('INTEGRATION'))) {
-    kinds.push(Prisma.sql`SELECT t.id AS "templateId", t."departmentId" AS "scopeId" FROM "ItemTemplate" t
-      WHERE t.scope = 'UNIVERSITY' AND t."departmentId" = ${viewer.departmentId}::uuid AND ${cohortCondition}`);
-  }
-  if (viewer.departmentId && viewer.collegeId && roles.includes('COLLEGE_REVIEWER')) {
-    kinds.push(Prisma.sql`SELECT t.id AS "templateId", ${viewer.collegeId}::uuid AS "scopeId" FROM "ItemTemplate" t
-      WHERE t.scope = 'COLLEGE' AND t."departmentId" = ${viewer.departmentId}::uuid AND ${cohortCondition}`);
-  }
-  if (viewer.departmentId && viewer.campusId && roles.includes('CAMPUS_REVIEWER')) {
-    kinds.push(Prisma.sql`SELECT t.id AS "templateId", ${viewer.campusId}::uuid AS "scopeId" FROM "ItemTemplate" t
-      WHERE t.scope = 'CAMPUS' AND t."departmentId" = ${viewer.departmentId}::uuid AND ${cohortCondition}`);
-  }
-  if (roles.includes('SUPERVISOR')) {
-    kinds.push(Prisma.sql`SELECT t.id AS "templateId", ${viewer.reviewerId}::uuid AS "scopeId" FROM "ItemTemplate" t WHERE t.scope = 'SUPERVISOR' AND ${cohortCondition}`);
-  }
-  if (kinds.length === 0) return Prisma.sql`SELECT NULL::uuid AS "templateId", NULL::uuid AS "scopeId" WHERE FALSE`;
-  return Prisma.join(kinds, ' UNION ');
 }
 
 /** Escapes LIKE wildcards so a search is taken literally. */
@@ -107,7 +79,7 @@ export function encodeQueueCursor(cursor: Cursor): string {
 export function decodeQueueCursor(text: string): Cursor {
   try {
     const [w, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
-    if ((w === null || typeof w === 'string') && typeof id === 'string' && UUID.test(id)) {
+    if ((w === null || typeof w === 'string') && typeof id === 'string' && isUuid(id)) {
       if (w !== null && Number.isNaN(Date.parse(w.replace(' ', 'T')))) throw new Error('bad timestamp');
       return { w, id };
     }
@@ -116,8 +88,6 @@ export function decodeQueueCursor(text: string): Cursor {
   }
   throw new AppError('INVALID_INPUT', { detail: 'after', field: 'after' });
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One page and the counts in one statement. The page merges, for every stream and status, at
@@ -156,7 +126,7 @@ export function queuePageStatement(viewer: StaffViewer, filter: QueueFilter, pag
   const cursor = page.after ? decodeQueueCursor(page.after) : null;
   const statuses = filter.status?.length ? filter.status : ITEM_STATUSES;
   const search = filter.search?.trim() || null;
-  const scoped = scopedStreams(viewer, cohortOf(filter, Prisma.sql`t."cohortId"`));
+  const scoped = reviewQueueStreams(viewer, cohortOf(filter, Prisma.sql`t."cohortId"`));
   const streams = scoped
     ? Prisma.sql`SELECT s."templateId", s."scopeId", NULL::uuid AS "cohortId" FROM (${scoped}) s`
     : Prisma.sql`SELECT NULL::uuid AS "templateId", NULL::uuid AS "scopeId", c.id AS "cohortId" FROM "Cohort" c WHERE ${cohortOf(filter, Prisma.sql`c.id`)}`;

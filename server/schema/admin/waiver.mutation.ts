@@ -1,9 +1,10 @@
 import { builder } from '../../builder.js';
-import { ClearanceItemRef, WITH_VISIBILITY } from '../clearance/clearance-item.type.js';
+import { ITEM_VISIBILITY_INCLUDE } from '../../auth/policy/item.js';
+import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { decideOne, requireReason } from '../review/decide.js';
-import { decodeId } from '../review/review.type.js';
+import { decodeId } from '../global-id.js';
 
 async function findItem(ctx: Context, globalId: string) {
   const id = decodeId(globalId, 'ClearanceItem');
@@ -12,10 +13,9 @@ async function findItem(ctx: Context, globalId: string) {
 }
 
 builder.mutationFields((t) => ({
-  waiveItem: t.field({
+  waiveItem: t.withAuth({ role: 'UNIVERSITY_ADMIN' }).field({
     type: ClearanceItemRef,
     description: 'Exempts a student from an item (any state → WAIVED), with a reason. University admins only.',
-    authScopes: { role: 'UNIVERSITY_ADMIN' },
     errors: {},
     args: {
       id: t.arg.id({ required: true }),
@@ -24,17 +24,16 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const reason = requireReason(args.reason);
-      const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
+      const actorId = ctx.viewer.reviewerId;
       const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'WAIVED', reason, source: 'ADMIN' }, (tx, itemId) =>
         tx.adminAction.create({ data: { actorId, kind: 'WAIVE_ITEM', payload: { itemId, reason } } }).then(() => undefined),
       );
-      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: ITEM_VISIBILITY_INCLUDE });
     },
   }),
-  unwaiveItem: t.field({
+  unwaiveItem: t.withAuth({ role: 'UNIVERSITY_ADMIN' }).field({
     type: ClearanceItemRef,
     description: 'Withdraws an exemption (WAIVED → PENDING, or LOCKED while a prerequisite is open). University admins only.',
-    authScopes: { role: 'UNIVERSITY_ADMIN' },
     errors: {},
     args: {
       id: t.arg.id({ required: true }),
@@ -44,11 +43,11 @@ builder.mutationFields((t) => ({
       // WAIVED → PENDING only: the same change from REJECTED is a reopen, not an un-waiver.
       const current = await findItem(ctx, String(args.id));
       if (current && current.version === args.expectedVersion && current.status !== 'WAIVED') throw new AppError('INVALID_TRANSITION');
-      const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
+      const actorId = ctx.viewer.reviewerId;
       const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'PENDING', source: 'ADMIN' }, (tx, itemId) =>
         tx.adminAction.create({ data: { actorId, kind: 'UNWAIVE_ITEM', payload: { itemId } } }).then(() => undefined),
       );
-      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: ITEM_VISIBILITY_INCLUDE });
     },
   }),
 }));

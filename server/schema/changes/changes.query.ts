@@ -1,6 +1,6 @@
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
-import { visibleStudents } from '../../services/scope.js';
+import { visibleStudentsWhere } from '../../auth/policy/student.js';
 import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
 import { currentDeferral, LATEST_DEFERRAL } from '../../services/deferral.js';
 
@@ -58,7 +58,7 @@ builder.queryField('changesSince', (t) =>
         if (student && currentDeferral(student)) return { cursor: after.toString(), hasMore: false, seqs: [] };
         if (!student?.surveyCompletedAt) throw new AppError('SURVEY_REQUIRED');
       }
-      const students = visibleStudents(ctx.viewer);
+      const students = visibleStudentsWhere(ctx.viewer);
       if (!students) return { cursor: after.toString(), hasMore: false, seqs: [] };
       const rows = await ctx.db.prisma.clearanceEvent.findMany({
         where: { seq: { gt: after }, student: students },

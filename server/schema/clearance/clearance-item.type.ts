@@ -1,27 +1,13 @@
-import { canSeeStudent } from '../../auth/access.js';
+import { canSeeItem, ITEM_VISIBILITY_INCLUDE } from '../../auth/policy/item.js';
 import { builder } from '../../builder.js';
-import type { Prisma } from '../../generated/prisma/client.js';
 import { DecisionSourceEnum, ItemStatusEnum } from '../enums.js';
 import { localized } from '../localized.js';
 
-/**
- * One item of a student's clearance sheet. Visible to whoever may see the
- * student (the student, staff in scope); anyone else gets FORBIDDEN and null.
- */
-/**
- * Loaded with every item (a join in the same statement), so the visibility check costs no query of
- * its own. Resolvers that return items from a plain Prisma call must include it too.
- */
-export const WITH_VISIBILITY = {
-  student: { select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true } },
-} as const;
-
-export type ItemWithVisibility = Prisma.ClearanceItemGetPayload<{ include: typeof WITH_VISIBILITY }>;
-
+/** One item of a student's clearance sheet, visible as auth/policy/item.ts says. */
 export const ClearanceItemRef = builder.prismaNode('ClearanceItem', {
   id: { field: 'id' },
-  include: WITH_VISIBILITY,
-  authScopes: (item, ctx) => canSeeStudent(ctx.viewer, item.student),
+  include: ITEM_VISIBILITY_INCLUDE,
+  authScopes: (item, ctx) => canSeeItem(ctx.viewer, item),
   fields: (t) => ({
     code: t.string({ select: { template: { select: { code: true } } }, resolve: (item) => item.template.code }),
     sequence: t.int({ select: { template: { select: { sequence: true } } }, resolve: (item) => item.template.sequence }),

@@ -1,5 +1,4 @@
 import { builder } from '../../builder.js';
-import { AppError } from '../../errors.js';
 import { deliverOrResync } from '../../live/deliver.js';
 import type { ResyncRequired } from '../../live/event-stream.js';
 import { liveItemLoader } from '../../live/item-loader.js';
@@ -23,18 +22,14 @@ export const ClearanceUpdateRef = builder.objectRef<ItemChangedEvent>('Clearance
 });
 
 builder.subscriptionField('myClearanceUpdated', (t) =>
-  t.field({
+  t.withAuth({ student: true }).field({
     type: ClearanceUpdateRef,
     description:
       'Every change of the viewer\'s own clearance items as it happens (a reviewer\'s decision, a department system\'s sync, an unlock). ' +
       'Nothing arrives before the survey is submitted, nor for items outside the student\'s current cohort. ' +
       'A subscriber that falls too far behind gets RESYNC_REQUIRED (with `lastSeq`) and the subscription ends.',
-    authScopes: { student: true },
-    subscribe: (_root, _args, ctx) => {
-      const viewer = ctx.viewer;
-      if (viewer?.kind !== 'student') throw new AppError('FORBIDDEN');
-      return ctx.pubsub.items('student:items', viewer.studentId, (event) => event.access.surveyCompleted && event.access.currentCohortId === event.cohortId);
-    },
+    subscribe: (_root, _args, ctx) =>
+      ctx.pubsub.items('student:items', ctx.viewer.studentId, (event) => event.access.surveyCompleted && event.access.currentCohortId === event.cohortId),
     resolve: (event: ItemChangedEvent | ResyncRequired) => deliverOrResync(event),
   }),
 );

@@ -1,4 +1,5 @@
-import { canReview, canSeeStudent } from '../../auth/access.js';
+import { canReview } from '../../auth/policy/review-scope.js';
+import { canSeeStudent, STUDENT_SCOPE_SELECT } from '../../auth/policy/student.js';
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { deliverOrResync } from '../../live/deliver.js';
@@ -15,15 +16,14 @@ builder.objectFields(ClearanceUpdateRef, (t) => ({
 }));
 
 builder.subscriptionFields((t) => ({
-  clearanceItemUpdated: t.field({
+  clearanceItemUpdated: t.withAuth({ staff: true }).field({
     type: ClearanceUpdateRef,
     description: 'Every change of one student\'s items, for staff whose scope covers the student.',
-    authScopes: { staff: true },
     args: { studentId: t.arg.globalID({ required: true, for: StudentRef }) },
     subscribe: async (_root, { studentId }, ctx) => {
       const student = await ctx.db.prisma.student.findUnique({
         where: { id: studentId.id },
-        select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true },
+        select: STUDENT_SCOPE_SELECT,
       });
       if (!student || !canSeeStudent(ctx.viewer, student)) throw new AppError('NOT_FOUND');
       return ctx.pubsub.items('student:items', student.id);
@@ -31,12 +31,11 @@ builder.subscriptionFields((t) => ({
     resolve: (event: ItemChangedEvent | ResyncRequired) => deliverOrResync(event),
   }),
 
-  reviewQueueChanged: t.field({
+  reviewQueueChanged: t.withAuth({ staff: true }).field({
     type: ClearanceUpdateRef,
     description:
       'Changes of items the viewer may review in a cohort (new, decided, unlocked): a reviewer\'s live queue. ' +
       'A subscriber that falls too far behind gets RESYNC_REQUIRED (with `lastSeq`) and the subscription ends.',
-    authScopes: { staff: true },
     args: { cohortYear: t.arg.int({ required: true }) },
     subscribe: async (_root, { cohortYear }, ctx) => {
       const cohort = await ctx.db.prisma.cohort.findUnique({ where: { year: cohortYear } });

@@ -1,10 +1,6 @@
 import { builder } from '../../builder.js';
+import { ScopeKindEnum } from '../enums.js';
 import { localized } from '../localized.js';
-
-export const ScopeKindEnum = builder.enumType('ScopeKind', {
-  description: 'Which reviewers of the department see an item.',
-  values: ['UNIVERSITY', 'COLLEGE', 'CAMPUS', 'SUPERVISOR', 'SELF'] as const,
-});
 
 builder.prismaNode('Cohort', {
   description: 'A graduating class (届) with its own rule set.',

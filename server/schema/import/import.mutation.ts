@@ -1,5 +1,4 @@
-import { builder } from '../../builder.js';
-import type { Context } from '../../context.js';
+import { builder, type AuthContexts } from '../../builder.js';
 import { publishItemEvents } from '../../services/items/events.js';
 import { collectItemEvents } from '../../services/items/outbox.js';
 import { importStaff, importStudents, type ImportReport } from '../../services/import/index.js';
@@ -7,10 +6,10 @@ import { ImportReportRef } from './import.type.js';
 
 type Run = typeof importStudents;
 
-async function runImport(ctx: Context, run: Run, what: string, file: File, dryRun: boolean | null | undefined): Promise<ImportReport> {
+async function runImport(ctx: AuthContexts['role'], run: Run, what: string, file: File, dryRun: boolean | null | undefined): Promise<ImportReport> {
   const started = performance.now();
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
+  const actorId = ctx.viewer.reviewerId;
   const { result: report, events } = await collectItemEvents(() => run(ctx.db, bytes, { dryRun: dryRun ?? true, actorId, fileName: file.name || null }));
   // New students' items reach live statistics and review queues once the import has committed.
   if (report.applied) publishItemEvents(ctx, events);
@@ -35,12 +34,11 @@ const COMMON = `Upload as multipart/form-data (GraphQL multipart request spec). 
 With dryRun (the default) the file is only validated and nothing is written; otherwise nothing at all is written unless every row is valid (one transaction).`;
 
 builder.mutationFields((t) => ({
-  importStudents: t.field({
+  importStudents: t.withAuth({ role: 'UNIVERSITY_ADMIN' }).field({
     type: ImportReportRef,
     description: `Imports graduates (university admins). Columns: 学号/number, 姓名/name, 身份证号/nationalId (initial password = its last 6 characters; only hashed), 类别/category, 培养单位/college, 校区/campus; optional 导师/firstSupervisor, 第二导师/secondSupervisor (staff usernames, postgraduates), 住宿/dormitory (default ON_CAMPUS), 届/cohort (default: the newest cohort with clearance items).
 Upserts by student number: new students get an account that must change its password and their clearance items by the rules; existing students keep their login, cohort and items (a changed category, college, campus or dormitory is reported as a warning: recomputing items is a separate operation); an empty optional cell keeps an existing student's value.
 ${COMMON}`,
-    authScopes: { role: 'UNIVERSITY_ADMIN' },
     errors: {},
     args: {
       file: t.arg({ type: 'File', required: true }),
@@ -49,12 +47,11 @@ ${COMMON}`,
     resolve: (_root, { file, dryRun }, ctx) => runImport(ctx, importStudents, 'students', file, dryRun),
   }),
 
-  importStaff: t.field({
+  importStaff: t.withAuth({ role: 'UNIVERSITY_ADMIN' }).field({
     type: ImportReportRef,
     description: `Imports staff accounts (university admins). Columns: 工号/username, 姓名/name, 角色/roles (StaffRole names or Chinese labels, separated by commas or 、); optional 部门/department, 培养单位/college, 校区/campus (code or name; required by the roles that need them), 初始密码/password (required for new accounts, which must change it at first login; like students' initial passwords it is compared case-insensitively until then).
 Upserts by username; an existing account's password is never changed and an empty optional cell keeps its value.
 ${COMMON}`,
-    authScopes: { role: 'UNIVERSITY_ADMIN' },
     errors: {},
     args: {
       file: t.arg({ type: 'File', required: true }),

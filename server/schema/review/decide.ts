@@ -3,7 +3,8 @@ import { MAX_REASON_LENGTH, type DecisionSource, type ItemStatus } from '../../d
 import { AppError } from '../../errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { changeItems, type ItemChangeRequest } from '../../services/decisions.js';
-import { decodeId, MAX_BATCH, toItemOutcome, type DecisionReport, type ItemOutcome } from './review.type.js';
+import { decodeId } from '../global-id.js';
+import { MAX_BATCH, toItemOutcome, type DecisionReport, type ItemOutcome } from './review.type.js';
 
 export interface ItemRef {
   id: string;

@@ -1,5 +1,6 @@
 import { builder } from '../../builder.js';
-import { ClearanceItemRef, WITH_VISIBILITY } from '../clearance/clearance-item.type.js';
+import { ITEM_VISIBILITY_INCLUDE } from '../../auth/policy/item.js';
+import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
 import { decideBatch, decideOne, requireReason } from './decide.js';
 import { DecisionReportRef, ItemRefInput } from './review.type.js';
 
@@ -26,19 +27,18 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) => decideBatch(ctx, args.items, { to: 'REJECTED', reason: requireReason(args.reason), source: 'REVIEWER' }),
   }),
-  reopenItem: t.field({
+  reopenItem: t.withAuth({ role: [...REVIEWING_ROLES] }).field({
     type: ClearanceItemRef,
     description: 'A rejected item waits for review again (REJECTED → PENDING): by a reviewer in scope, or a university admin.',
-    authScopes: { role: [...REVIEWING_ROLES] },
     errors: {},
     args: {
       id: t.arg.id({ required: true }),
       expectedVersion: t.arg.int({ required: true }),
     },
     resolve: async (_root, args, ctx) => {
-      const admin = ctx.viewer?.kind === 'staff' && ctx.viewer.roles.includes('UNIVERSITY_ADMIN');
+      const admin = ctx.viewer.roles.includes('UNIVERSITY_ADMIN');
       const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'PENDING', source: admin ? 'ADMIN' : 'REVIEWER' });
-      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: WITH_VISIBILITY });
+      return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: ITEM_VISIBILITY_INCLUDE });
     },
   }),
 }));

@@ -2,30 +2,28 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import { loadQueuePage, QUEUE_DEFAULT_SIZE, QUEUE_MAX_SIZE, type StatusCounts } from '../../services/review-queue.js';
-import { ClearanceItemRef, type ItemWithVisibility } from '../clearance/clearance-item.type.js';
+import type { ItemWithVisibility } from '../../auth/policy/item.js';
+import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
 import { ReviewQueueFilter, StatusCountsRef } from './review.type.js';
 
 builder.queryField('reviewQueue', (t) =>
-  t.connection(
+  t.withAuth({ staff: true }).connection(
     {
       type: ClearanceItemRef,
       description:
         'The items the viewer reviews, oldest waiting first (waitingSince, then id; items not waiting come last). ' +
         `Forward paging only: first (default ${QUEUE_DEFAULT_SIZE}, at most ${QUEUE_MAX_SIZE}) and after. ` +
         'LOCKED items are listed but not decidable.',
-      authScopes: { staff: true },
       args: { filter: t.arg({ type: ReviewQueueFilter, required: false }) },
       resolve: async (_root, args, ctx, info) => {
-        const viewer = ctx.viewer;
-        if (viewer?.kind !== 'staff') throw new AppError('FORBIDDEN');
         if (args.last != null || args.before != null) throw new AppError('INVALID_INPUT', { detail: 'the queue pages forward only (first/after)', field: 'last' });
         if (args.first != null && args.first < 0) throw new AppError('INVALID_INPUT', { detail: 'first must not be negative', field: 'first' });
         const first = Math.min(args.first ?? QUEUE_DEFAULT_SIZE, QUEUE_MAX_SIZE);
         const filter = args.filter ?? {};
-        const page = await loadQueuePage(ctx.db.prisma, viewer, filter, { first, after: args.after ?? null });
+        const page = await loadQueuePage(ctx.db.prisma, ctx.viewer, filter, { first, after: args.after ?? null });
         const ids = page.rows.map((row) => row.id);
         const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] });
-        // The query carries the type's own include (WITH_VISIBILITY); Prisma's static type cannot see it.
+        // The query carries the type's own include (ITEM_VISIBILITY_INCLUDE); Prisma's static type cannot see it.
         const items = (ids.length ? await ctx.db.prisma.clearanceItem.findMany({ ...query, where: { id: { in: ids } } }) : []) as ItemWithVisibility[];
         const byId = new Map(items.map((item) => [item.id, item]));
         const edges = page.rows.flatMap((row) => {

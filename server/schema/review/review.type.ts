@@ -1,9 +1,8 @@
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
-import { canReview } from '../../auth/access.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { canReview, REVIEW_SCOPE_SELECT } from '../../auth/policy/review-scope.js';
 import { builder } from '../../builder.js';
 import type { ItemStatus } from '../../domain/index.js';
 import { formatMessage, type ErrorCode } from '../../errors.js';
-import { isUuid } from '../../services/ids.js';
 import type { ChangeOutcome } from '../../services/decisions.js';
 import type { StatusCounts } from '../../services/review-queue.js';
 import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
@@ -13,18 +12,8 @@ import { ErrorCodeEnum, ErrorInterface } from '../error/error.type.js';
 /** Largest batch one approveItems / rejectItems call takes. */
 export const MAX_BATCH = 1000;
 
-/**
- * The database id behind a global id of `typename`, or null when the id is
- * malformed or names another type (callers answer NOT_FOUND).
- */
-export function decodeId(globalId: string, typename: string): string | null {
-  try {
-    const decoded = decodeGlobalID(globalId);
-    return decoded.typename === typename && isUuid(decoded.id) ? decoded.id : null;
-  } catch {
-    return null;
-  }
-}
+// admin/deferral.mutation.ts and admin/notification.ts still import it from here until they move into services.
+export { decodeId } from '../global-id.js';
 
 export function itemGlobalId(id: string): string {
   return encodeGlobalID('ClearanceItem', id);
@@ -124,11 +113,7 @@ export const DecisionReportRef = builder.objectRef<DecisionReport>('DecisionRepo
 builder.prismaObjectField(ClearanceItemRef, 'decidable', (t) =>
   t.boolean({
     description: 'Whether the viewer may approve or reject the item now (a LOCKED item is visible but not decidable).',
-    select: {
-      status: true,
-      template: { select: { scope: true, departmentId: true } },
-      student: { select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true } },
-    },
+    select: { status: true, ...REVIEW_SCOPE_SELECT },
     resolve: (item, _args, ctx) =>
       (item.status === 'PENDING' || item.status === 'REJECTED') &&
       ctx.viewer?.kind === 'staff' &&

@@ -1,5 +1,4 @@
 import { builder } from '../../builder.js';
-import { AppError } from '../../errors.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_SYNC_ROWS, syncResults, type SyncReply, type SyncRowOutcome } from '../../services/sync.js';
 import { ItemStatusEnum } from '../enums.js';
 import { itemError, itemGlobalId, ItemErrorRef } from './review.type.js';
@@ -50,21 +49,16 @@ const SyncReportRef = builder.objectRef<SyncReply>('SyncReport').implement({
 });
 
 builder.mutationField('syncClearanceResults', (t) =>
-  t.field({
+  t.withAuth({ role: 'INTEGRATION' }).field({
     type: SyncReportRef,
     description:
       `For department systems (Authorization: Bearer lxi_…): up to ${MAX_SYNC_ROWS} results for the department's university-wide items. ` +
       `Send a fresh idempotencyKey (at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters) per batch; resending the same batch with the same key returns the first reply.`,
-    authScopes: { role: 'INTEGRATION' },
     errors: {},
     args: {
       idempotencyKey: t.arg.string({ required: true }),
       results: t.arg({ type: [SyncResultInput], required: true }),
     },
-    resolve: async (_root, args, ctx) => {
-      const viewer = ctx.viewer;
-      if (viewer?.kind !== 'staff') throw new AppError('FORBIDDEN');
-      return syncResults(ctx, viewer, args.idempotencyKey, args.results);
-    },
+    resolve: (_root, args, ctx) => syncResults(ctx, ctx.viewer, args.idempotencyKey, args.results),
   }),
 );

@@ -2,7 +2,7 @@ import { builder } from '../../builder.js';
 import { RULE_CHANGE_EFFECTS, type RuleChangeEffect } from '../../domain/rule-change.js';
 import type { RuleChangeEntry, RuleChangeReport, RuleChangeRequest } from '../../services/rule-change.js';
 import { MAX_LISTED_CHANGES } from '../../services/rule-change.js';
-import { ScopeKindEnum } from '../cohort/cohort.type.js';
+import { ScopeKindEnum } from '../enums.js';
 import { DormitoryStateEnum, ItemStatusEnum, StudentCategoryEnum } from '../enums.js';
 import { localized } from '../localized.js';
 

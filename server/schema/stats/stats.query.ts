@@ -1,3 +1,4 @@
+import { adminScopeOf, collegeOfRequest } from '../../auth/policy/admin-scope.js';
 import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
@@ -13,19 +14,13 @@ export interface StatsArgs {
   category?: StudentCategory | null;
 }
 
-/**
- * The statistics a viewer may read, in one statement: university admins anything; college
- * admins their own college only (asking for none means theirs, asking for another is refused).
- */
+/** The statistics of the viewer's admin scope, in one statement (asking a college admin for none means theirs). */
 export async function cohortStatsFor(ctx: Context, args: StatsArgs): Promise<CohortStatsData> {
-  const viewer = ctx.viewer;
-  if (viewer?.kind !== 'staff') throw new AppError('FORBIDDEN');
-  const admin = viewer.roles.includes('UNIVERSITY_ADMIN');
-  if (!admin && (!viewer.roles.includes('COLLEGE_ADMIN') || !viewer.collegeId)) throw new AppError('FORBIDDEN');
-  const onlyCollegeId = admin ? null : viewer.collegeId;
-  const answer = await readCohortStats(ctx.db.prisma, { ...args, onlyCollegeId });
+  const scope = adminScopeOf(ctx.viewer);
+  if (!scope) throw new AppError('FORBIDDEN');
+  const answer = await readCohortStats(ctx.db.prisma, { ...args, onlyCollegeId: scope.collegeId });
   if (!answer.found) throw new AppError('NOT_FOUND');
-  if (onlyCollegeId && answer.requestedCollegeId && answer.requestedCollegeId !== onlyCollegeId) throw new AppError('FORBIDDEN');
+  if (collegeOfRequest(scope, answer.requestedCollegeId) === false) throw new AppError('FORBIDDEN');
   return answer.stats;
 }
 

@@ -1,6 +1,7 @@
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
-import { ClearanceItemRef, type ItemWithVisibility } from '../clearance/clearance-item.type.js';
+import type { ItemWithVisibility } from '../../auth/policy/item.js';
+import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
 import { progressFrom, ProgressRef } from '../clearance/progress.type.js';
 import { currentDeferral, LATEST_DEFERRAL } from '../../services/deferral.js';
 import { StudentRef } from './student.type.js';

@@ -1,7 +1,7 @@
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { visibleStudents } from '../../services/scope.js';
+import { visibleStudentsWhere } from '../../auth/policy/student.js';
 
 /**
  * Looking a student up by number or name, for staff, within their scope (a college admin sees their
@@ -20,7 +20,7 @@ builder.queryField('student', (t) =>
     authScopes: { staff: true },
     args: { number: t.arg.string({ required: true }) },
     resolve: (query, _root, { number }, ctx) => {
-      const scope = visibleStudents(ctx.viewer);
+      const scope = visibleStudentsWhere(ctx.viewer);
       if (!scope) return null;
       return ctx.db.prisma.student.findFirst({ ...query, where: { AND: [scope, { number: number.trim() }] } });
     },
@@ -42,7 +42,7 @@ builder.queryField('students', (t) =>
       cohortYear: t.arg.int({ required: false }),
     },
     resolve: (query, _root, { search, cohortYear }, ctx) => {
-      const scope = visibleStudents(ctx.viewer);
+      const scope = visibleStudentsWhere(ctx.viewer);
       if (!scope) return [];
       const text = search?.trim() ?? '';
       if (text.length > SEARCH_MAX_LENGTH) throw new AppError('INVALID_INPUT', { detail: `search: at most ${SEARCH_MAX_LENGTH} characters`, field: 'search' });

@@ -1,4 +1,4 @@
-import { canSeeStudent } from '../../auth/access.js';
+import { canSeeStudent } from '../../auth/policy/student.js';
 import { builder } from '../../builder.js';
 import { DormitoryStateEnum, StudentCategoryEnum } from '../enums.js';
 

@@ -1,5 +1,5 @@
 import { DORMITORY_STATES, STUDENT_CATEGORIES, type DormitoryState, type StudentCategory } from '../../domain/index.js';
-import type { StaffRole } from '../../generated/prisma/client.js';
+import { StaffRole } from '../../generated/prisma/enums.js';
 import { lookupKey } from './columns.js';
 
 /** Cell vocabularies: enum names (any case) and their Chinese labels. */
@@ -26,10 +26,8 @@ const DORMITORIES = vocabulary<DormitoryState>(DORMITORY_STATES, {
   未住校未退宿: 'OFF_CAMPUS_NOT_CHECKED_OUT',
 });
 
-export const STAFF_ROLES = ['DEPARTMENT_REVIEWER', 'COLLEGE_REVIEWER', 'CAMPUS_REVIEWER', 'SUPERVISOR', 'COLLEGE_ADMIN', 'UNIVERSITY_ADMIN', 'INTEGRATION'] as const satisfies readonly StaffRole[];
-
 /** Chinese labels as the README and the notice name the roles. */
-const ROLES = vocabulary<StaffRole>(STAFF_ROLES, {
+const ROLES = vocabulary<StaffRole>(Object.values(StaffRole), {
   部门审核员: 'DEPARTMENT_REVIEWER',
   离校点操作员: 'DEPARTMENT_REVIEWER',
   培养单位审核员: 'COLLEGE_REVIEWER',
