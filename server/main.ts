@@ -30,7 +30,6 @@ async function main() {
   const runtime = createServices(config, db, log);
   const app = createApp(config, runtime.services);
   const { url } = await app.listen();
-  log.info('Lixiao is listening', { url, portal: new URL('/', url).href });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -58,6 +57,8 @@ async function main() {
   process.on('uncaughtException', (error) => log.error('uncaught exception (process kept running)', { error }));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Announced last (lines are written synchronously): whoever waits for it may signal the process at once.
+  log.info('Lixiao is listening', { url, portal: new URL('/', url).href });
 }
 
 function printDemoLogins(logins: { role: string; username: string; password: string }[]) {
