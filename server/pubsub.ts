@@ -1,9 +1,10 @@
 import type { Progress } from './domain/index.js';
 import type { Logger } from './log.js';
 import { Bus } from './live/bus.js';
-import { ChangeSignal, EventStream } from './live/event-stream.js';
+import { ChangeSignal, EventStream, type ResyncRequired } from './live/event-stream.js';
 import { rememberCompanions } from './live/item-loader.js';
 import { redisTransport } from './live/redis-transport.js';
+import { ReplayThenLive, resyncFrom } from './live/replay.js';
 
 /**
  * A change of one clearance item, published after its transaction commits. Built
@@ -57,6 +58,18 @@ export interface AppPubSub {
   listen<K extends keyof Topics>(topic: K, ...args: [...keys: KeyOf<Topics[K]>, listener: (payload: PayloadOf<Topics[K]>) => void]): () => void;
   /** The events of `topic:id` that `accept` lets through, buffered up to the configured limit, then RESYNC_REQUIRED. */
   items(topic: ItemTopic, id: string, accept?: (event: ItemChangedEvent) => boolean): EventStream<ItemChangedEvent>;
+  /**
+   * Like `items`, after first replaying the committed events after `since` that `readAfter`
+   * finds (read once the live stream is registered, so nothing falls between the two). More
+   * than the buffer limit to replay: RESYNC_REQUIRED from `since` at once.
+   */
+  itemsSince(
+    topic: ItemTopic,
+    id: string,
+    since: bigint,
+    readAfter: (limit: number) => Promise<ItemChangedEvent[] | null>,
+    accept?: (event: ItemChangedEvent) => boolean,
+  ): Promise<AsyncIterableIterator<ItemChangedEvent | ResyncRequired>>;
   /** One tick per burst of `topic:id` events (for subscribers that re-read state instead of following events). */
   changes(topic: ItemTopic, id: string): ChangeSignal;
 }
@@ -75,6 +88,9 @@ export interface LiveOptions {
   /** How many undelivered events one subscriber may have before it is told to resync. */
   bufferEvents: number;
 }
+
+/** Replayed events whose items one statement reads (the live loader's batch). */
+const REPLAY_READ_BATCH = 1000;
 
 /** In process by default; through Redis when a URL is given, so every server process hears every event. */
 export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Logger): PubSubHandle {
@@ -95,6 +111,24 @@ export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Lo
         stream.offer(accept ? events.filter(accept) : events);
       });
       return stream;
+    },
+    async itemsSince(topic, id, since, readAfter, accept) {
+      const live = pubsub.items(topic, id, accept);
+      let replayed: ItemChangedEvent[] | null;
+      try {
+        replayed = await readAfter(bufferEvents);
+      } catch (error) {
+        await live.return();
+        throw error;
+      }
+      if (!replayed) {
+        await live.return();
+        return resyncFrom(since);
+      }
+      const accepted = accept ? replayed.filter(accept) : replayed;
+      // Item reads for the replay go by the live loader's batches, not one statement per event.
+      for (let start = 0; start < accepted.length; start += REPLAY_READ_BATCH) rememberCompanions(accepted.slice(start, start + REPLAY_READ_BATCH));
+      return new ReplayThenLive(since, accepted, live);
     },
     changes(topic, id) {
       let stop: () => void = () => {};
