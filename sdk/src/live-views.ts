@@ -42,6 +42,9 @@ export interface LiveViewClient {
   subscribe<TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables, options?: SubscribeOptions): Subscription<TResult>;
 }
 
+/** Options without an absent signal (for exactOptionalPropertyTypes). */
+const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
+
 interface Source<TSnapshot, TUpdate> {
   /** Reads the state; called after the watermark was read. */
   read(signal: AbortSignal | undefined): Promise<TSnapshot>;
@@ -57,7 +60,7 @@ interface Source<TSnapshot, TUpdate> {
  */
 async function snapshotThenStream<TSnapshot, TUpdate>(client: LiveViewClient, source: Source<TSnapshot, TUpdate>, { signal }: LiveViewOptions): Promise<LiveView<TSnapshot, TUpdate>> {
   const start = async () => {
-    const { liveWatermark } = await client.request(LiveWatermarkDocument, {}, { signal });
+    const { liveWatermark } = await client.request(LiveWatermarkDocument, {}, withSignal(signal));
     const snapshot = await source.read(signal);
     return { snapshot, updates: source.follow(liveWatermark, signal) };
   };
@@ -114,7 +117,7 @@ function mapped<TEvent, TUpdate>(subscription: Subscription<TEvent>, pick: (even
 
 /** cohortStatsUpdated sends the numbers read once the server listens for changes, then again after changes: its first value is the snapshot. */
 async function statsView(client: LiveViewClient, variables: CohortStatsUpdatedSubscriptionVariables, { signal }: LiveViewOptions): Promise<LiveView<CohortStats, CohortStats>> {
-  const updates = mapped(client.subscribe(CohortStatsUpdatedDocument, variables, { signal }), (event) => event.cohortStatsUpdated);
+  const updates = mapped(client.subscribe(CohortStatsUpdatedDocument, variables, withSignal(signal)), (event) => event.cohortStatsUpdated);
   const first = await updates.next();
   if (first.done) throw new LixiaoError('ABORTED', 'The live statistics ended before their first numbers. / 实时统计在收到首批数据前已结束。');
   let pending: CohortStats | null = first.value;
@@ -159,8 +162,8 @@ export function createLiveViews(client: LiveViewClient, reads: { mySheet(options
       snapshotThenStream(
         client,
         {
-          read: (signal) => reads.mySheet({ signal }),
-          follow: (since, signal) => mapped(client.subscribe(MyClearanceUpdatedDocument, {}, { since, signal }), (event) => event.myClearanceUpdated),
+          read: (signal) => reads.mySheet(withSignal(signal)),
+          follow: (since, signal) => mapped(client.subscribe(MyClearanceUpdatedDocument, {}, { since, ...withSignal(signal) }), (event) => event.myClearanceUpdated),
         },
         options,
       ),
@@ -168,8 +171,8 @@ export function createLiveViews(client: LiveViewClient, reads: { mySheet(options
       snapshotThenStream(
         client,
         {
-          read: (signal) => reads.reviewQueue({ filter, first: options.first }, { signal }),
-          follow: (since, signal) => mapped(client.subscribe(ReviewQueueChangedDocument, { cohortYear: filter.cohortYear }, { since, signal }), (event) => event.reviewQueueChanged),
+          read: (signal) => reads.reviewQueue(options.first === undefined ? { filter } : { filter, first: options.first }, withSignal(signal)),
+          follow: (since, signal) => mapped(client.subscribe(ReviewQueueChangedDocument, { cohortYear: filter.cohortYear }, { since, ...withSignal(signal) }), (event) => event.reviewQueueChanged),
         },
         options,
       ),
