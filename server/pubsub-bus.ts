@@ -3,6 +3,7 @@ import { Bus } from './live/bus.js';
 import { ChangeSignal, EventStream } from './live/event-stream.js';
 import { rememberCompanions } from './live/item-loader.js';
 import { redisTransport } from './live/redis-transport.js';
+import { ReplayThenLive, resyncFrom } from './live/replay.js';
 import type { AppPubSub, ItemChangedEvent } from './pubsub.js';
 
 // Apart from the topics and events it carries (pubsub.ts): the live code it runs on imports those.
@@ -18,6 +19,9 @@ export interface LiveOptions {
   /** How many undelivered events one subscriber may have before it is told to resync. */
   bufferEvents: number;
 }
+
+/** Replayed events whose items one statement reads (the live loader's batch). */
+const REPLAY_READ_BATCH = 1000;
 
 /** In process by default; through Redis when a URL is given, so every server process hears every event. */
 export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Logger): PubSubHandle {
@@ -38,6 +42,24 @@ export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Lo
         stream.offer(accept ? events.filter(accept) : events);
       });
       return stream;
+    },
+    async itemsSince(topic, id, since, readAfter, accept) {
+      const live = pubsub.items(topic, id, accept);
+      let replayed: ItemChangedEvent[] | null;
+      try {
+        replayed = await readAfter(bufferEvents);
+      } catch (error) {
+        await live.return();
+        throw error;
+      }
+      if (!replayed) {
+        await live.return();
+        return resyncFrom(since);
+      }
+      const accepted = accept ? replayed.filter(accept) : replayed;
+      // Item reads for the replay go by the live loader's batches, not one statement per event.
+      for (let start = 0; start < accepted.length; start += REPLAY_READ_BATCH) rememberCompanions(accepted.slice(start, start + REPLAY_READ_BATCH));
+      return new ReplayThenLive(since, accepted, live);
     },
     changes(topic, id) {
       let stop: () => void = () => {};

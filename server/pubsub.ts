@@ -1,5 +1,5 @@
 import type { Progress } from './domain/index.js';
-import type { ChangeSignal, EventStream } from './live/event-stream.js';
+import type { ChangeSignal, EventStream, ResyncRequired } from './live/event-stream.js';
 
 /**
  * A change of one clearance item, published after its transaction commits. Built
@@ -53,6 +53,18 @@ export interface AppPubSub {
   listen<K extends keyof Topics>(topic: K, ...args: [...keys: KeyOf<Topics[K]>, listener: (payload: PayloadOf<Topics[K]>) => void]): () => void;
   /** The events of `topic:id` that `accept` lets through, buffered up to the configured limit, then RESYNC_REQUIRED. */
   items(topic: ItemTopic, id: string, accept?: (event: ItemChangedEvent) => boolean): EventStream<ItemChangedEvent>;
+  /**
+   * Like `items`, after first replaying the committed events after `since` that `readAfter`
+   * finds (read once the live stream is registered, so nothing falls between the two). More
+   * than the buffer limit to replay: RESYNC_REQUIRED from `since` at once.
+   */
+  itemsSince(
+    topic: ItemTopic,
+    id: string,
+    since: bigint,
+    readAfter: (limit: number) => Promise<ItemChangedEvent[] | null>,
+    accept?: (event: ItemChangedEvent) => boolean,
+  ): Promise<AsyncIterableIterator<ItemChangedEvent | ResyncRequired>>;
   /** One tick per burst of `topic:id` events (for subscribers that re-read state instead of following events). */
   changes(topic: ItemTopic, id: string): ChangeSignal;
 }

@@ -14,20 +14,18 @@ import {
   ReviewQueueDocument,
   SignInProvidersDocument,
   SyncClearanceResultsDocument,
-  type ApproveItemsMutation,
-  type CohortStatsQuery,
   type CohortStatsQueryVariables,
   type ItemRefInput,
-  type MySheetQuery,
-  type ReviewQueueQuery,
   type ReviewQueueQueryVariables,
-  type SignInProvidersQuery,
-  type SyncClearanceResultsMutation,
   type SyncResultInput,
 } from './generated/text/graphql.js';
 import { createLive, type Change, type MissedChanges, type SubscribeOptions, type Subscription } from './live.js';
+import { createLiveViews, type LiveViews } from './live-views.js';
 import { createSessionState, type Session, type SessionOptions } from './session.js';
+import type { CohortStats, DecisionReport, MySheet, ReviewQueueItem, ReviewQueuePage, SignInProvider, SyncReport } from './results.js';
 import { createTransport, type Document, type RequestOptions, type TransportOptions } from './transport.js';
+
+export type { CohortStats, DecisionReport, MySheet, ReviewQueueItem, ReviewQueuePage, SignInProvider, SyncReport } from './results.js';
 
 export interface ClientOptions extends TransportOptions, SessionOptions {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -48,14 +46,6 @@ export interface ClientOptions extends TransportOptions, SessionOptions {
   onReconnected?: (missed: MissedChanges) => void;
 }
 
-export type MySheet = Extract<NonNullable<MySheetQuery['viewer']>, { __typename: 'Student' }>;
-export type ReviewQueuePage = ReviewQueueQuery['reviewQueue'];
-export type ReviewQueueItem = ReviewQueuePage['edges'][number]['node'];
-export type DecisionReport = Extract<ApproveItemsMutation['approveItems'], { __typename: 'MutationApproveItemsSuccess' }>['data'];
-export type CohortStats = CohortStatsQuery['cohortStats'];
-export type SyncReport = Extract<SyncClearanceResultsMutation['syncClearanceResults'], { __typename: 'MutationSyncClearanceResultsSuccess' }>['data'];
-export type SignInProvider = SignInProvidersQuery['signInOptions']['providers'][number];
-
 // biome-ignore lint/complexity/noBannedTypes: `{} extends V` asks whether every variable of the operation is optional
 type Variables<V> = {} extends V ? [variables?: V, options?: RequestOptions] : [variables: V, options?: RequestOptions];
 // biome-ignore lint/complexity/noBannedTypes: as above
@@ -67,11 +57,15 @@ export interface LixiaoClient {
   /** Like request, with the raw response and no throwing on GraphQL errors (network failures still throw). */
   rawRequest<TResult, TVariables>(document: Document<TResult, TVariables>, ...args: Variables<NoInfer<TVariables>>): Promise<GraphQLResponse<TResult>>;
   /**
-   * A subscription over graphql-ws (one socket, opened on first use). It survives
-   * lost sockets (graphql-ws reconnects and resubscribes); events during the gap
-   * are not replayed: see onReconnected. `options.signal` ends it.
+   * A subscription over graphql-ws (one socket, opened on first use). `options.since` (documents
+   * that take `$since`): the server first replays the changes after that seq; without it the client
+   * starts from the server's watermark. It survives lost sockets: graphql-ws reconnects, and a
+   * subscription taking `$since` resubscribes from the last seq it received, so the events of the gap
+   * are replayed. `options.signal` ends it.
    */
   subscribe<TResult, TVariables>(document: Document<TResult, TVariables>, ...args: SubscribeArguments<NoInfer<TVariables>>): Subscription<TResult>;
+  /** Snapshot then stream, gapless: `live.sheet()`, `live.queue(filter)`, `live.stats(year)`. */
+  readonly live: LiveViews;
   /** Registers a reconnect listener (it gets what was missed while the socket was down); returns its remover. */
   onReconnected(listener: (missed: MissedChanges) => void): () => void;
 
@@ -172,10 +166,24 @@ export function createClient(options: ClientOptions): LixiaoClient {
     }
   }
 
+  async function reviewQueue(variables: ReviewQueueQueryVariables = {}, requestOptions?: RequestOptions) {
+    return (await request(ReviewQueueDocument, variables, requestOptions)).reviewQueue;
+  }
+
+  async function mySheet(requestOptions?: RequestOptions): Promise<MySheet> {
+    const { viewer } = await request(MySheetDocument, {}, requestOptions);
+    if (!viewer) throw new LixiaoError('UNAUTHENTICATED', 'Please log in first. / 请先登录。');
+    if (viewer.__typename !== 'Student') throw new LixiaoError('FORBIDDEN', 'Only students have a clearance sheet. / 只有学生有离校单。');
+    // The sheet reflects every change up to its newest history entry: catch up from there.
+    for (const item of viewer.clearanceItems ?? []) for (const event of item.history) live.advanceCursor(event.seq);
+    return viewer;
+  }
+
   const client: LixiaoClient = {
     request: request as LixiaoClient['request'],
     rawRequest: transport.rawRequest as LixiaoClient['rawRequest'],
     subscribe: live.subscribe as LixiaoClient['subscribe'],
+    live: createLiveViews({ request, subscribe: live.subscribe }, { mySheet, reviewQueue }),
     onReconnected: live.onReconnected,
     async login(username, password) {
       const { login } = await transport.anonymous(LoginDocument, { username, password });
@@ -203,17 +211,8 @@ export function createClient(options: ClientOptions): LixiaoClient {
       await request(LogoutDocument, {});
       tokens.forget();
     },
-    async mySheet(requestOptions) {
-      const { viewer } = await request(MySheetDocument, {}, requestOptions);
-      if (!viewer) throw new LixiaoError('UNAUTHENTICATED', 'Please log in first. / 请先登录。');
-      if (viewer.__typename !== 'Student') throw new LixiaoError('FORBIDDEN', 'Only students have a clearance sheet. / 只有学生有离校单。');
-      // The sheet reflects every change up to its newest history entry: catch up from there.
-      for (const item of viewer.clearanceItems ?? []) for (const event of item.history) live.advanceCursor(event.seq);
-      return viewer;
-    },
-    async reviewQueue(variables = {}, requestOptions) {
-      return (await request(ReviewQueueDocument, variables, requestOptions)).reviewQueue;
-    },
+    mySheet,
+    reviewQueue,
     reviewQueuePages,
     async *reviewQueueItems(variables, requestOptions) {
       for await (const page of reviewQueuePages(variables, requestOptions)) for (const edge of page.edges) yield edge.node;

@@ -22,6 +22,7 @@ export {
 } from './errors.js';
 export type { SummaryDownload, SummaryExportRequest, SummaryFormat } from './exports.js';
 export type { Change, MissedChanges, SubscribeOptions, Subscription } from './live.js';
+export type { LiveEvent, LiveView, LiveViewOptions, LiveViews, QueueFilter, QueueUpdate, SheetUpdate } from './live-views.js';
 export type { Session } from './session.js';
 export type { Document, Locale, RequestOptions, RetryOptions } from './transport.js';
 export * from './generated/graphql.js';

@@ -1,9 +1,12 @@
 /** Subscriptions over one graphql-ws socket, the change cursor, and the catch-up after a reconnect. */
 import { createClient as createSocketClient, type Client as SocketClient } from 'graphql-ws/client';
-import { fromGraphQLErrors, LixiaoError, toLixiaoError, type GraphQLErrorShape } from './errors.js';
+import { LixiaoError, toLixiaoError } from './errors.js';
 import { ChangesSinceDocument, LiveWatermarkDocument, type ChangesSinceQuery } from './generated/text/graphql.js';
 import type { SessionState } from './session.js';
+import { isNewer, openSubscription, type Resumable, type Subscription } from './subscription.js';
 import { operationInfo, type Document, type Locale, type RequestOptions, type Transport } from './transport.js';
+
+export type { Subscription } from './subscription.js';
 
 export type Change = ChangesSinceQuery['changesSince']['changes'][number];
 
@@ -22,13 +25,12 @@ export interface MissedChanges {
 export interface SubscribeOptions {
   /** Aborting ends the subscription: the iterator finishes (done) and the server stops sending. */
   signal?: AbortSignal;
-}
-
-/** A running subscription: iterate it; `return()` ends it. */
-export interface Subscription<T> extends AsyncIterableIterator<T> {
-  next(): Promise<IteratorResult<T, undefined>>;
-  return(): Promise<IteratorReturnResult<undefined>>;
-  [Symbol.asyncIterator](): Subscription<T>;
+  /**
+   * For documents that take `$since` (the item subscriptions): a ClearanceEvent seq; the server first
+   * replays every change after it in the subscription's scope, then goes on live, no gap, no duplicate.
+   * Omitted: the client reads the server's watermark first, so the subscription starts from the call.
+   */
+  since?: string;
 }
 
 export interface LiveOptions {
@@ -44,11 +46,14 @@ export interface LiveOptions {
 /** The largest page changesSince serves. */
 const CHANGES_PAGE = 500;
 /**
- * graphql-ws acknowledges no subscription: after a reconnect the client waits this long
- * for the server to register the resubscriptions before asking what was missed, so a
- * change made meanwhile arrives live or in the catch-up (or both), never in neither.
+ * graphql-ws acknowledges no subscription. Resubscriptions that take `$since` replay what they
+ * missed, whenever the server registers them; only when some running subscription cannot (its
+ * document has no `$since`) the catch-up after a reconnect waits this long for the server to
+ * register it, so a change made meanwhile arrives live or in the catch-up, never in neither.
  */
 const RESUBSCRIBE_SETTLE_MS = 300;
+/** A document that declares the `$since` variable. */
+const TAKES_SINCE = /\$since\s*:/;
 /** graphql-ws: the server refused the credentials of connection_init (expired, revoked, invalid). */
 const FORBIDDEN = 4403;
 const CREDENTIALS_GONE = 'credentials refused and not renewable';
@@ -72,19 +77,6 @@ function withLanguage(WebSocketImpl: unknown, locale: Locale | undefined): unkno
   };
 }
 
-function isNewer(seq: string, than: string | null): boolean {
-  return than === null || BigInt(seq) > BigInt(than);
-}
-
-/** The seq of a subscription event whose root field carries one (ClearanceUpdate.seq). */
-function seqOf(data: unknown): string | null {
-  for (const value of Object.values((data ?? {}) as Record<string, unknown>)) {
-    const seq = (value as { seq?: unknown } | null)?.seq;
-    if (typeof seq === 'string' && /^\d+$/.test(seq)) return seq;
-  }
-  return null;
-}
-
 /** A socket closed for its credentials says so, with what to do; other closes keep their code. */
 function subscriptionError(error: unknown): LixiaoError {
   const close = error as { code?: unknown; reason?: unknown } | null;
@@ -103,6 +95,7 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
   /** With no cursor, the first connection reads the server's watermark, so a catch-up never replays the whole history. */
   let watermarkRead: Promise<void> | null = null;
   const reconnectListeners = new Set<(missed: MissedChanges) => void>();
+  const running = new Set<Resumable>();
   if (options.onReconnected) reconnectListeners.add(options.onReconnected);
 
   function advanceCursor(seq: string | null) {
@@ -145,6 +138,8 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
             if (cursor === null && !watermarkRead) watermarkRead = readWatermark();
             return;
           }
+          // Before graphql-ws sends the resubscriptions, which it does once this returns.
+          for (const subscription of running) subscription.resumeFromLastSeq();
           // Taken now, before the resubscribed operations deliver newer events.
           const from = cursor;
           if (from === null && watermarkRead) void watermarkRead.then(() => catchUp(cursor));
@@ -183,7 +178,7 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
 
   async function catchUp(from: string | null) {
     if (reconnectListeners.size === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_SETTLE_MS));
+    if ([...running].some((subscription) => !subscription.resumesFromSeq)) await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_SETTLE_MS));
     let missed: MissedChanges;
     try {
       missed = { from, ...(await changesSince(from)), error: null };
@@ -195,27 +190,37 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
 
   function subscribe<TResult, TVariables>(document: Document<TResult, TVariables>, variables?: TVariables, subscribeOptions: SubscribeOptions = {}): Subscription<TResult> {
     const { signal } = subscribeOptions;
-    let results: AsyncIterableIterator<unknown> | null = null;
+    let results: (Subscription<TResult> & Resumable) | null = null;
     let ended = signal?.aborted ?? false;
     const end = async (): Promise<IteratorReturnResult<undefined>> => {
       ended = true;
       signal?.removeEventListener('abort', onAbort);
-      await results?.return?.();
+      await results?.return();
       return { done: true, value: undefined };
     };
     const onAbort = () => void end();
     signal?.addEventListener('abort', onAbort, { once: true });
-    // Subscribes now (not at the first next()), as soon as the document's text is known.
+    // Subscribes now (not at the first next()), as soon as the document's text (and the seq to start from) is known.
     const started = (async () => {
       const operation = await operationInfo(document);
+      const resumesFromSeq = TAKES_SINCE.test(operation.text);
+      const given = { ...(variables ?? {}) } as Record<string, unknown>;
+      const since = subscribeOptions.since ?? (given.since as string | undefined) ?? (resumesFromSeq ? await watermark() : undefined);
+      if (since !== undefined && since !== null) given.since = since;
       if (ended) return;
-      results = socketClient().iterate({
-        query: operation.text,
-        operationName: operation.name ?? null,
-        variables: (variables ?? {}) as Record<string, unknown>,
-        // A server with trusted documents runs the manifest's text for this hash.
-        ...(operation.hash ? { extensions: { persistedQuery: { version: 1, sha256Hash: operation.hash.replace(/^sha256:/, '') } } } : {}),
-      });
+      results = openSubscription<TResult>(
+        socketClient(),
+        {
+          query: operation.text,
+          operationName: operation.name ?? null,
+          variables: given,
+          // A server with trusted documents runs the manifest's text for this hash.
+          ...(operation.hash ? { extensions: { persistedQuery: { version: 1, sha256Hash: operation.hash.replace(/^sha256:/, '') } } } : {}),
+        },
+        resumesFromSeq,
+        { onSeq: advanceCursor, socketError: subscriptionError, onEnd: () => running.delete(results!) },
+      );
+      running.add(results);
     })();
     // A failure to start (no WebSocket implementation) surfaces at the first next().
     started.catch(() => undefined);
@@ -223,21 +228,9 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
       async next() {
         await started;
         if (ended || !results) return { done: true, value: undefined };
-        let step: IteratorResult<{ data?: TResult | null; errors?: readonly GraphQLErrorShape[] }>;
-        try {
-          step = (await results.next()) as typeof step;
-        } catch (error) {
-          await end();
-          throw subscriptionError(error);
-        }
+        const step = await results.next();
         if (step.done || ended) return end();
-        const { data, errors } = step.value;
-        if (errors?.length) {
-          await end();
-          throw fromGraphQLErrors(errors, step.value);
-        }
-        advanceCursor(seqOf(data));
-        return { done: false, value: data as TResult };
+        return step;
       },
       return: end,
       [Symbol.asyncIterator]() {
@@ -245,6 +238,15 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
       },
     };
     return iterator;
+  }
+
+  /** The server's watermark now, or undefined when it cannot be read (the subscription then starts live only). */
+  async function watermark(): Promise<string | undefined> {
+    try {
+      return (await transport.request(LiveWatermarkDocument, {})).liveWatermark;
+    } catch {
+      return undefined;
+    }
   }
 
   return {

@@ -126,6 +126,10 @@ describe('the packed SDK', () => {
     expect(manifest.dependencies).not.toHaveProperty('ws');
     expect(manifest.peerDependenciesMeta?.ws).toEqual({ optional: true });
     expect(readdirSync(join(project, 'node_modules'))).not.toContain('ws');
+    // graphql is the consumer's (one copy with urql or Apollo Client); npm installs the peer when nothing else does.
+    expect(manifest.dependencies).not.toHaveProperty('graphql');
+    expect(manifest.peerDependencies?.graphql).toBe('^16.8.0');
+    expect(readdirSync(join(project, 'node_modules'))).toContain('graphql');
   });
 
   it('compiles a strict consumer (DOM lib, or Node types without it) and runs it against a real server', async () => {

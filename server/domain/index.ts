@@ -29,3 +29,4 @@ export {
   type TransitionErrorCode,
   type TransitionRequest,
 } from './transitions.js';
+export { isSequenceNumber } from './sequence.js';

@@ -1,14 +1,11 @@
 import { builder } from '../../builder.js';
+import { isSequenceNumber } from '../../domain/index.js';
 import { AppError } from '../../errors.js';
 import { visibleStudentsWhere } from '../../auth/policy/student.js';
 import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
 import { currentDeferral, LATEST_DEFERRAL } from '../../services/deferral.js';
 
 const MAX_CHANGES = 500;
-/** ClearanceEvent.seq is a PostgreSQL bigint. */
-const MAX_SEQ = 2n ** 63n - 1n;
-
-const isSequenceNumber = (cursor: string) => /^\d{1,19}$/.test(cursor) && BigInt(cursor) <= MAX_SEQ;
 
 builder.prismaObjectFields(ClearanceEventRef, (t) => ({
   item: t.relation('item', { nullable: true, description: 'The item as it is now; null if it was removed (e.g. after a deferral).' }),

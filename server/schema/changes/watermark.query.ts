@@ -4,8 +4,9 @@ import { AppError } from '../../errors.js';
 builder.queryField('liveWatermark', (t) =>
   t.string({
     description:
-      'The seq of the latest committed change (any scope): read it, subscribe, then ask changesSince(cursor: watermark) and ' +
-      'drop live events whose seq you already have — nothing is missed between the read and the subscription. One indexed row read.',
+      'The seq of the latest committed change (any scope): read it before the state you show (the sheet, the queue), then ' +
+      'subscribe with since: watermark — the subscription replays what changed after it, then goes on live, so nothing is missed ' +
+      'between the read and the subscription (or subscribe, then ask changesSince(cursor: watermark) and drop live events whose seq you have). One indexed row read.',
     resolve: async (_root, _args, ctx) => {
       if (!ctx.viewer) throw new AppError('UNAUTHENTICATED');
       // The counter row is locked by writers until they commit, so a plain read sees committed numbers only.

@@ -36,8 +36,18 @@ export async function describeItemEvents(tx: Prisma.TransactionClient, changes: 
     JOIN "ItemTemplate" t ON t.id = i."templateId"
     JOIN "Student" s ON s.id = i."studentId"
     WHERE i.id = ANY(${itemIds}::uuid[])`;
-  const studentIds = [...new Set(facts.map((row) => row.studentId))];
-  const counts = await tx.$queryRaw<{ studentId: string; status: ItemStatus; count: number; clearedAt: Date | null }[]>`
+  const progress = await readSheetProgress(tx, [...new Set(facts.map((row) => row.studentId))]);
+  const factsById = new Map(facts.map((row) => [row.itemId, row]));
+  return changes.map((change) => {
+    // Just written in this transaction, so present.
+    const { itemId, studentId, cohortId, ...access } = factsById.get(change.itemId)!;
+    return { itemId, studentId, cohortId, status: change.status, version: change.version, access, progress: progress.get(studentId)! };
+  });
+}
+
+/** Each student's progress on their current cohort's sheet, in one statement. */
+export async function readSheetProgress(db: Prisma.TransactionClient, studentIds: readonly string[]): Promise<Map<string, ProgressSnapshot>> {
+  const counts = await db.$queryRaw<{ studentId: string; status: ItemStatus; count: number; clearedAt: Date | null }[]>`
     SELECT s.id AS "studentId", i.status::text AS status, count(i.id)::int AS count, s."clearedAt"
     FROM "Student" s LEFT JOIN "ClearanceItem" i ON i."studentId" = s.id AND i."cohortId" = s."cohortId"
     WHERE s.id = ANY(${studentIds}::uuid[])
@@ -53,12 +63,7 @@ export async function describeItemEvents(tx: Prisma.TransactionClient, changes: 
     if (progress.has(row.studentId)) continue;
     progress.set(row.studentId, { ...summarizeProgress(statuses.get(row.studentId)!), clearedAt: row.clearedAt?.toISOString() ?? null });
   }
-  const factsById = new Map(facts.map((row) => [row.itemId, row]));
-  return changes.map((change) => {
-    // Just written in this transaction, so present.
-    const { itemId, studentId, cohortId, ...access } = factsById.get(change.itemId)!;
-    return { itemId, studentId, cohortId, status: change.status, version: change.version, access, progress: progress.get(studentId)! };
-  });
+  return progress;
 }
 
 /** One message per student and per cohort touched, each with that key's events in seq order. Call after the commit. */
