@@ -67,8 +67,8 @@ export function createApp(config: AppConfig, services: Services): App {
     plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors()],
     maskedErrors: {
       maskError(error) {
-        // GraphQL's own errors carry a code and a readable message: pass them through. AppErrors reach
-        // here already localized (useLocalizedErrors); any other way, they answer in the default language.
+        // GraphQL's own errors carry a code and a readable message: pass them through. AppErrors of
+        // English requests reach here already localized (useLocalizedErrors); the rest answer in Chinese.
         const original = isGraphQLError(error) ? error.originalError : error;
         if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
         const app = appErrorOf(error);

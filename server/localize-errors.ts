@@ -35,14 +35,16 @@ export function toGraphQLError(app: AppError, locale: Locale, at?: GraphQLError)
  * refusals and every event of a subscription), before yoga's masking sees them.
  */
 export function useLocalizedErrors(): Plugin<Context> {
+  /** The result hook for one operation, or none in Chinese: the masking answers AppErrors in Chinese itself (app.ts). */
   const localizerFor = (contextValue: unknown) => {
     const locale = (contextValue as Context).locale;
+    if (locale === 'zh-CN') return undefined;
     const localize = (error: GraphQLError): GraphQLError => {
       const app = appErrorOf(error);
       return app ? toGraphQLError(app, locale, error) : error;
     };
     type Hook = { result: ExecutionResult; setResult: (result: ExecutionResult) => void };
-    // Most results carry no error: those pass untouched (every event of every subscription comes here).
+    // Most results carry no error: those pass untouched (every event of an English subscription comes here).
     const rewrite = ({ result, setResult }: Hook) => {
       if (result.errors?.length) setResult({ ...result, errors: result.errors.map(localize) });
     };
@@ -54,11 +56,13 @@ export function useLocalizedErrors(): Plugin<Context> {
   };
   return {
     onExecute({ args }) {
-      return { onExecuteDone: localizerFor(args.contextValue) };
+      const onExecuteDone = localizerFor(args.contextValue);
+      return onExecuteDone ? { onExecuteDone } : undefined;
     },
     // A refused subscription answers from subscribe, not execute; so do the events it delivers.
     onSubscribe({ args }) {
-      return { onSubscribeResult: localizerFor(args.contextValue) };
+      const onSubscribeResult = localizerFor(args.contextValue);
+      return onSubscribeResult ? { onSubscribeResult } : undefined;
     },
   };
 }
