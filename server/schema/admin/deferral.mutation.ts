@@ -1,6 +1,7 @@
 import { builder } from '../../builder.js';
 import { AppError } from '../../errors.js';
-import { publishCohortChanged } from '../../services/items/events.js';
+import { publishCohortChanged, publishItemEvents } from '../../services/items/events.js';
+import { recordItemChanges, removeUndecidedItems } from '../../services/items/writer.js';
 import { requireReason } from '../review/decide.js';
 import { decodeId } from '../review/review.type.js';
 import { StudentRef } from '../student/student.type.js';
@@ -27,7 +28,7 @@ builder.mutationField('deferStudent', (t) =>
       const studentId = decodeId(String(args.studentId), 'Student');
       if (!studentId || !UUID.test(studentId)) throw new AppError('NOT_FOUND');
       const actorId = ctx.viewer?.kind === 'staff' ? ctx.viewer.reviewerId : null;
-      const fromCohortId = await ctx.db.prisma.$transaction(
+      const deferred = await ctx.db.prisma.$transaction(
         async (tx) => {
           const [student] = await tx.$queryRaw<{ id: string; cohortId: string; year: number; loginHelpZh: string; loginHelpEn: string; deferredFrom: number | null }[]>`
             SELECT s.id, s."cohortId", c.year, c."loginHelpZh", c."loginHelpEn",
@@ -46,27 +47,24 @@ builder.mutationField('deferStudent', (t) =>
             create: { year, nameZh: `${year}届毕业生`, nameEn: `Class of ${year}`, loginHelpZh: student.loginHelpZh, loginHelpEn: student.loginHelpEn },
             update: {},
           });
-          // Row locks wait for a decision in flight; an item it decided no longer matches and stays.
-          const removed = await tx.$queryRaw<{ id: string; status: string }[]>`
-            DELETE FROM "ClearanceItem"
-            WHERE "studentId" = ${studentId}::uuid AND "cohortId" = ${student.cohortId}::uuid AND status IN ('LOCKED', 'PENDING')
-            RETURNING id, status::text AS status`;
+          const removed = await removeUndecidedItems(tx, { id: studentId, cohortId: student.cohortId }, { reason, actorId });
           await tx.deferral.create({ data: { studentId, fromCohortId: student.cohortId, toCohortId: next.id, reason, decidedById: actorId } });
           await tx.student.update({ where: { id: studentId }, data: { cohortId: next.id, clearedAt: null } });
           await tx.adminAction.create({
             data: {
               actorId,
               kind: 'DEFER_STUDENT',
-              payload: { studentId, fromCohortId: student.cohortId, fromYear: student.year, toCohortId: next.id, toYear: year, reason, removedItemIds: removed.map((r) => r.id) },
+              payload: { studentId, fromCohortId: student.cohortId, fromYear: student.year, toCohortId: next.id, toYear: year, reason, removedItemIds: removed.map((r) => r.itemId) },
             },
           });
-          return student.cohortId;
+          return { fromCohortId: student.cohortId, events: await recordItemChanges(tx, removed, { clearedAt: false, describe: true }) };
         },
         { timeout: 60_000, maxWait: 30_000 },
       );
-      // The old cohort's numbers changed (its removed items have no history event to deliver): dashboards re-read.
+      // Queues drop the removed items; dashboards re-read the old cohort's numbers even when no item was removed.
       // A repeated deferral changed nothing and publishes nothing.
-      if (fromCohortId) publishCohortChanged(ctx, fromCohortId);
+      if (deferred) publishItemEvents(ctx, deferred.events);
+      if (deferred && deferred.events.length === 0) publishCohortChanged(ctx, deferred.fromCohortId);
       return ctx.db.prisma.student.findUniqueOrThrow({ where: { id: studentId } });
     },
   }),
