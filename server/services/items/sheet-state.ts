@@ -110,7 +110,7 @@ export async function settleClearedAt(tx: Prisma.TransactionClient, sheets: Map<
   }
   if (ids.length === 0) return;
   await tx.$executeRaw`
-    UPDATE "Student" AS s SET "clearedAt" = CASE WHEN v.cleared THEN ${utc(now)}::timestamp(3) ELSE NULL END
+    UPDATE "Student" AS s SET "clearedAt" = CASE WHEN v.cleared THEN ${utc(now)}::timestamp(3) ELSE NULL END, "updatedAt" = ${utc(now)}::timestamp(3)
     FROM unnest(${ids}::uuid[], ${cleared}::boolean[]) AS v(id, cleared)
     WHERE s.id = v.id`;
 }
