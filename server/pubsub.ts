@@ -17,6 +17,8 @@ export interface ItemChangedEvent {
   access: ItemAccessFacts;
   /** The student's progress on their current cohort's sheet after the commit. */
   progress: ProgressSnapshot;
+  /** The item was removed (a deferral's undecided items): `status` is the one it had, and the item can no longer be read. */
+  removed?: true;
 }
 
 /** Who may see and review the item: its template's review scope, and the student's scope facts at commit time. */

@@ -43,11 +43,15 @@ export async function profile(target: Target) {
     `SELECT i.id, i.version FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId" JOIN "Cohort" c ON c.id = i."cohortId" AND c.year = 2020
      WHERE t.code = 'LIBRARY' AND i.status = 'PENDING' ORDER BY i."studentId" LIMIT 500`,
   );
-  const { statements: approveStatements, result: approveResult } = await countStatements(() =>
+  const { statements: approveStatements, result: approveResult, rows: approveRows } = await countStatements(() =>
     gql(local, APPROVE, { items: items.map((i) => ({ id: globalId('ClearanceItem', i.id), expectedVersion: i.version })) }, libraryToken),
   );
   const approved = (approveResult.data as any)?.approveItems?.data?.approved ?? 0;
-  profileRows.push({ operation: `W2 approveItems, batch of ${items.length} (${approved} approved)`, statements: approveStatements.length, detail: describe(approveStatements) });
+  profileRows.push({
+    operation: `W2 approveItems, batch of ${items.length} (${approved} approved)`,
+    statements: approveStatements.length,
+    detail: `${describe(approveStatements)}; ${approveRows} rows returned to the server (${(approveRows / Math.max(approved, 1)).toFixed(2)} per decision)`,
+  });
 
   // W4: statements of one delivery = (decision with one subscriber) − (decision with none).
   const [item] = await target.db.sql.query<{ id: string; studentId: string }>(

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 let recording: string[] | null = null;
+/** Rows the recorded statements returned to the client. */
+let rowsReturned = 0;
 let installed = false;
 
 function install() {
@@ -15,20 +17,29 @@ function install() {
   installed = true;
   const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
+    const result = original.apply(this, args) as Promise<{ rows?: unknown[] }> | undefined;
     if (recording) {
       const first = args[0] as string | { text?: string };
       recording.push(typeof first === 'string' ? first : String(first?.text ?? ''));
+      if (typeof result?.then === 'function') {
+        result.then(
+          (answer) => void (rowsReturned += answer?.rows?.length ?? 0),
+          () => undefined,
+        );
+      }
     }
-    return original.apply(this, args);
+    return result;
   };
 }
 
-export async function countStatements<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+export async function countStatements<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[]; rows: number }> {
   install();
   const statements: string[] = [];
   recording = statements;
+  rowsReturned = 0;
   try {
-    return { result: await work(), statements };
+    const result = await work();
+    return { result, statements, rows: rowsReturned };
   } finally {
     recording = null;
   }

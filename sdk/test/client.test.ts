@@ -164,11 +164,11 @@ describe('the SDK against a real server', () => {
     expect(stale.failed).toBe(1);
     expect(stale.outcomes[0]!.error?.code).toMatch(/CONFLICT|ALREADY_IN_STATE/);
 
-    const approved = await live.until((event) => event.item.id === library.id && event.item.status === 'APPROVED');
+    const approved = await live.until((event) => event.item?.id === library.id && event.item?.status === 'APPROVED');
     expect(approved.progress.approved).toBeGreaterThanOrEqual(2);
     // Events carry their seq, and the client's cursor follows the newest one seen.
     await settle();
-    expect(live.events.some((event) => event.item.id === classmateLibrary.id)).toBe(false);
+    expect(live.events.some((event) => event.item?.id === classmateLibrary.id)).toBe(false);
     const seen = live.events.map((event) => BigInt(event.seq)).reduce((a, b) => (a > b ? a : b));
     expect(BigInt(approved.seq)).toBeGreaterThan(newestInSheet);
     expect(student.cursor).toBe(seen.toString());
@@ -203,8 +203,8 @@ describe('the SDK against a real server', () => {
     expect(missed.cursor).toBe(missed.changes.at(-1)!.seq);
     expect(student.cursor).toBe(missed.cursor);
     // The subscription resumed from the last seq it received: the server replayed the decision it missed, once.
-    await live.until((event) => event.item.id === finance.id && event.item.status === 'APPROVED');
-    expect(live.events.filter((event) => event.item.id === finance.id)).toHaveLength(1);
+    await live.until((event) => event.item?.id === finance.id && event.item?.status === 'APPROVED');
+    expect(live.events.filter((event) => event.item?.id === finance.id)).toHaveLength(1);
 
     // Rejection with a reason, visible in the sheet.
     const after = await student.mySheet();
@@ -214,7 +214,7 @@ describe('the SDK against a real server', () => {
     const rejected = await dormReviewer.reject([{ id: dorm.id, expectedVersion: dorm.version }], '钥匙未归还');
     expect(rejected.rejected).toBe(1);
     // The subscription resumed on the new socket: a later decision arrives live on the same iterator.
-    await live.until((event) => event.item.id === dorm.id && event.item.status === 'REJECTED');
+    await live.until((event) => event.item?.id === dorm.id && event.item?.status === 'REJECTED');
     expect((await student.mySheet()).clearanceItems!.find((item) => item.code === 'DORM')).toMatchObject({ status: 'REJECTED', reason: '钥匙未归还' });
 
     const notifications = await student.request(MyNotificationsDocument, { unreadOnly: false });

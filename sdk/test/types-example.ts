@@ -78,7 +78,7 @@ export async function example(): Promise<void> {
 
   // Subscriptions yield typed events.
   for await (const event of client.subscribe(MyClearanceUpdatedDocument)) {
-    const itemStatus: ItemStatus = event.myClearanceUpdated.item.status;
+    const itemStatus: ItemStatus | undefined = event.myClearanceUpdated.item?.status;
     // @ts-expect-error no such field in the subscription's selection
     void event.myClearanceUpdated.item.history;
     void itemStatus;

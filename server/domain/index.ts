@@ -12,12 +12,15 @@ export {
   evaluateTemplate,
   matchesCondition,
   planSheet,
+  progressFromCounts,
+  relockScope,
   requirementFor,
   resolveLocks,
   summarizeProgress,
   type PlannedItem,
   type Progress,
   type SheetItem,
+  type StatusCounts,
   type TemplateEvaluation,
 } from './sheet.js';
 export {

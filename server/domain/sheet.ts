@@ -147,16 +147,46 @@ export function resolveLocks<T extends SheetItem>(items: readonly T[]): T[] {
   });
 }
 
+/**
+ * Which items of a sheet resolveLocks may re-decide after some of its items changed, so a writer
+ * need not read the whole sheet: `recheck`, the changed items that are now undecided and the
+ * dependents of those whose prerequisite is newly met or no longer met (no other item's lock can
+ * change); `read`, those plus every prerequisite they have (what resolveLocks looks at).
+ */
+export function relockScope(
+  templates: readonly Pick<SheetItem, 'code' | 'prerequisites'>[],
+  changed: readonly { code: string; from: ItemStatus; to: ItemStatus }[],
+): { recheck: Set<string>; read: Set<string> } {
+  const recheck = new Set<string>();
+  for (const change of changed) {
+    if (isUndecided(change.to)) recheck.add(change.code);
+    if (isSatisfied(change.from) === isSatisfied(change.to)) continue;
+    for (const template of templates) if (template.prerequisites.includes(change.code)) recheck.add(template.code);
+  }
+  const read = new Set(recheck);
+  for (const template of templates) if (recheck.has(template.code)) for (const code of template.prerequisites) read.add(code);
+  return { recheck, read };
+}
+
 export function summarizeProgress(items: readonly Pick<SheetItem, 'status'>[]): Progress {
-  const count = (status: ItemStatus): number => items.filter((item) => item.status === status).length;
-  const waived = count('WAIVED');
+  const counts: StatusCounts = { LOCKED: 0, PENDING: 0, APPROVED: 0, REJECTED: 0, WAIVED: 0 };
+  for (const item of items) counts[item.status]++;
+  return progressFromCounts(counts);
+}
+
+/** How many items of a sheet are in each status. */
+export type StatusCounts = Record<ItemStatus, number>;
+
+/** The same progress as summarizeProgress, from a sheet's counts by status (a writer keeps counts, not every item). */
+export function progressFromCounts(counts: StatusCounts): Progress {
+  const total = counts.LOCKED + counts.PENDING + counts.APPROVED + counts.REJECTED + counts.WAIVED;
   return {
-    required: items.length - waived,
-    approved: count('APPROVED'),
-    rejected: count('REJECTED'),
-    pending: count('PENDING'),
-    locked: count('LOCKED'),
-    waived,
-    cleared: items.length > 0 && items.every((item) => isSatisfied(item.status)),
+    required: total - counts.WAIVED,
+    approved: counts.APPROVED,
+    rejected: counts.REJECTED,
+    pending: counts.PENDING,
+    locked: counts.LOCKED,
+    waived: counts.WAIVED,
+    cleared: total > 0 && counts.LOCKED + counts.PENDING + counts.REJECTED === 0,
   };
 }

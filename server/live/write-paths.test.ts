@@ -5,7 +5,8 @@ import type { TestServer } from '../testing/server.js';
 import { follow, importGraduates, sleep, socketClient, waitFor, type Followed } from './testing.js';
 
 const STATS = 'subscription { cohortStatsUpdated(year: 2020) { graduates items { template { code } waived } } }';
-const QUEUE = 'subscription { reviewQueueChanged(cohortYear: 2020) { seq item { code status student { number } } } }';
+const QUEUE = 'subscription { reviewQueueChanged(cohortYear: 2020) { seq itemId removed item { code status student { number } } } }';
+const CHANGES = 'query ($cursor: String) { changesSince(cursor: $cursor, first: 500) { cursor changes { seq removed fromStatus toStatus reason item { id } template { code } student { number } } } }';
 const DEFER = 'mutation ($id: ID!, $reason: String!) { deferStudent(studentId: $id, reason: $reason, fromCohortYear: 2020) { __typename ... on Error { code } } }';
 const WAIVE = 'mutation ($id: ID!, $v: Int!) { waiveItem(id: $id, expectedVersion: $v, reason: "学院核准免办") { __typename ... on MutationWaiveItemSuccess { data { status version } } ... on Error { code } } }';
 const UNWAIVE = 'mutation ($id: ID!, $v: Int!) { unwaiveItem(id: $id, expectedVersion: $v) { __typename ... on MutationUnwaiveItemSuccess { data { status version } } ... on Error { code } } }';
@@ -41,18 +42,40 @@ describe('live updates from imports, deferrals and waivers', () => {
     await waitFor(() => latest().graduates === before + 5, 4000);
     const numbers = new Set((await server.db.prisma.student.findMany({ where: { number: { startsWith: 'L' } } })).map((s) => s.number));
     const arrived = await waitFor(() => {
-      const mine = queue.events.filter((e) => numbers.has(e.data?.reviewQueueChanged.item.student.number));
+      const mine = queue.events.filter((e) => numbers.has(e.data?.reviewQueueChanged.item?.student.number));
       return mine.length >= 5 ? mine : undefined;
     });
     expect(arrived.every((e) => e.data.reviewQueueChanged.item.code === 'LIBRARY')).toBe(true);
   });
 
-  it('a deferral reaches the dashboard', async () => {
+  it('a deferral reaches the dashboard, and its removed items the library queue and changesSince', async () => {
+    const admin = await api.staff('admin');
     const before = latest().graduates as number;
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MATHEMATICS_PHYSICS' }, 1, 10);
-    const answer = await api.as(await api.staff('admin'), DEFER, { id: globalId('Student', student!.id), reason: '延期毕业' });
+    const library = await itemOf(server, student!.number, 'LIBRARY');
+    expect(['LOCKED', 'PENDING']).toContain(library.status);
+    const undecided = await server.db.prisma.clearanceItem.count({ where: { studentId: student!.id, status: { in: ['LOCKED', 'PENDING'] } } });
+    const watermark = (await server.db.prisma.clearanceEvent.aggregate({ _max: { seq: true } }))._max.seq!.toString();
+
+    const answer = await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '延期毕业' });
     expect(answer.data.deferStudent.__typename).toBe('MutationDeferStudentSuccess');
     await waitFor(() => latest().graduates === before - 1, 4000);
+
+    // The reviewer's live queue learns the item is gone (no item to read any more).
+    const removal = await waitFor(() => queue.events.find((e) => e.data?.reviewQueueChanged.itemId === library.id));
+    expect(removal.errors).toBeUndefined();
+    expect(removal.data.reviewQueueChanged).toMatchObject({ removed: true, item: null });
+
+    // Catching up over HTTP finds one event per removed item, with no item.
+    const page = await api.as(admin, CHANGES, { cursor: watermark });
+    const removed = page.data.changesSince.changes.filter((change: any) => change.student.number === student!.number);
+    expect(removed).toHaveLength(undecided);
+    for (const change of removed) {
+      expect(change).toMatchObject({ removed: true, item: null, reason: '延期毕业' });
+      expect(change.toStatus).toBe(change.fromStatus);
+    }
+    expect(removed.find((change: any) => change.template.code === 'LIBRARY')).toMatchObject({ toStatus: library.status });
+    expect(removal.data.reviewQueueChanged.seq).toBe(removed.find((change: any) => change.template.code === 'LIBRARY').seq);
   });
 
   it('waive and unwaive reach the dashboard and the queue; the audit row commits with the decision or not at all', async () => {
@@ -77,11 +100,11 @@ describe('live updates from imports, deferrals and waivers', () => {
 
     const waived = await api.as(await api.staff('admin'), WAIVE, { id: item.id, v: item.version });
     expect(waived.data.waiveItem.data.status).toBe('WAIVED');
-    await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item.student.number === student!.number && e.data.reviewQueueChanged.item.status === 'WAIVED'));
+    await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'WAIVED'));
     await waitFor(() => waivedLibrary() === waivedBefore + 1, 4000);
     const unwaived = await api.as(await api.staff('admin'), UNWAIVE, { id: item.id, v: waived.data.waiveItem.data.version });
     expect(unwaived.data.unwaiveItem.data.status).toBe('PENDING');
-    await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item.student.number === student!.number && e.data.reviewQueueChanged.item.status === 'PENDING'));
+    await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'PENDING'));
     await waitFor(() => waivedLibrary() === waivedBefore, 4000);
     expect(await audits()).toBe(auditsBefore + 2);
   });

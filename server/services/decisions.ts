@@ -2,12 +2,14 @@ import { canAdminister } from '../auth/policy/admin-scope.js';
 import { canReview } from '../auth/policy/review-scope.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { Services } from './runtime.js';
-import { checkTransition, groupBy, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
+import { checkTransition, groupBy, relockScope, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
 import type { ErrorCode } from '../errors.js';
 import type { Prisma, ScopeKind } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
-import { isUuid } from './ids.js';
 import { publishItemEvents } from './items/events.js';
+import { updateDecidedItems } from './items/rows.js';
+import { lockSheets, readLockedItems, type LockedItem, type LockedSheets, type TemplateFacts } from './items/sheet-lock.js';
+import type { StudentAccess } from './items/sheet-state.js';
 import { recordItemChanges } from './items/writer.js';
 
 /** One requested change of one item. */
@@ -30,34 +32,10 @@ export type ChangeOutcome =
   | { itemId: string; ok: true; status: ItemStatus; version: number }
   | { itemId: string; ok: false; code: ErrorCode };
 
-/** The rule-side facts of an item, shared by every item of the template. */
-interface TemplateFacts {
-  code: string;
-  prerequisites: string[];
-  scope: ScopeKind;
-  departmentId: string;
-}
-
-/** The student-side facts: whom the item belongs to, and the current cohort (only that sheet is re-locked). */
-interface StudentFacts {
-  id: string;
-  cohortId: string;
-  collegeId: string;
-  campusId: string;
-  firstSupervisorId: string | null;
-  secondSupervisorId: string | null;
-}
-
-interface LockedItem {
-  id: string;
-  studentId: string;
-  cohortId: string;
-  status: ItemStatus;
-  version: number;
-  observedAt: Date | null;
-  templateId: string;
+/** A locked item with what deciding it needs: its template and its student's facts. */
+interface DecidableItem extends LockedItem {
   template: TemplateFacts;
-  student: StudentFacts;
+  student: StudentAccess & { id: string };
 }
 
 interface AppliedChange {
@@ -94,9 +72,8 @@ export async function changeItems(
   const { outcomes, events } = await prisma.$transaction(
     async (tx) => {
       if (alongside) await alongside(tx);
-      const ids = [...new Set(requests.map((r) => r.itemId))];
-      const sheets = await lockSheets(tx, ids);
-      const byId = new Map(sheets.map((item) => [item.id, item]));
+      const locked = await lockSheets(tx, [...new Set(requests.map((r) => r.itemId))]);
+      const byId = new Map(locked.items.map((item) => [item.id, decidable(locked, item)]));
       const outcomes: ChangeOutcome[] = [];
       const applied: AppliedChange[] = [];
       const seen = new Set<string>();
@@ -145,9 +122,9 @@ export async function changeItems(
         return { outcomes, events: [] as ItemChangedEvent[] };
       }
       const reviewerId = actor.viewer?.kind === 'staff' ? actor.viewer.reviewerId : null;
-      await writeChanges(tx, applied, reviewerId);
-      const lockChanges = relock(sheets, applied);
-      await writeChanges(tx, lockChanges, null);
+      await updateDecidedItems(tx, applied, reviewerId);
+      const lockChanges = await relock(tx, locked, applied);
+      await updateDecidedItems(tx, lockChanges, null);
       const okOutcomes = new Map(outcomes.flatMap((outcome) => (outcome.ok ? [[outcome.itemId, outcome] as const] : [])));
       for (const change of lockChanges) {
         const outcome = okOutcomes.get(change.id);
@@ -167,7 +144,8 @@ export async function changeItems(
         actorReviewerId: change.source === 'SYSTEM' ? null : reviewerId,
         externalRef: change.externalRef,
       }));
-      return { outcomes, events: await recordItemChanges(tx, history, { clearedAt: true, describe: true }) };
+      const events = await recordItemChanges(tx, history, { clearedAt: true, describe: true, sheetsBefore: locked.sheets, templates: locked.templates });
+      return { outcomes, events };
     },
     { timeout: 120_000, maxWait: 30_000 },
   );
@@ -175,7 +153,7 @@ export async function changeItems(
   return outcomes;
 }
 
-function canSee(actor: Actor, item: LockedItem): boolean {
+function canSee(actor: Actor, item: DecidableItem): boolean {
   const viewer = actor.viewer;
   if (!viewer) return actor.source === 'POLICY' || actor.source === 'SYSTEM';
   if (viewer.kind === 'student') return viewer.studentId === item.studentId;
@@ -183,98 +161,68 @@ function canSee(actor: Actor, item: LockedItem): boolean {
 }
 
 /** Why an actor may not change an item it asked for: it cannot see it, or (for a second supervisor) it is not theirs to review. */
-function refusal(actor: Actor, item: LockedItem): ErrorCode {
+function refusal(actor: Actor, item: DecidableItem): ErrorCode {
   if (!canSee(actor, item)) return 'NOT_FOUND';
   const secondSupervisor = actor.viewer?.kind === 'staff' && item.student.secondSupervisorId === actor.viewer.reviewerId;
   return item.template.scope === 'SUPERVISOR' && secondSupervisor ? 'FIRST_SUPERVISOR_ONLY' : 'FORBIDDEN';
 }
 
-function mayChange(actor: Actor, item: LockedItem, to: ItemStatus): boolean {
+function mayChange(actor: Actor, item: DecidableItem, to: ItemStatus): boolean {
   if (actor.source === 'POLICY' || actor.source === 'SYSTEM') return actor.viewer === null;
   if (actor.source === 'ADMIN') return canAdminister(actor.viewer) && (to === 'WAIVED' || to === 'PENDING');
   return canReview(actor.viewer, { scope: item.template.scope, departmentId: item.template.departmentId, student: item.student });
 }
 
-/**
- * Locks every item of the students the requested items belong to, in id order:
- * a decision may re-lock or unlock the student's other items, and two batches
- * touching one student must not interleave (or deadlock).
- *
- * Templates and students are read by statements of their own, after the lock is
- * held: a statement that waited for a lock still sees the rest of the database as
- * it was when it started, so a join here would re-lock with the prerequisites of a
- * rule change that committed while this decision waited for it.
- */
-async function lockSheets(tx: Prisma.TransactionClient, ids: string[]): Promise<LockedItem[]> {
-  const validIds = ids.filter(isUuid);
-  if (validIds.length === 0) return [];
-  const rows = await tx.$queryRaw<Omit<LockedItem, 'template' | 'student'>[]>`
-    SELECT i.id, i."studentId", i."cohortId", i.status::text AS status, i.version, i."observedAt", i."templateId"
-    FROM "ClearanceItem" i
-    WHERE i."studentId" IN (SELECT "studentId" FROM "ClearanceItem" WHERE id = ANY(${validIds}::uuid[]))
-    ORDER BY i.id
-    FOR UPDATE OF i`;
-  if (rows.length === 0) return [];
-  const templates = await tx.$queryRaw<(TemplateFacts & { id: string })[]>`
-    SELECT id, code, prerequisites, scope::text AS scope, "departmentId"
-    FROM "ItemTemplate" WHERE id = ANY(${[...new Set(rows.map((row) => row.templateId))]}::uuid[])`;
-  const students = await tx.$queryRaw<StudentFacts[]>`
-    SELECT id, "cohortId", "collegeId", "campusId", "firstSupervisorId", "secondSupervisorId"
-    FROM "Student" WHERE id = ANY(${[...new Set(rows.map((row) => row.studentId))]}::uuid[])`;
-  const templateById = new Map(templates.map((template) => [template.id, template]));
-  const studentById = new Map(students.map((student) => [student.id, student]));
-  return rows.map((row) => ({ ...row, template: templateById.get(row.templateId)!, student: studentById.get(row.studentId)! }));
-}
-
-async function writeChanges(tx: Prisma.TransactionClient, changes: AppliedChange[], reviewerId: string | null) {
-  if (changes.length === 0) return;
-  const decided = (status: ItemStatus) => status === 'APPROVED' || status === 'REJECTED' || status === 'WAIVED';
-  await tx.$executeRaw`
-    UPDATE "ClearanceItem" AS i SET
-      status = v.status::"ItemStatus",
-      reason = CASE WHEN v.status IN ('REJECTED', 'WAIVED') OR v.reason IS NOT NULL THEN v.reason ELSE NULL END,
-      source = v.source::"DecisionSource",
-      "decidedById" = CASE WHEN v.decided THEN ${reviewerId}::uuid ELSE NULL END,
-      "decidedAt" = CASE WHEN v.decided THEN now() ELSE NULL END,
-      "waitingSince" = CASE WHEN v.status = 'PENDING' THEN now() ELSE NULL END,
-      "externalRef" = COALESCE(v.external_ref, i."externalRef"),
-      "observedAt" = COALESCE(v.observed_at, i."observedAt"),
-      "syncedAt" = CASE WHEN v.source = 'SYNC' THEN now() ELSE i."syncedAt" END,
-      "waiverCode" = CASE WHEN v.status = 'WAIVED' THEN i."waiverCode" ELSE NULL END,
-      version = v.version,
-      "updatedAt" = now()
-    FROM unnest(
-      ${changes.map((c) => c.id)}::uuid[],
-      ${changes.map((c) => c.to)}::text[],
-      ${changes.map((c) => c.reason)}::text[],
-      ${changes.map((c) => c.source)}::text[],
-      ${changes.map((c) => decided(c.to))}::boolean[],
-      ${changes.map((c) => c.version)}::int[],
-      ${changes.map((c) => c.externalRef)}::text[],
-      ${changes.map((c) => c.observedAt)}::timestamptz[]
-    ) AS v(id, status, reason, source, decided, version, external_ref, observed_at)
-    WHERE i.id = v.id`;
+function decidable(locked: LockedSheets, item: LockedItem): DecidableItem {
+  // The lock read the template and the student of every item it returned.
+  const sheet = locked.sheets.get(item.studentId)!;
+  return { ...item, template: locked.templates.get(item.templateId)!, student: { id: item.studentId, ...sheet.access } };
 }
 
 /**
- * Recomputes LOCKED/PENDING of the touched students' current sheets from their
- * prerequisites, starting from the locked rows with the batch's changes applied.
+ * Recomputes LOCKED/PENDING on the touched students' current sheets after the batch's
+ * changes: only the items whose lock may change (relockScope) and their prerequisites
+ * are read, from the rows the lock already holds.
  */
-function relock(sheets: LockedItem[], applied: AppliedChange[]): AppliedChange[] {
+async function relock(tx: Prisma.TransactionClient, locked: LockedSheets, applied: AppliedChange[]): Promise<AppliedChange[]> {
+  const current = applied.filter((change) => locked.sheets.get(change.studentId)?.cohortId === change.cohortId);
+  if (current.length === 0) return [];
   const after = new Map(applied.map((change) => [change.id, change]));
-  const touched = new Set(applied.map((change) => change.studentId));
-  const current = sheets.filter((item) => touched.has(item.studentId) && item.cohortId === item.student.cohortId);
-  const changes: AppliedChange[] = [];
-  for (const sheet of groupBy(current, (item) => item.studentId).values()) {
-    const codes = new Set(sheet.map((item) => item.template.code));
-    const statusOf = (item: LockedItem) => after.get(item.id)?.to ?? item.status;
-    const resolved = resolveLocks(
-      sheet.map((item) => ({ code: item.template.code, status: statusOf(item), prerequisites: item.template.prerequisites.filter((code) => codes.has(code)) })),
+  const templatesOf = groupBy([...locked.templates.values()], (template) => template.cohortId);
+  const scopes = new Map<string, { recheck: Set<string>; read: Set<string>; cohortId: string }>();
+  for (const [studentId, changes] of groupBy(current, (change) => change.studentId)) {
+    const cohortId = changes[0]!.cohortId;
+    const scope = relockScope(
+      templatesOf.get(cohortId)!,
+      changes.map((change) => ({ code: locked.templates.get(change.templateId)!.code, from: change.from, to: change.to })),
     );
+    if (scope.recheck.size > 0) scopes.set(studentId, { ...scope, cohortId });
+  }
+  if (scopes.size === 0) return [];
+  const inHand = new Map(locked.items.map((item) => [`${item.studentId}/${item.templateId}`, item]));
+  const wanted = [...scopes].flatMap(([studentId, scope]) =>
+    templatesOf
+      .get(scope.cohortId)!
+      .filter((template) => scope.read.has(template.code) && !inHand.has(`${studentId}/${template.id}`))
+      .map((template) => ({ studentId, templateId: template.id })),
+  );
+  for (const item of await readLockedItems(tx, wanted)) inHand.set(`${item.studentId}/${item.templateId}`, item);
+  const changes: AppliedChange[] = [];
+  for (const [studentId, scope] of scopes) {
+    const sheet = templatesOf
+      .get(scope.cohortId)!
+      .filter((template) => scope.read.has(template.code))
+      .flatMap((template) => {
+        const item = inHand.get(`${studentId}/${template.id}`);
+        return item ? [{ item, template }] : [];
+      })
+      .sort((a, b) => (a.item.id < b.item.id ? -1 : 1));
+    const statusOf = (item: LockedItem) => after.get(item.id)?.to ?? item.status;
+    const resolved = resolveLocks(sheet.map(({ item, template }) => ({ code: template.code, status: statusOf(item), prerequisites: template.prerequisites })));
     resolved.forEach((next, index) => {
-      const before = sheet[index]!;
+      const { item: before, template } = sheet[index]!;
       const from = statusOf(before);
-      if (next.status === from) return;
+      if (next.status === from || !scope.recheck.has(template.code)) return;
       changes.push({
         id: before.id,
         templateId: before.templateId,

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { publishCohortChanged } from './items/events.js';
+import { publishCohortChanged, publishItemEvents } from './items/events.js';
+import { recordItemChanges, removeUndecidedItems } from './items/writer.js';
 import type { Services } from './runtime.js';
 
 /** The latest deferral decides whether the student is deferred now: it points at the cohort they are in. */
@@ -37,7 +37,7 @@ export interface DeferralRequest {
 export async function deferStudent(services: Pick<Services, 'db' | 'pubsub'>, request: DeferralRequest) {
   const { studentId, fromCohortYear, reason, actorId } = request;
   const { prisma } = services.db;
-  const fromCohortId = await prisma.$transaction(
+  const deferred = await prisma.$transaction(
     async (tx) => {
       const [student] = await tx.$queryRaw<{ id: string; cohortId: string; year: number; loginHelpZh: string; loginHelpEn: string; deferredFrom: number | null }[]>`
         SELECT s.id, s."cohortId", c.year, c."loginHelpZh", c."loginHelpEn",
@@ -56,31 +56,23 @@ export async function deferStudent(services: Pick<Services, 'db' | 'pubsub'>, re
         create: { year, nameZh: `${year}届毕业生`, nameEn: `Class of ${year}`, loginHelpZh: student.loginHelpZh, loginHelpEn: student.loginHelpEn },
         update: {},
       });
-      const removed = await removeUndecidedItems(tx, studentId, student.cohortId);
+      const removed = await removeUndecidedItems(tx, { id: studentId, cohortId: student.cohortId }, { reason, actorId });
       await tx.deferral.create({ data: { studentId, fromCohortId: student.cohortId, toCohortId: next.id, reason, decidedById: actorId } });
       await tx.student.update({ where: { id: studentId }, data: { cohortId: next.id, clearedAt: null } });
       await tx.adminAction.create({
         data: {
           actorId,
           kind: 'DEFER_STUDENT',
-          payload: { studentId, fromCohortId: student.cohortId, fromYear: student.year, toCohortId: next.id, toYear: year, reason, removedItemIds: removed.map((r) => r.id) },
+          payload: { studentId, fromCohortId: student.cohortId, fromYear: student.year, toCohortId: next.id, toYear: year, reason, removedItemIds: removed.map((r) => r.itemId) },
         },
       });
-      return student.cohortId;
+      return { fromCohortId: student.cohortId, events: await recordItemChanges(tx, removed, { clearedAt: false, describe: true }) };
     },
     { timeout: 60_000, maxWait: 30_000 },
   );
-  // The old cohort's numbers changed (its removed items have no history event to deliver): dashboards re-read.
+  // Queues drop the removed items; dashboards re-read the old cohort's numbers even when no item was removed.
   // A repeated deferral changed nothing and publishes nothing.
-  if (fromCohortId) publishCohortChanged(services, fromCohortId);
+  if (deferred) publishItemEvents(services, deferred.events);
+  if (deferred && deferred.events.length === 0) publishCohortChanged(services, deferred.fromCohortId);
   return prisma.student.findUniqueOrThrow({ where: { id: studentId } });
-}
-
-/** The student's LOCKED and PENDING items of the cohort they leave; decided items and their history stay. */
-function removeUndecidedItems(tx: Prisma.TransactionClient, studentId: string, cohortId: string) {
-  // Row locks wait for a decision in flight; an item it decided no longer matches and stays.
-  return tx.$queryRaw<{ id: string; status: string }[]>`
-    DELETE FROM "ClearanceItem"
-    WHERE "studentId" = ${studentId}::uuid AND "cohortId" = ${cohortId}::uuid AND status IN ('LOCKED', 'PENDING')
-    RETURNING id, status::text AS status`;
 }

@@ -15,6 +15,8 @@ import { AppError } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
 import { publishItemEvents } from './items/events.js';
+import { utc, uuidv7 } from './ids.js';
+import { insertItems, updateRuleMadeItems } from './items/rows.js';
 import { recordItemChanges } from './items/writer.js';
 import { loadCohortTemplates, studentFacts, templateData } from './rules.js';
 
@@ -260,7 +262,6 @@ interface WrittenChange {
 async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedChange, actorId: string | null): Promise<ItemChangedEvent[]> {
   const cohortId = planned.cohort.id;
   const templateIds = new Map((await tx.itemTemplate.findMany({ where: { cohortId }, select: { id: true, code: true } })).map((row) => [row.code, row.id]));
-  const isDecided = (status: ItemStatus) => status === 'APPROVED' || status === 'REJECTED' || status === 'WAIVED';
   const gained = planned.students.flatMap(({ student, effects }) => effects.filter((effect) => effect.effect === 'GAINED').map((effect) => ({ student, effect })));
   const updated = planned.students.flatMap(({ student, effects }) =>
     effects.filter((effect) => effect.effect !== 'GAINED' && effect.effect !== 'KEPT').map((effect) => ({ student, effect })),
@@ -269,47 +270,27 @@ async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedCh
 
   if (gained.length > 0) {
     const now = new Date();
-    const created = await tx.clearanceItem.createManyAndReturn({
-      data: gained.map(({ student, effect }) => ({
-        studentId: student.id,
-        templateId: templateIds.get(effect.code)!,
-        cohortId,
-        status: effect.to,
-        reason: effect.reason?.zh ?? null,
-        waiverCode: effect.waiverCode,
-        source: effect.source,
-        decidedAt: isDecided(effect.to) ? now : null,
-        waitingSince: effect.to === 'PENDING' ? now : null,
-      })),
-      select: { id: true, templateId: true, studentId: true, version: true },
+    const rows = gained.map(({ student, effect }) => ({
+      id: uuidv7(now.getTime()),
+      studentId: student.id,
+      templateId: templateIds.get(effect.code)!,
+      cohortId,
+      status: effect.to,
+      reason: effect.reason?.zh ?? null,
+      waiverCode: effect.waiverCode,
+      source: effect.source,
+    }));
+    await insertItems(tx, rows, utc(now));
+    rows.forEach((row, index) => {
+      written.push({ itemId: row.id, templateId: row.templateId, studentId: row.studentId, from: null, effect: gained[index]!.effect, version: 1 });
     });
-    // Matched by student and template, not by position: RETURNING promises no order.
-    const effectOf = new Map(gained.map(({ student, effect }) => [`${student.id}/${templateIds.get(effect.code)}`, effect]));
-    for (const item of created) {
-      written.push({ itemId: item.id, templateId: item.templateId, studentId: item.studentId, from: null, effect: effectOf.get(`${item.studentId}/${item.templateId}`)!, version: item.version });
-    }
   }
 
   if (updated.length > 0) {
-    await tx.$executeRaw`
-      UPDATE "ClearanceItem" AS i SET
-        status = v.status::"ItemStatus",
-        reason = v.reason,
-        source = v.source::"DecisionSource",
-        "waiverCode" = v.waiver_code,
-        "decidedById" = NULL,
-        "decidedAt" = CASE WHEN v.status IN ('APPROVED', 'REJECTED', 'WAIVED') THEN now() ELSE NULL END,
-        "waitingSince" = CASE WHEN v.status = 'PENDING' THEN now() ELSE NULL END,
-        version = i.version + 1,
-        "updatedAt" = now()
-      FROM unnest(
-        ${updated.map(({ effect }) => effect.itemId)}::uuid[],
-        ${updated.map(({ effect }) => effect.to)}::text[],
-        ${updated.map(({ effect }) => effect.reason?.zh ?? null)}::text[],
-        ${updated.map(({ effect }) => effect.source)}::text[],
-        ${updated.map(({ effect }) => effect.waiverCode)}::text[]
-      ) AS v(id, status, reason, source, waiver_code)
-      WHERE i.id = v.id`;
+    await updateRuleMadeItems(
+      tx,
+      updated.map(({ effect }) => ({ id: effect.itemId!, to: effect.to, reason: effect.reason?.zh ?? null, source: effect.source, waiverCode: effect.waiverCode })),
+    );
     for (const { student, effect } of updated) {
       written.push({ itemId: effect.itemId!, templateId: templateIds.get(effect.code)!, studentId: student.id, from: effect.from, effect, version: effect.version + 1 });
     }

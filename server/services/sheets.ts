@@ -1,7 +1,8 @@
 import type { Prisma } from '../generated/prisma/client.js';
-import { planSheet, type DecisionSource, type ItemStatus, type StudentFacts } from '../domain/index.js';
+import { planSheet, type StudentFacts } from '../domain/index.js';
 import { utc, uuidv7 } from './ids.js';
 import { collectingItemEvents, recordItemEvents } from './items/outbox.js';
+import { insertItems, type NewItemRow } from './items/rows.js';
 import { recordItemChanges } from './items/writer.js';
 import { toDomainTemplate, type TemplateRow } from './rules.js';
 
@@ -23,54 +24,36 @@ export interface NewSheetStudent {
 export async function createSheets(tx: Prisma.TransactionClient, students: readonly NewSheetStudent[], templates: readonly TemplateRow[], now = new Date()): Promise<number> {
   const byCode = new Map(templates.map((row) => [row.code, row]));
   const domainTemplates = templates.map(toDomainTemplate);
-  const ids: string[] = [];
-  const studentIds: string[] = [];
-  const templateIds: string[] = [];
-  const cohortIds: string[] = [];
-  const statuses: string[] = [];
-  const reasons: (string | null)[] = [];
-  const waiverCodes: (string | null)[] = [];
-  const sources: string[] = [];
-  const decidedAt: (string | null)[] = [];
-  const waitingSince: (string | null)[] = [];
-  const at = utc(now);
+  const rows: NewItemRow[] = [];
   for (const student of students) {
     for (const planned of planSheet(student.facts, domainTemplates)) {
-      const decided = planned.initialStatus === 'APPROVED' || planned.initialStatus === 'WAIVED';
-      ids.push(uuidv7(now.getTime()));
-      studentIds.push(student.id);
-      templateIds.push(byCode.get(planned.code)!.id);
-      cohortIds.push(student.cohortId);
-      statuses.push(planned.initialStatus);
-      reasons.push(planned.reason?.zh ?? null);
-      waiverCodes.push(planned.waivedBecause?.code ?? null);
-      sources.push(planned.source);
-      decidedAt.push(decided ? at : null);
-      waitingSince.push(planned.initialStatus === 'PENDING' ? at : null);
+      rows.push({
+        id: uuidv7(now.getTime()),
+        studentId: student.id,
+        templateId: byCode.get(planned.code)!.id,
+        cohortId: student.cohortId,
+        status: planned.initialStatus,
+        reason: planned.reason?.zh ?? null,
+        waiverCode: planned.waivedBecause?.code ?? null,
+        source: planned.source,
+      });
     }
   }
-  if (ids.length === 0) return 0;
-  await tx.$executeRaw`
-    INSERT INTO "ClearanceItem" ("id", "studentId", "templateId", "cohortId", "status", "reason", "waiverCode", "source",
-                                 "decidedAt", "waitingSince", "createdAt", "updatedAt")
-    SELECT v.id, v.student_id, v.template_id, v.cohort_id, v.status::"ItemStatus", v.reason, v.waiver_code, v.source::"DecisionSource",
-           v.decided_at, v.waiting_since, ${at}::timestamp(3), ${at}::timestamp(3)
-    FROM unnest(
-      ${ids}::uuid[], ${studentIds}::uuid[], ${templateIds}::uuid[], ${cohortIds}::uuid[], ${statuses}::text[], ${reasons}::text[],
-      ${waiverCodes}::text[], ${sources}::text[], ${decidedAt}::timestamp(3)[], ${waitingSince}::timestamp(3)[]
-    ) AS v(id, student_id, template_id, cohort_id, status, reason, waiver_code, source, decided_at, waiting_since)`;
-  const history = ids.map((itemId, index) => ({
-    itemId,
-    templateId: templateIds[index]!,
-    studentId: studentIds[index]!,
-    cohortId: cohortIds[index]!,
+  if (rows.length === 0) return 0;
+  const at = utc(now);
+  await insertItems(tx, rows, at);
+  const history = rows.map((row) => ({
+    itemId: row.id,
+    templateId: row.templateId,
+    studentId: row.studentId,
+    cohortId: row.cohortId,
     from: null,
-    to: statuses[index] as ItemStatus,
+    to: row.status,
     version: 1,
-    reason: reasons[index]!,
-    source: sources[index] as DecisionSource,
+    reason: row.reason,
+    source: row.source,
     actorReviewerId: null,
   }));
   recordItemEvents(await recordItemChanges(tx, history, { clearedAt: false, describe: collectingItemEvents(), at }));
-  return ids.length;
+  return rows.length;
 }

@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../../builder.js';
 import { deliverOrResync } from '../../live/deliver.js';
 import type { ResyncRequired } from '../../live/event-stream.js';
@@ -11,8 +12,15 @@ export const ClearanceUpdateRef = builder.objectRef<ItemChangedEvent>('Clearance
   fields: (t) => ({
     item: t.prismaField({
       type: 'ClearanceItem',
-      description: 'Read when the event is delivered (once for every subscriber asking the same), so it is never older than the change.',
-      resolve: (query, event, _args, ctx) => liveItemLoader(ctx.db).load(query, event) as never,
+      nullable: true,
+      description:
+        'Read when the event is delivered (once for every subscriber asking the same), so it is never older than the change. Null when the change removed the item.',
+      resolve: (query, event, _args, ctx) => (event.removed ? null : (liveItemLoader(ctx.db).load(query, event) as never)),
+    }),
+    itemId: t.id({ description: 'The item\'s global id, also when it was removed.', resolve: (event) => encodeGlobalID('ClearanceItem', event.itemId) }),
+    removed: t.boolean({
+      description: 'The change removed the item (a deferral\'s undecided items): a queue or sheet drops it. `item` is null.',
+      resolve: (event) => event.removed === true,
     }),
     progress: t.field({
       type: ProgressRef,

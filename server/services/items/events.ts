@@ -1,69 +1,61 @@
 import type { Services } from '../../context.js';
-import { groupBy, summarizeProgress, type ItemStatus } from '../../domain/index.js';
+import { groupBy, progressFromCounts, type ItemStatus } from '../../domain/index.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { ItemAccessFacts, ItemChangedEvent, ProgressSnapshot } from '../../pubsub.js';
+import { readSheets, type SheetState } from './sheet-state.js';
 
-/** What a writer knows of each change it made: the item's state after it. */
-export interface ItemChange {
+/** Who reviews the items of a template. */
+export type TemplateAccess = Pick<ItemAccessFacts, 'scope' | 'departmentId'>;
+
+export async function readTemplateAccess(tx: Prisma.TransactionClient, templateIds: readonly string[]): Promise<Map<string, TemplateAccess>> {
+  const rows = await tx.$queryRaw<(TemplateAccess & { id: string })[]>`
+    SELECT id, scope::text AS scope, "departmentId" FROM "ItemTemplate" WHERE id = ANY(${[...new Set(templateIds)]}::uuid[])`;
+  return new Map(rows.map(({ id, ...access }) => [id, access]));
+}
+
+interface DescribedChange {
   itemId: string;
-  status: string;
+  templateId: string;
+  studentId: string;
+  cohortId: string;
+  to: ItemStatus;
   version: number;
+  removed?: boolean;
 }
-
-/** An event before its seq is reserved (seqs come last in a transaction, so their lock is held only until the commit). */
-export type UnnumberedEvent = Omit<ItemChangedEvent, 'seq'>;
-
-/** The events with their seqs, reserved consecutively from `first` in the same order. */
-export function numberEvents(events: readonly UnnumberedEvent[], first: bigint): ItemChangedEvent[] {
-  return events.map((event, index) => ({ ...event, seq: (first + BigInt(index)).toString() }));
-}
-
-type FactsRow = ItemAccessFacts & { itemId: string; studentId: string; cohortId: string };
 
 /**
- * Builds the events of one transaction's changes, in the same order, inside it (after
- * its item writes): two statements whatever the number of changes, so no subscriber
- * ever reads anything per event to decide whether to deliver it.
+ * The events of one transaction's changes, in the same order, numbered from `first`: each
+ * carries what every subscriber needs to decide, in memory, whether it may see it (the
+ * template's review scope, the student's facts) and the sheet's progress after the commit.
  */
-export async function describeItemEvents(tx: Prisma.TransactionClient, changes: readonly ItemChange[]): Promise<UnnumberedEvent[]> {
-  if (changes.length === 0) return [];
-  const itemIds = [...new Set(changes.map((change) => change.itemId))];
-  const facts = await tx.$queryRaw<FactsRow[]>`
-    SELECT i.id AS "itemId", i."studentId", i."cohortId", t.scope::text AS scope, t."departmentId",
-           s."cohortId" AS "currentCohortId", s."collegeId", s."campusId", s."firstSupervisorId", s."secondSupervisorId",
-           s."surveyCompletedAt" IS NOT NULL AS "surveyCompleted"
-    FROM "ClearanceItem" i
-    JOIN "ItemTemplate" t ON t.id = i."templateId"
-    JOIN "Student" s ON s.id = i."studentId"
-    WHERE i.id = ANY(${itemIds}::uuid[])`;
-  const progress = await readSheetProgress(tx, [...new Set(facts.map((row) => row.studentId))]);
-  const factsById = new Map(facts.map((row) => [row.itemId, row]));
-  return changes.map((change) => {
-    // Just written in this transaction, so present.
-    const { itemId, studentId, cohortId, ...access } = factsById.get(change.itemId)!;
-    return { itemId, studentId, cohortId, status: change.status, version: change.version, access, progress: progress.get(studentId)! };
+export function buildItemEvents(
+  changes: readonly DescribedChange[],
+  first: bigint,
+  sheets: ReadonlyMap<string, SheetState>,
+  templates: ReadonlyMap<string, TemplateAccess>,
+): ItemChangedEvent[] {
+  const progress = new Map([...sheets].map(([studentId, sheet]) => [studentId, { ...progressFromCounts(sheet.counts), clearedAt: sheet.clearedAt?.toISOString() ?? null }]));
+  return changes.map((change, index) => {
+    // The writer read (or was given) every touched student and template.
+    const sheet = sheets.get(change.studentId)!;
+    return {
+      itemId: change.itemId,
+      studentId: change.studentId,
+      cohortId: change.cohortId,
+      status: change.to,
+      version: change.version,
+      seq: (first + BigInt(index)).toString(),
+      access: { ...templates.get(change.templateId)!, ...sheet.access },
+      progress: progress.get(change.studentId)!,
+      ...(change.removed ? { removed: true } : {}),
+    };
   });
 }
 
-/** Each student's progress on their current cohort's sheet, in one statement. */
+/** Each student's progress on their current cohort's sheet, in one statement (events replayed after a `since`). */
 export async function readSheetProgress(db: Prisma.TransactionClient, studentIds: readonly string[]): Promise<Map<string, ProgressSnapshot>> {
-  const counts = await db.$queryRaw<{ studentId: string; status: ItemStatus; count: number; clearedAt: Date | null }[]>`
-    SELECT s.id AS "studentId", i.status::text AS status, count(i.id)::int AS count, s."clearedAt"
-    FROM "Student" s LEFT JOIN "ClearanceItem" i ON i."studentId" = s.id AND i."cohortId" = s."cohortId"
-    WHERE s.id = ANY(${studentIds}::uuid[])
-    GROUP BY s.id, i.status, s."clearedAt"`;
-  const progress = new Map<string, ProgressSnapshot>();
-  const statuses = new Map<string, { status: ItemStatus }[]>();
-  for (const row of counts) {
-    const list = statuses.get(row.studentId) ?? [];
-    if (row.status) for (let n = 0; n < row.count; n++) list.push({ status: row.status });
-    statuses.set(row.studentId, list);
-  }
-  for (const row of counts) {
-    if (progress.has(row.studentId)) continue;
-    progress.set(row.studentId, { ...summarizeProgress(statuses.get(row.studentId)!), clearedAt: row.clearedAt?.toISOString() ?? null });
-  }
-  return progress;
+  const sheets = await readSheets(db, studentIds);
+  return new Map([...sheets].map(([studentId, sheet]) => [studentId, { ...progressFromCounts(sheet.counts), clearedAt: sheet.clearedAt?.toISOString() ?? null }]));
 }
 
 /** One message per student and per cohort touched, each with that key's events in seq order. Call after the commit. */
@@ -73,8 +65,9 @@ export function publishItemEvents(services: Pick<Services, 'pubsub'>, events: re
 }
 
 /**
- * A cohort's numbers changed without an item event to deliver (a deferral removes undecided items):
- * an empty message, which coalesced subscribers (statistics) take as a change and item streams ignore.
+ * A cohort's numbers changed without an item event to deliver (a deferral of a student with no
+ * undecided item): an empty message, which coalesced subscribers (statistics) take as a change
+ * and item streams ignore.
  */
 export function publishCohortChanged(services: Pick<Services, 'pubsub'>, cohortId: string) {
   services.pubsub.publish('cohort:items', cohortId, []);

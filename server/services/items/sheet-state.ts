@@ -1,0 +1,116 @@
+import { progressFromCounts, type ItemStatus, type StatusCounts } from '../../domain/index.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { utc } from '../ids.js';
+
+/** The student's facts that decide who may see their items (they travel with every event). */
+export interface StudentAccess {
+  currentCohortId: string;
+  collegeId: string;
+  campusId: string;
+  firstSupervisorId: string | null;
+  secondSupervisorId: string | null;
+  surveyCompleted: boolean;
+}
+
+/** One student's current sheet as a writer needs it: counts by status, not every item. */
+export interface SheetState {
+  studentId: string;
+  cohortId: string;
+  clearedAt: Date | null;
+  counts: StatusCounts;
+  access: StudentAccess;
+}
+
+interface SheetRow {
+  studentId: string;
+  cohortId: string;
+  collegeId: string;
+  campusId: string;
+  firstSupervisorId: string | null;
+  secondSupervisorId: string | null;
+  surveyCompleted: boolean;
+  clearedAt: Date | null;
+  locked: number;
+  pending: number;
+  approved: number;
+  rejected: number;
+  waived: number;
+}
+
+/** Each student's facts and current sheet counts: one row per student, whatever the sheet's size. */
+export async function readSheets(tx: Prisma.TransactionClient, studentIds: readonly string[]): Promise<Map<string, SheetState>> {
+  if (studentIds.length === 0) return new Map();
+  const rows = await tx.$queryRaw<SheetRow[]>`
+    SELECT s.id AS "studentId", s."cohortId", s."collegeId", s."campusId", s."firstSupervisorId", s."secondSupervisorId",
+           s."surveyCompletedAt" IS NOT NULL AS "surveyCompleted", s."clearedAt",
+           count(i.id) FILTER (WHERE i.status = 'LOCKED')::int AS locked,
+           count(i.id) FILTER (WHERE i.status = 'PENDING')::int AS pending,
+           count(i.id) FILTER (WHERE i.status = 'APPROVED')::int AS approved,
+           count(i.id) FILTER (WHERE i.status = 'REJECTED')::int AS rejected,
+           count(i.id) FILTER (WHERE i.status = 'WAIVED')::int AS waived
+    FROM "Student" s LEFT JOIN "ClearanceItem" i ON i."studentId" = s.id AND i."cohortId" = s."cohortId"
+    WHERE s.id = ANY(${studentIds}::uuid[])
+    GROUP BY s.id`;
+  return new Map(
+    rows.map((row) => [
+      row.studentId,
+      {
+        studentId: row.studentId,
+        cohortId: row.cohortId,
+        clearedAt: row.clearedAt,
+        counts: { LOCKED: row.locked, PENDING: row.pending, APPROVED: row.approved, REJECTED: row.rejected, WAIVED: row.waived },
+        access: {
+          currentCohortId: row.cohortId,
+          collegeId: row.collegeId,
+          campusId: row.campusId,
+          firstSupervisorId: row.firstSupervisorId,
+          secondSupervisorId: row.secondSupervisorId,
+          surveyCompleted: row.surveyCompleted,
+        },
+      },
+    ]),
+  );
+}
+
+interface CountedChange {
+  studentId: string;
+  cohortId: string;
+  from: ItemStatus | null;
+  to: ItemStatus;
+  removed?: boolean;
+}
+
+/** The sheets after `changes`, in order (an item changed twice counts once): only changes on a student's current sheet count. */
+export function applyToSheets(before: ReadonlyMap<string, SheetState>, changes: readonly CountedChange[]): Map<string, SheetState> {
+  const after = new Map<string, SheetState>();
+  for (const change of changes) {
+    const original = before.get(change.studentId);
+    if (!original) continue;
+    let sheet = after.get(change.studentId);
+    if (!sheet) after.set(change.studentId, (sheet = { ...original, counts: { ...original.counts } }));
+    if (change.cohortId !== sheet.cohortId) continue;
+    if (change.from) sheet.counts[change.from]--;
+    if (!change.removed) sheet.counts[change.to]++;
+  }
+  for (const [studentId, sheet] of before) if (!after.has(studentId)) after.set(studentId, sheet);
+  return after;
+}
+
+/** Sets or clears clearedAt where the sheet's progress (the domain decides) no longer matches it; updates the states too. */
+export async function settleClearedAt(tx: Prisma.TransactionClient, sheets: Map<string, SheetState>) {
+  const now = new Date();
+  const ids: string[] = [];
+  const cleared: boolean[] = [];
+  for (const sheet of sheets.values()) {
+    const isCleared = progressFromCounts(sheet.counts).cleared;
+    if (isCleared === (sheet.clearedAt !== null)) continue;
+    ids.push(sheet.studentId);
+    cleared.push(isCleared);
+    sheet.clearedAt = isCleared ? now : null;
+  }
+  if (ids.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE "Student" AS s SET "clearedAt" = CASE WHEN v.cleared THEN ${utc(now)}::timestamp(3) ELSE NULL END, "updatedAt" = ${utc(now)}::timestamp(3)
+    FROM unnest(${ids}::uuid[], ${cleared}::boolean[]) AS v(id, cleared)
+    WHERE s.id = v.id`;
+}
