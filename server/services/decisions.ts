@@ -4,7 +4,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { Services } from './runtime.js';
 import { checkTransition, groupBy, relockScope, resolveLocks, type DecisionSource, type ItemStatus } from '../domain/index.js';
 import type { ErrorCode } from '../errors.js';
-import type { Prisma, ScopeKind } from '../generated/prisma/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
 import { publishItemEvents } from './items/events.js';
 import { updateDecidedItems } from './items/rows.js';
