@@ -4,6 +4,7 @@ import { Bus } from './live/bus.js';
 import { ChangeSignal, EventStream } from './live/event-stream.js';
 import { rememberCompanions } from './live/item-loader.js';
 import { redisTransport } from './live/redis-transport.js';
+import { markPublishedOnce } from './live/shared-execution.js';
 
 /**
  * A change of one clearance item, published after its transaction commits. Built
@@ -92,6 +93,7 @@ export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Lo
       const stream = new EventStream<ItemChangedEvent>(bufferEvents, () => stop());
       stop = bus.listen(`${topic}:${id}`, (events: ItemChangedEvent[]) => {
         rememberCompanions(events);
+        markPublishedOnce(events);
         stream.offer(accept ? events.filter(accept) : events);
       });
       return stream;

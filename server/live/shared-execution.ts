@@ -13,6 +13,16 @@ type Executed = MaybePromise<ExecutionResult>;
  */
 const resultsByEvent = new WeakMap<object, Map<string, Executed>>();
 
+/**
+ * Events that may share results: published once and never changed. Anything else a source
+ * yields (a dashboard's tick repeats the same object to mean "read again") is executed every time.
+ */
+const publishedOnce = new WeakSet<object>();
+
+export function markPublishedOnce(events: readonly object[]) {
+  for (const event of events) publishedOnce.add(event);
+}
+
 /** Parsed documents (yoga caches them per query text) by a small number, for the sharing key. */
 const documentIds = new WeakMap<DocumentNode, number>();
 let nextDocumentId = 0;
@@ -86,7 +96,7 @@ export function subscribeSharingEvents(args: ExecutionArgs): MaybePromise<AsyncI
 const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
 function executeOnce(args: ExecutionArgs, key: string, event: unknown): Executed {
-  if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event }) as Executed;
+  if (typeof event !== 'object' || event === null || !publishedOnce.has(event)) return execute({ ...args, rootValue: event }) as Executed;
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
   let result = results.get(key);
