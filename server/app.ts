@@ -14,6 +14,7 @@ import { EXPORT_PATH, handleSummaryExport } from './exports/summary.js';
 import { appErrorOf, isGraphQLError, toGraphQLError, useLocalizedErrors } from './localize-errors.js';
 import { currentLogScope, idFromClient, inLogScope, keepLogScope, type LogScope } from './log.js';
 import { followAccountEvents, SocketSessions } from './live/sessions.js';
+import { useSharedSubscriptionEvents } from './live/shared-execution.js';
 import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, unexpectedOperationError, withCode } from './live/socket-limits.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
@@ -64,7 +65,7 @@ export function createApp(config: AppConfig, services: Services): App {
       },
     },
     context: (server) => createContext(services, server),
-    plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors()],
+    plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors(), useSharedSubscriptionEvents()],
     maskedErrors: {
       maskError(error) {
         // GraphQL's own errors carry a code and a readable message: pass them through. AppErrors of

@@ -4,6 +4,7 @@ import { ChangeSignal, EventStream } from './live/event-stream.js';
 import { rememberCompanions } from './live/item-loader.js';
 import { redisTransport } from './live/redis-transport.js';
 import { ReplayThenLive, resyncFrom } from './live/replay.js';
+import { markPublishedOnce } from './live/published-once.js';
 import type { AppPubSub, ItemChangedEvent } from './pubsub.js';
 
 // Apart from the topics and events it carries (pubsub.ts): the live code it runs on imports those.
@@ -39,6 +40,7 @@ export function createAppPubSub({ redisUrl, bufferEvents }: LiveOptions, log: Lo
       const stream = new EventStream<ItemChangedEvent>(bufferEvents, () => stop());
       stop = bus.listen(`${topic}:${id}`, (events: ItemChangedEvent[]) => {
         rememberCompanions(events);
+        markPublishedOnce(events);
         stream.offer(accept ? events.filter(accept) : events);
       });
       return stream;
