@@ -45,7 +45,7 @@ const WIDE = {
 
 describe('lean one-statement reads', () => {
   let server: TestServer;
-  beforeAll(async () => ({ server } = await openDemoServer()));
+  beforeAll(async () => ({ server } = await openDemoServer()), 180_000);
   afterAll(() => server?.close());
 
   it('reads every demo student\'s sheet exactly as Prisma does, for the portal\'s selection and a wider one', async () => {
@@ -66,7 +66,7 @@ describe('lean one-statement reads', () => {
         expect(lean).toStrictEqual(await server.db.prisma.student.findUnique({ ...(args as object), where: { id } }));
       }
     }
-  });
+  }, 300_000);
 
   it('reads a staff account with its relations as Prisma does, and answers null for a missing row', async () => {
     const args = { include: { department: { include: { contacts: { orderBy: { campusId: 'asc' } } } }, college: true, campus: true } };
