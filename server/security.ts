@@ -143,21 +143,24 @@ function useOperationCostLimit(): Plugin {
   return { onExecute: check, onSubscribe: check };
 }
 
-/** Costs by document, then by operation name and variables (the only inputs besides the schema, which never changes). */
+/**
+ * Costs of operations without variables, by document and operation name (the schema never changes).
+ * With variables the cost is computed each time: they may be anything a client sends, e.g. nested
+ * deeper than JSON.stringify could key them.
+ */
 const operationCosts = new WeakMap<DocumentNode, Map<string, number>>();
-const MAX_COSTS_PER_DOCUMENT = 64;
 
 function cachedOperationCost({ schema, document, operationName, variableValues }: ExecutionArgs): number {
+  if (variableValues && Object.keys(variableValues).length > 0) return operationCost(schema, document, operationName, variableValues);
   let costs = operationCosts.get(document);
   if (!costs) {
     costs = new Map();
     operationCosts.set(document, costs);
   }
-  const key = `${operationName ?? ''}\u0000${variableValues ? JSON.stringify(variableValues) : ''}`;
+  const key = operationName ?? '';
   let cost = costs.get(key);
   if (cost === undefined) {
     cost = operationCost(schema, document, operationName, variableValues);
-    if (costs.size >= MAX_COSTS_PER_DOCUMENT) costs.clear();
     costs.set(key, cost);
   }
   return cost;
