@@ -95,7 +95,18 @@ function unacceptableVariables(variables: unknown): Unacceptable | null {
   return null;
 }
 
+/** By document: yoga's parser cache hands every request of the same query the same DocumentNode. */
+const literalChecks = new WeakMap<DocumentNode, Unacceptable | null>();
+
 function unacceptableLiteral(document: DocumentNode): Unacceptable | null {
+  const known = literalChecks.get(document);
+  if (known !== undefined) return known;
+  const found = findUnacceptableLiteral(document);
+  literalChecks.set(document, found);
+  return found;
+}
+
+function findUnacceptableLiteral(document: DocumentNode): Unacceptable | null {
   let found: Unacceptable | null = null;
   visit(document, {
     StringValue(node) {
@@ -128,10 +139,33 @@ function useRejectUnstorableText(): Plugin {
  */
 function useOperationCostLimit(): Plugin {
   const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
-    if (operationCost(args.schema, args.document, args.operationName, args.variableValues) <= OPERATION_LIMITS.cost) return;
+    if (cachedOperationCost(args) <= OPERATION_LIMITS.cost) return;
     setResultAndStopExecution({ errors: [new GraphQLError(refusalMessage('cost'), { extensions: { code: 'OPERATION_LIMIT', limit: 'cost' } })] });
   };
   return { onExecute: check, onSubscribe: check };
+}
+
+/**
+ * Costs of operations without variables, by document and operation name (the schema never changes).
+ * With variables the cost is computed each time: they may be anything a client sends, e.g. nested
+ * deeper than JSON.stringify could key them.
+ */
+const operationCosts = new WeakMap<DocumentNode, Map<string, number>>();
+
+function cachedOperationCost({ schema, document, operationName, variableValues }: ExecutionArgs): number {
+  if (variableValues && Object.keys(variableValues).length > 0) return operationCost(schema, document, operationName, variableValues);
+  let costs = operationCosts.get(document);
+  if (!costs) {
+    costs = new Map();
+    operationCosts.set(document, costs);
+  }
+  const key = operationName ?? '';
+  let cost = costs.get(key);
+  if (cost === undefined) {
+    cost = operationCost(schema, document, operationName, variableValues);
+    costs.set(key, cost);
+  }
+  return cost;
 }
 
 /** Custom header a browser cannot send cross-site without a CORS preflight. */
