@@ -1,7 +1,7 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { clients, INTEGRATION_TOKEN } from '../../server/schema/review/testing.js';
+import { clients, INTEGRATION_TOKEN } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, SCREENSHOTS, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, signIn, STAFF_PASSWORD } from './helpers.js';

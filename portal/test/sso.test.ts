@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startCasServer, type TestCasServer } from '../../server/sso/testing/cas-server.js';
-import { freePort } from '../../server/sso/testing/sign-in.js';
+import { startCasServer, type TestCasServer } from '../../server/testing/sso/cas-server.js';
+import { freePort } from '../../server/testing/sso/sign-in.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, type OriginOnly } from './browser.js';
 import { freshStudent, newPage, PHONE } from './helpers.js';

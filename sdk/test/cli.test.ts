@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STUDENT_HEADER_ZH, studentRows, csvText } from '../../server/services/import/fixtures/files.js';
-import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/schema/review/testing.js';
+import { STUDENT_HEADER_ZH, studentRows, csvText } from '../../server/testing/import-files.js';
+import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { cli, ensureBuilt, type Run } from './built-cli.js';
 

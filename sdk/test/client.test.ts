@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId } from '../../server/auth/password.js';
-import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/schema/review/testing.js';
+import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import {
   ApplyRuleChangeDocument,

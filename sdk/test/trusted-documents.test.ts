@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { hashPassword } from '../../server/auth/password.js';
-import { findStudents } from '../../server/schema/review/testing.js';
+import { findStudents } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import {
   createClient,

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUntilExit, startServerProcess, type ServerProcess } from '../scale/processes.js';
+import { runUntilExit, startServerProcess, type ServerProcess } from '../testing/processes.js';
 
 const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { mustChangePassword } } ... on DomainError { code } } }';
 

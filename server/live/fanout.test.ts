@@ -1,8 +1,8 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, countStatements, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, countStatements, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { APPROVE, follow, sleep, socketClient, waitFor, type Followed } from './testing.js';
+import { APPROVE, follow, sleep, socketClient, waitFor, type Followed } from '../testing/live.js';
 
 const SHEET = 'subscription { myClearanceUpdated { seq item { id code status version } progress { approved required cleared } } }';
 

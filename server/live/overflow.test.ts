@@ -1,9 +1,9 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients } from '../schema/review/testing.js';
+import { clients } from '../testing/demo.js';
 import { TEST_DATABASE_URL, type Backend } from '../testing/databases.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
-import { APPLY_RULE_CHANGE, APPROVE, CHANGES, follow, importGraduates, openSecondServer, pendingItems, sleep, socketClient, waitFor } from './testing.js';
+import { APPLY_RULE_CHANGE, APPROVE, CHANGES, follow, importGraduates, openSecondServer, pendingItems, sleep, socketClient, waitFor } from '../testing/live.js';
 
 /**
  * Bursts larger than any subscriber's buffer, on the default set-up (PGlite, no Redis):

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
-import { expectNoLeak, openSocket, RawSocket } from '../security/helpers.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
+import { expectNoLeak, openSocket, RawSocket } from '../testing/raw-socket.js';
 import type { TestServer } from '../testing/server.js';
-import { APPROVE, sleep } from './testing.js';
+import { APPROVE, sleep } from '../testing/live.js';
 
 /** graphql-ws limits, spoken by hand on a real socket: what one client sends never closes the socket with raw error text. */
 describe('graphql-ws socket limits', () => {

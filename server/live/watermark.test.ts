@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { APPROVE, CHANGES } from './testing.js';
+import { APPROVE, CHANGES } from '../testing/live.js';
 
 /** The seq watermark a client reads before subscribing, to catch up from without a gap. */
 describe('liveWatermark', () => {

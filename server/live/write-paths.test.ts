@@ -1,8 +1,8 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, globalId, itemOf, openDemoServer } from '../schema/review/testing.js';
+import { type clients, findStudents, globalId, itemOf, openDemoServer } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { follow, importGraduates, sleep, socketClient, waitFor, type Followed } from './testing.js';
+import { follow, importGraduates, sleep, socketClient, waitFor, type Followed } from '../testing/live.js';
 
 const STATS = 'subscription { cohortStatsUpdated(year: 2020) { graduates items { template { code } waived } } }';
 const QUEUE = 'subscription { reviewQueueChanged(cohortYear: 2020) { seq item { code status student { number } } } }';

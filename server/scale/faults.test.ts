@@ -3,9 +3,9 @@ import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { nationalId, STUDENT_HEADER_ZH, utf8Csv } from '../services/import/fixtures/files.js';
-import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './instances.js';
-import { startServerProcess, type ServerProcess } from './processes.js';
+import { nationalId, STUDENT_HEADER_ZH, utf8Csv } from '../testing/import-files.js';
+import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../testing/instances.js';
+import { startServerProcess, type ServerProcess } from '../testing/processes.js';
 
 /**
  * Faults (issue 7, part 4) on real server processes: PostgreSQL restarted under

@@ -3,7 +3,7 @@ import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startServerProcess, type ServerProcess } from './processes.js';
+import { startServerProcess, type ServerProcess } from '../testing/processes.js';
 
 /**
  * Two real server processes on one PostgreSQL database and one Redis, as in a

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../testing/server.js';
-import { type clients, countStatements, findStudents, openDemoServer } from './review/testing.js';
+import { type clients, countStatements, findStudents, openDemoServer } from '../testing/demo.js';
 
 /**
  * SQL statements per hot operation (issue 8), counted on the embedded database

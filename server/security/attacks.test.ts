@@ -3,10 +3,10 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, globalId, itemOf, ref, whileHistoryWritesFail } from '../schema/review/testing.js';
+import { clients, findStudents, globalId, itemOf, ref, whileHistoryWritesFail } from '../testing/demo.js';
 import { CSRF_HEADER } from '../security.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
-import { expectNoLeak, openSocket, RawSocket } from './helpers.js';
+import { expectNoLeak, openSocket, RawSocket } from '../testing/raw-socket.js';
 
 /**
  * Attacks a client can make with a valid-looking request, each over HTTP and over

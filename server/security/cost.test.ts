@@ -3,9 +3,9 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIST_ESTIMATE, OPERATION_COST_BUDGET, operationCost } from '../operation-cost.js';
 import { schema } from '../schema/index.js';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { openSocket } from './helpers.js';
+import { openSocket } from '../testing/raw-socket.js';
 
 /** One page of changes, each with its student's whole sheet and every item's history. */
 const HEAVY_SELECTION = 'changes { seq item { history { seq toStatus } } student { clearanceItems { status reason history { seq toStatus reason } } } }';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle, whileHistoryWritesFail } from '../schema/review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle, whileHistoryWritesFail } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

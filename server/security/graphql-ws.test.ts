@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, openDemoServer } from '../schema/review/testing.js';
+import { type clients, findStudents, openDemoServer } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { RawSocket } from './helpers.js';
+import { RawSocket } from '../testing/raw-socket.js';
 
 /**
  * The graphql-transport-ws protocol, spoken by hand on a raw socket: every way a

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, globalId, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, globalId, itemOf, openDemoServer, ref } from '../testing/demo.js';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { openSocket } from './helpers.js';
+import { openSocket } from '../testing/raw-socket.js';
 
 /** Inputs that used to reach INTERNAL_SERVER_ERROR (or end a socket): each answers a typed error and the server keeps serving. */
 describe.each(BACKENDS)('malformed inputs answer typed errors (%s)', (backend) => {

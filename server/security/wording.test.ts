@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
 
 const APPROVE = `mutation ($items: [ItemRefInput!]!) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
 
 const TEMPLATE_NAMES = '{ cohort(year: 2020) { templates { code nameZh nameEn } } }';
 

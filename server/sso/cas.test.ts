@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
-import { TestBrowser } from './testing/browser.js';
-import { startCasServer, type TestCasServer } from './testing/cas-server.js';
-import { completeSignIn, freePort, ssoCodeOf } from './testing/sign-in.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
+import { TestBrowser } from '../testing/sso/browser.js';
+import { startCasServer, type TestCasServer } from '../testing/sso/cas-server.js';
+import { completeSignIn, freePort, ssoCodeOf } from '../testing/sso/sign-in.js';
 
 /** Sign-in through a CAS 3.0 server the test runs, answering `/p3/serviceValidate` per the protocol specification. */
 describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {

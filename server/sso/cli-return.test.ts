@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { TestBrowser } from './testing/browser.js';
-import { startCasServer, type TestCasServer } from './testing/cas-server.js';
-import { completeSignIn, freePort } from './testing/sign-in.js';
+import { TestBrowser } from '../testing/sso/browser.js';
+import { startCasServer, type TestCasServer } from '../testing/sso/cas-server.js';
+import { completeSignIn, freePort } from '../testing/sso/sign-in.js';
 
 /** `lixiao login --sso`: a start route with `return=` a loopback listener gets the one-time code there, in the query. */
 describe('sign-in handed to a CLI on this machine', () => {

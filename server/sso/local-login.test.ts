@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../auth/password.js';
 import type { TestServer } from '../testing/server.js';
-import { openDemoServer, STAFF_PASSWORD, STUDENT_PASSWORD } from '../schema/review/testing.js';
+import { openDemoServer, STAFF_PASSWORD, STUDENT_PASSWORD } from '../testing/demo.js';
 
 const LOGIN = `mutation ($u: String!, $p: String!) {
   login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { code message } }

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, INITIAL_PASSWORD_COST } from '../auth/password.js';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { type clients, openDemoServer, STAFF_PASSWORD } from '../schema/review/testing.js';
-import { TestBrowser, type Page } from './testing/browser.js';
-import { startOidcProvider, type TestOidcProvider } from './testing/oidc-provider.js';
-import { completeSignIn, freePort, passProviderPages, ssoCodeOf } from './testing/sign-in.js';
+import { type clients, openDemoServer, STAFF_PASSWORD } from '../testing/demo.js';
+import { TestBrowser, type Page } from '../testing/sso/browser.js';
+import { startOidcProvider, type TestOidcProvider } from '../testing/sso/oidc-provider.js';
+import { completeSignIn, freePort, passProviderPages, ssoCodeOf } from '../testing/sso/sign-in.js';
 
 const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { mustChangePassword } } ... on Error { code } } }';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/server.js';
-import { TestBrowser } from './testing/browser.js';
-import { completeSignIn, freePort, ssoCodeOf } from './testing/sign-in.js';
+import { TestBrowser } from '../testing/sso/browser.js';
+import { completeSignIn, freePort, ssoCodeOf } from '../testing/sso/sign-in.js';
 
 /** An OIDC provider that cannot be reached (nothing listens on its port): typed answers, nothing hangs, the server serves on. */
 describe('OIDC provider unreachable', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, globalId, itemOf, openDemoServer, ref, slug } from '../review/testing.js';
+import { type clients, findStudents, globalId, itemOf, openDemoServer, ref, slug } from '../../testing/demo.js';
 
 const DEFER = `mutation ($id: ID!, $reason: String!, $from: Int = 2020) {
   deferStudent(studentId: $id, reason: $reason, fromCohortYear: $from) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, globalId, openDemoServer } from '../review/testing.js';
+import { type clients, findStudents, globalId, openDemoServer } from '../../testing/demo.js';
 
 const DEFER = `mutation ($id: ID!, $reason: String!, $from: Int!) {
   deferStudent(studentId: $id, reason: $reason, fromCohortYear: $from) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nationalId, serialEndingInX, STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../services/import/fixtures/files.js';
+import { nationalId, serialEndingInX, STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../testing/import-files.js';
 import { BACKENDS } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, openDemoServer } from '../review/testing.js';
+import { type clients, openDemoServer } from '../../testing/demo.js';
 import type { TestServer } from '../../testing/server.js';
 
 /**

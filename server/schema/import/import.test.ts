@@ -12,7 +12,7 @@ import {
   utf8Csv,
   xlsx,
   type Cell,
-} from '../../services/import/fixtures/files.js';
+} from '../../testing/import-files.js';
 import { BACKENDS } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 

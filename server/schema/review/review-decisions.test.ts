@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { changeItems } from '../../services/decisions.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, globalId, INTEGRATION_TOKEN, itemOf, openDemoServer, ref, slug, type ItemHandle } from './testing.js';
+import { type clients, findStudents, globalId, INTEGRATION_TOKEN, itemOf, openDemoServer, ref, slug, type ItemHandle } from '../../testing/demo.js';
 
 const REPORT = 'approved rejected failed outcomes { id ok status version error { code message } }';
 const APPROVE = `mutation ($items: [ItemRefInput!]!) {

@@ -3,7 +3,7 @@ import { loadCohortTemplates, studentFacts } from '../../services/rules.js';
 import { createSheets } from '../../services/sheets.js';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, globalId, openDemoServer } from './testing.js';
+import { type clients, globalId, openDemoServer } from '../../testing/demo.js';
 
 /**
  * The queue's counts come from trigger-kept counters and its pages from index ranges over

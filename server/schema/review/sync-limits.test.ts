@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from './testing.js';
+import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from '../../testing/demo.js';
 
 const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
   syncClearanceResults(idempotencyKey: $key, results: $results) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, globalId, openDemoServer } from '../review/testing.js';
+import { type clients, findStudents, globalId, openDemoServer } from '../../testing/demo.js';
 
 const REVIEWER_FIELDS = 'name username roles department { code contacts { phone } } college { code } campus { code }';
 const NODE = `query ($id: ID!) { node(id: $id) { ... on Reviewer { ${REVIEWER_FIELDS} } } }`;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { studentRows, STUDENT_HEADER_ZH, utf8Csv } from '../../services/import/fixtures/files.js';
+import { studentRows, STUDENT_HEADER_ZH, utf8Csv } from '../../testing/import-files.js';
 import { TEST_DATABASE_URL } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, itemOf, ref } from '../review/testing.js';
+import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
 
 /**
  * A rule change racing a decision and an import (PostgreSQL only: the embedded

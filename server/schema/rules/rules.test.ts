@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, globalId, itemOf, ref } from '../review/testing.js';
+import { clients, findStudents, globalId, itemOf, ref } from '../../testing/demo.js';
 
 const REPORT = 'cohortYear ruleSetVersion applied templateCode studentsAffected changes { effect total entries { studentNumber studentName itemCode from to } }';
 const PREVIEW = `query ($input: RuleChangeInput!) {

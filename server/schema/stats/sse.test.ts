@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER, OPERATION_LIMITS } from '../../security.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, itemOf, ref } from '../review/testing.js';
+import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
 
 /**
  * Staff subscriptions over Server-Sent Events (yoga's GraphQL over SSE, "distinct connections"

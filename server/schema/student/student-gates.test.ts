@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../auth/password.js';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, openDemoServer, STUDENT_PASSWORD } from '../review/testing.js';
+import { type clients, openDemoServer, STUDENT_PASSWORD } from '../../testing/demo.js';
 
 /** A student who has changed the initial password but not submitted the survey yet. */
 async function loginBeforeSurvey(server: TestServer, number: string) {

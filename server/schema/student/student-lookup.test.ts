@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, openDemoServer } from '../review/testing.js';
+import { type clients, openDemoServer } from '../../testing/demo.js';
 
 const ONE = 'query ($n: String!) { student(number: $n) { number name cohort { year } college { code } deferral { deferred } } }';
 const SEARCH = `query ($q: String, $year: Int, $first: Int, $after: String) {

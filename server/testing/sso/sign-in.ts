@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { TestServer } from '../../testing/server.js';
+import type { TestServer } from '../server.js';
 import type { TestBrowser, Page } from './browser.js';
 
 /** Helpers for the sign-in suites (not a test file). */

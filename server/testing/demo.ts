@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { hashPassword } from '../../auth/password.js';
-import { startTestServer, type TestServer, type TestServerOptions } from '../../testing/server.js';
+import { hashPassword } from '../auth/password.js';
+import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 
 /** Helpers for the reviewer and admin journey tests (not a test file itself). */
 

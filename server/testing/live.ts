@@ -4,9 +4,9 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { createServices } from '../services/runtime.js';
 import WebSocket from 'ws';
-import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from '../services/import/fixtures/files.js';
-import { globalId } from '../schema/review/testing.js';
-import type { TestServer } from '../testing/server.js';
+import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from './import-files.js';
+import { globalId } from './demo.js';
+import type { TestServer } from './server.js';
 
 /** Helpers for the live-update suites (not a test file itself). */
 
