@@ -167,7 +167,7 @@ describe('every lixiao command (built binary)', () => {
 
     // Logging out elsewhere revokes every token of the account, the stored refresh token included.
     const token = await server.login('yjsms-earth-sciences', PASSWORD);
-    await server.gql('mutation { logout }', {}, { authorization: `Bearer ${token}` });
+    await server.gqlText('mutation { logout }', {}, { authorization: `Bearer ${token}` });
     const started = Date.now();
     expect(await exited).toBe(1);
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -8,7 +8,8 @@ import { openDemoServer } from '../../server/testing/demo.js';
 import { TestBrowser } from '../../server/testing/sso/browser.js';
 import { startCasServer, type TestCasServer } from '../../server/testing/sso/cas-server.js';
 import { startOidcProvider, type TestOidcProvider } from '../../server/testing/sso/oidc-provider.js';
-import { freePort, passProviderPages } from '../../server/testing/sso/sign-in.js';
+import { freePort } from '../../server/testing/ports.js';
+import { passProviderPages } from '../../server/testing/sso/sign-in.js';
 import type { TestServer } from '../../server/testing/server.js';
 import { cli, ensureBuilt, type Run } from './built-cli.js';
 

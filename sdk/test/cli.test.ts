@@ -212,7 +212,7 @@ describe('the lixiao CLI (built binary)', () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 30);
     const item = await itemOf(server, student!.number, 'LIBRARY');
     const library = await server.login('library', 'Lixiao@2020');
-    const decided = await server.gql(
+    const decided = await server.gqlText(
       'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
       { items: [{ id: item.id, expectedVersion: item.version }] },
       { authorization: `Bearer ${library}` },

@@ -41,7 +41,7 @@ describe('trusted documents (TRUSTED_DOCUMENTS=on) and token refresh', () => {
     const { viewer } = await admin.request(ViewerDocument);
     expect(viewer?.__typename === 'Reviewer' && viewer.username).toBe('admin');
 
-    const adHoc = await server.gql('{ viewer { __typename } }');
+    const adHoc = await server.gqlText('{ viewer { __typename } }');
     expect(adHoc.data).toBeUndefined();
     expect(adHoc.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
     expect(adHoc.errors?.[0]?.message).toMatch(/Only trusted \(persisted\) operations are accepted/);

@@ -32,7 +32,7 @@ describe('open sockets after account changes', () => {
     expect(Date.now() - answered).toBeLessThan(1000);
     expect(closed).toEqual({ code: 4403, reason: 'Account changed' });
     // Reconnecting brings the new scope: the college's numbers are no longer theirs.
-    const again = await api.as(await api.staff('xgz-gemmology'), '{ cohortStats(year: 2020, collegeCode: "GEMMOLOGY") { graduates } }');
+    const again = await api.asText(await api.staff('xgz-gemmology'), '{ cohortStats(year: 2020, collegeCode: "GEMMOLOGY") { graduates } }');
     expect(again.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(untouched.socket.readyState).toBe(untouched.socket.OPEN);
     untouched.close();

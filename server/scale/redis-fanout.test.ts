@@ -3,6 +3,7 @@ import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { globalId } from '../testing/ids.js';
 import { startServerProcess, type ServerProcess } from '../testing/processes.js';
 
 /**
@@ -31,7 +32,6 @@ async function login(server: ServerProcess, username: string) {
   return answer.data.login.data.accessToken as string;
 }
 
-const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
 describe.runIf(enabled)('two server processes behind Redis', () => {
   const database = `lixiao_scale_${randomBytes(5).toString('hex')}`;

@@ -36,8 +36,8 @@ describe('statements per operation (embedded PostgreSQL)', () => {
   afterAll(() => server?.close());
 
   async function measure(token: string, query: string) {
-    await api.as(token, query); // warm caches so only the steady state is counted
-    const { result, statements } = await countStatements(server, () => api.as(token, query));
+    await api.asText(token, query); // warm caches so only the steady state is counted
+    const { result, statements } = await countStatements(server, () => api.asText(token, query));
     expect(result.errors).toBeUndefined();
     expect(statements, 'statements are counted on the embedded database').not.toBeNull();
     return { data: result.data, statements: statements! };

@@ -13,7 +13,7 @@ describe.each(BACKENDS)('names and wording a new user reads (%s)', (backend) => 
   afterAll(() => server?.close());
 
   const sklName = async () => {
-    const result = await api.as(await api.staff('admin'), TEMPLATE_NAMES);
+    const result = await api.asText(await api.staff('admin'), TEMPLATE_NAMES);
     return result.data.cohort.templates.find((template: { code: string }) => template.code === 'SKL_TEST_FEE');
   };
 

@@ -21,11 +21,11 @@ interface Tokens {
 
 describe.each(BACKENDS)('refresh token rotation on %s', (backend) => {
   let server: TestServer;
-  const login = async (username: string): Promise<Tokens> => (await server.gql(LOGIN, { u: username, p: 'Lixiao@2020' })).data.login.data;
-  const refresh = async (refreshToken: string) => (await server.gql(REFRESH, { r: refreshToken })).data.refreshSession;
+  const login = async (username: string): Promise<Tokens> => (await server.gqlText(LOGIN, { u: username, p: 'Lixiao@2020' })).data.login.data;
+  const refresh = async (refreshToken: string) => (await server.gqlText(REFRESH, { r: refreshToken })).data.refreshSession;
   /** null when the access token works, else the refusal's code. */
   const refusal = async (accessToken: string) =>
-    (await server.gql(VIEWER, undefined, { authorization: `Bearer ${accessToken}` })).errors?.[0]?.extensions?.code ?? null;
+    (await server.gqlText(VIEWER, undefined, { authorization: `Bearer ${accessToken}` })).errors?.[0]?.extensions?.code ?? null;
 
   beforeAll(async () => {
     server = await startTestServer({ backend, demo: true });

@@ -18,7 +18,7 @@ const from = (address: string, extra: Record<string, string> = {}) => ({ 'x-forw
 describe.each(BACKENDS)('password attempts on %s', (backend) => {
   let server: TestServer;
   const login = (username: string, password: string, address: string, extra?: Record<string, string>) =>
-    server.gql(LOGIN, { u: username, p: password }, from(address, extra)).then((result) => result.data.login);
+    server.gqlText(LOGIN, { u: username, p: password }, from(address, extra)).then((result) => result.data.login);
 
   beforeAll(async () => {
     server = await startTestServer({ backend, demo: true, env: { TRUST_PROXY: 'on' } });
@@ -100,10 +100,10 @@ describe('without TRUST_PROXY', () => {
 
   it('ignores X-Forwarded-For: every attempt counts against the connecting address', async () => {
     for (let i = 0; i < LOGIN_POLICY.address.limit; i++) {
-      const answer = await server.gql(LOGIN, { u: `spray-${i}`, p: 'password1' }, from(`198.51.100.${i}`));
+      const answer = await server.gqlText(LOGIN, { u: `spray-${i}`, p: 'password1' }, from(`198.51.100.${i}`));
       expect(answer.data.login.code).toBe('INVALID_CREDENTIALS');
     }
-    const next = await server.gql(LOGIN, { u: 'someone-new', p: 'password1' }, from('203.0.113.50'));
+    const next = await server.gqlText(LOGIN, { u: 'someone-new', p: 'password1' }, from('203.0.113.50'));
     expect(next.data.login.code).toBe('LOGIN_LOCKED');
   });
 });

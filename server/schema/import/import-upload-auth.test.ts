@@ -67,6 +67,6 @@ describe('multipart uploads are authorized before their body is read', () => {
       expect(answer.status).toBe(403);
       expect(answer.body.errors[0].extensions.code).toBe('FORBIDDEN');
     }
-    expect((await server.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    expect((await server.gqlText('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 });

@@ -28,7 +28,7 @@ describe('syncClearanceResults', () => {
   afterAll(() => server?.close());
 
   async function sync(key: string, results: Row[], token = INTEGRATION_TOKEN, headers: Record<string, string> = {}) {
-    const response = await api.as(token, SYNC, { key, results }, headers);
+    const response = await api.asText(token, SYNC, { key, results }, headers);
     if (response.errors?.length) return { code: response.errors[0]!.extensions?.code as string, data: null };
     const payload = response.data.syncClearanceResults;
     if (payload.__typename !== 'MutationSyncClearanceResultsSuccess') return { code: payload.code as string, data: null };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, globalId, openDemoServer } from '../../testing/demo.js';
+import { type clients, findStudents, openDemoServer } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
 
 const REVIEWER_FIELDS = 'name username roles department { code contacts { phone } } college { code } campus { code }';
 const NODE = `query ($id: ID!) { node(id: $id) { ... on Reviewer { ${REVIEWER_FIELDS} } } }`;
@@ -19,19 +20,19 @@ describe('Reviewer nodes as students see them', () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE' });
     const token = await api.student(student!.number);
     const library = await server.db.prisma.reviewer.findUniqueOrThrow({ where: { username: 'library' } });
-    const answer = await api.as(token, NODE, { id: globalId('Reviewer', library.id) });
+    const answer = await api.asText(token, NODE, { id: globalId('Reviewer', library.id) });
     expect(answer.errors).toBeUndefined();
     expect(answer.data.node).toMatchObject({ name: library.name, username: null, roles: null, college: null, campus: null, department: { code: 'LIBRARY' } });
     expect(answer.data.node.department.contacts.length).toBeGreaterThan(0);
 
     const collegeStaff = await server.db.prisma.reviewer.findUniqueOrThrow({ where: { username: 'xgz-computer-science' } });
-    const scoped = await api.as(token, NODE, { id: globalId('Reviewer', collegeStaff.id) });
+    const scoped = await api.asText(token, NODE, { id: globalId('Reviewer', collegeStaff.id) });
     expect(scoped.data.node).toMatchObject({ name: collegeStaff.name, username: null, roles: null, college: null });
   });
 
   it('shows staff the whole account', async () => {
     const library = await server.db.prisma.reviewer.findUniqueOrThrow({ where: { username: 'library' } });
-    const answer = await api.as(await api.staff('finance'), NODE, { id: globalId('Reviewer', library.id) });
+    const answer = await api.asText(await api.staff('finance'), NODE, { id: globalId('Reviewer', library.id) });
     expect(answer.data.node).toMatchObject({ name: library.name, username: 'library', roles: ['DEPARTMENT_REVIEWER'], department: { code: 'LIBRARY' } });
   });
 });

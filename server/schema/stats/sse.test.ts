@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER, OPERATION_LIMITS } from '../../security.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
 
 /**
  * Staff subscriptions over Server-Sent Events (yoga's GraphQL over SSE, "distinct connections"
@@ -75,7 +76,6 @@ function subscribeOverSse(
   };
 }
 
-const studentGlobalId = (id: string) => Buffer.from(`Student:${id}`).toString('base64');
 /** graphql-ws and SSE alike acknowledge no subscription: give the server a moment to register it. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
@@ -116,7 +116,7 @@ describe('staff subscriptions over SSE', () => {
     const followed = sse(server, {
       method: 'GET',
       query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { id status } progress { approved } } }',
-      variables: { id: studentGlobalId(student!.id) },
+      variables: { id: globalId('Student', student!.id) },
       token: await api.staff('xgz-computer-science'),
       headers: { [CSRF_HEADER]: '1' },
     });
@@ -129,7 +129,7 @@ describe('staff subscriptions over SSE', () => {
     const before = libraryApproved(now);
     await settle();
 
-    const decided = await api.as(await api.staff('library'), APPROVE, { items: [ref(libraryItem)] });
+    const decided = await api.asText(await api.staff('library'), APPROVE, { items: [ref(libraryItem)] });
     expect(decided.data.approveItems.data.approved).toBe(1);
 
     const change = await queue.until((message) => message.event === 'next');
@@ -149,7 +149,7 @@ describe('staff subscriptions over SSE', () => {
         code: 'NOT_FOUND',
         request: {
           query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq } }',
-          variables: { id: studentGlobalId(stranger!.id) },
+          variables: { id: globalId('Student', stranger!.id) },
           token: await api.staff('xgz-computer-science'),
         },
       },
@@ -194,7 +194,7 @@ describe('staff subscriptions over SSE', () => {
       expect(answer.data.data ?? null).toBeNull();
       expect(JSON.stringify(answer.data.errors)).toMatch(refusal);
       // The same refusal as the document gets over plain HTTP (operation name aside).
-      const overHttp = await server.gql(`subscription { reviewQueueChanged(cohortYear: 2020) { ${selection} } }`, {}, { authorization: `Bearer ${token}` });
+      const overHttp = await server.gqlText(`subscription { reviewQueueChanged(cohortYear: 2020) { ${selection} } }`, {}, { authorization: `Bearer ${token}` });
       expect(overHttp.errors?.length).toBeGreaterThan(0);
       expect(answer.data.errors).toEqual(overHttp.errors);
     }
