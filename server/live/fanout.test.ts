@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type clients, countStatements, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
 import { databaseId } from '../testing/ids.js';
 import type { TestServer } from '../testing/server.js';
-import { APPROVE, follow, socketClient, streamsOpened, type Followed } from '../testing/live.js';
+import { APPROVE } from '../testing/documents.js';
+import { follow, socketClient, streamsOpened, type Followed } from '../testing/live.js';
+import { success } from '../testing/request.js';
 import { waitFor } from '../testing/wait.js';
 
 const SHEET = 'subscription { myClearanceUpdated { seq item { id code status version } progress { approved required cleared } } }';
@@ -43,16 +45,16 @@ describe('one batch fanned out to many sheet subscribers', () => {
 
     const alone = await batch(unwatched);
     const without = await countStatements(server, async () => {
-      const answer = await api.asText(library, APPROVE, { items: alone.map(ref) });
-      expect(answer.data.approveItems.data.approved).toBe(alone.length);
+      const answer = await api.as(library, APPROVE, { items: alone.map(ref) });
+      expect(success(answer.data?.approveItems).approved).toBe(alone.length);
     });
 
     const mine = await batch(watched);
     expect(mine.length).toBeGreaterThan(30);
     const watchedIds = new Set(mine.map((item) => item.id));
     const withSubscribers = await countStatements(server, async () => {
-      const answer = await api.asText(library, APPROVE, { items: mine.map(ref) });
-      expect(answer.data.approveItems.data.approved).toBe(mine.length);
+      const answer = await api.as(library, APPROVE, { items: mine.map(ref) });
+      expect(success(answer.data?.approveItems).approved).toBe(mine.length);
       // Each event's item is read before it is sent: once every subscriber has its event, the reads are counted.
       await waitFor(() => follows.filter((f) => f.events.some((e) => watchedIds.has(e.data?.myClearanceUpdated.item.id))).length === mine.length, 10_000);
     });

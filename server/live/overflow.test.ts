@@ -4,7 +4,9 @@ import { clients } from '../testing/demo.js';
 import { TEST_DATABASE_URL, type Backend } from '../testing/databases.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { databaseId } from '../testing/ids.js';
-import { APPLY_RULE_CHANGE, APPROVE, CHANGES, follow, importGraduates, openSecondServer, pendingItems, redisListeners, socketClient, streamsOpened } from '../testing/live.js';
+import { APPLY_RULE_CHANGE, APPROVE, CHANGES } from '../testing/documents.js';
+import { success } from '../testing/request.js';
+import { follow, importGraduates, openSecondServer, pendingItems, redisListeners, socketClient, streamsOpened } from '../testing/live.js';
 import { waitFor } from '../testing/wait.js';
 
 /**
@@ -53,8 +55,8 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
     expect(before.outstanding).toBeGreaterThan(1100);
     const { ruleSetVersion } = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
     // Deactivating CAREER waives every undecided CAREER item: one commit, more events than a subscriber buffer holds.
-    const answer = await api.asText(await api.staff('admin'), APPLY_RULE_CHANGE, { input: { cohortYear: 2020, template: { code: 'CAREER', active: false } }, version: ruleSetVersion });
-    expect(answer.data.applyRuleChange.data).toMatchObject({ applied: true });
+    const answer = await api.as(await api.staff('admin'), APPLY_RULE_CHANGE, { input: { cohortYear: 2020, template: { code: 'CAREER', active: false } }, version: ruleSetVersion });
+    expect(success(answer.data?.applyRuleChange)).toMatchObject({ applied: true });
     await waitFor(() => stats.events.length > 1 && career(stats.events.at(-1)!.data)?.outstanding === 0, 5000);
     expect(career(stats.events.at(-1)!.data).waived).toBe(before.waived + before.outstanding);
     // Still serving.
@@ -65,7 +67,7 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
 
   it('gives a queue subscriber every event of two simultaneous 1,000-item batches, or RESYNC_REQUIRED and a gapless catch-up', async () => {
     const libraryToken = await api.staff('library');
-    const cursor = (await api.asText(libraryToken, CHANGES, { cursor: null, first: 1 })).data.changesSince.cursor as string;
+    const cursor = (await api.as(libraryToken, CHANGES, { cursor: null, first: 1 })).data!.changesSince.cursor;
     const opened = streamsOpened(subscribeTo ?? server);
     const queue = follow(socket(libraryToken), 'subscription { reviewQueueChanged(cohortYear: 2020) { seq item { id code status } } }');
     await opened;
@@ -77,11 +79,11 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
     const finance = await pendingItems(server, 'FINANCE', 1000);
     expect(library).toHaveLength(1000);
     const [libraryAnswer, financeAnswer] = await Promise.all([
-      api.asText(libraryToken, APPROVE, { items: library.map((i) => i.ref) }),
-      api.asText(await api.staff('finance'), APPROVE, { items: finance.map((i) => i.ref) }),
+      api.as(libraryToken, APPROVE, { items: library.map((i) => i.ref) }),
+      api.as(await api.staff('finance'), APPROVE, { items: finance.map((i) => i.ref) }),
     ]);
-    expect(libraryAnswer.data.approveItems.data.approved).toBe(1000);
-    expect(financeAnswer.data.approveItems.data.approved).toBe(finance.length);
+    expect(success(libraryAnswer.data?.approveItems).approved).toBe(1000);
+    expect(success(financeAnswer.data?.approveItems).approved).toBe(finance.length);
 
     const approvedLibrary = new Set(library.map((i) => i.dbId));
     const seen = new Set<string>();
@@ -103,9 +105,9 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
       // The catch-up from the last seq delivered (or from before the subscription) brings every approval not delivered.
       let from = (resync.extensions.lastSeq as string | null) ?? cursor;
       for (;;) {
-        const page = (await api.asText(libraryToken, CHANGES, { cursor: from, first: 500 })).data.changesSince;
+        const page = (await api.as(libraryToken, CHANGES, { cursor: from, first: 500 })).data!.changesSince;
         for (const change of page.changes) {
-          if (change.template.code === 'LIBRARY' && change.toStatus === 'APPROVED') seen.add(databaseId(change.item.id));
+          if (change.template.code === 'LIBRARY' && change.toStatus === 'APPROVED') seen.add(databaseId(change.item!.id));
         }
         from = page.cursor;
         if (!page.hasMore) break;

@@ -9,6 +9,7 @@ import { backendsBlockedBy } from '../testing/locks.js';
 import { redisListeners } from '../testing/live.js';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../testing/instances.js';
 import { startServerProcess, type ServerProcess } from '../testing/processes.js';
+import { logIn } from '../testing/request.js';
 import { waitFor } from '../testing/wait.js';
 
 /**
@@ -68,12 +69,7 @@ async function gql(server: ServerProcess, query: string, variables: Record<strin
   return { status: response.status, body, text, ms: Date.now() - started };
 }
 
-async function login(server: ServerProcess, username: string) {
-  const answer = await gql(server, 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { accessToken } } } }', { u: username, p: PASSWORD });
-  const token = answer.body?.data?.login?.data?.accessToken as string | undefined;
-  if (!token) throw new Error(`login ${username} failed: ${answer.text}`);
-  return token;
-}
+const login = (server: ServerProcess, username: string) => logIn(server.url, username, PASSWORD);
 
 async function readiness(server: ServerProcess) {
   const response = await fetch(`${server.origin}/readyz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });

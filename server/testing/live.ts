@@ -12,9 +12,6 @@ import type { TestServer } from './server.js';
 
 /** Helpers for the live-update suites (not a test file itself). */
 
-export const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved failed } } ... on Error { code } } }`;
-export const APPLY_RULE_CHANGE = `mutation ($input: RuleChangeInput!, $version: Int!) { applyRuleChange(input: $input, expectedRuleSetVersion: $version) { __typename ... on MutationApplyRuleChangeSuccess { data { applied studentsAffected } } ... on DomainError { code message } } }`;
-export const CHANGES = `query ($cursor: String, $first: Int) { changesSince(cursor: $cursor, first: $first) { cursor hasMore changes { seq item { id } template { code } toStatus } } }`;
 
 /**
  * Resolves once the server has opened `count` more live streams (the item stream or statistics

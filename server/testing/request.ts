@@ -1,5 +1,5 @@
 import type { TypedDocumentString } from './generated/graphql.js';
-import { LOGIN } from './login.js';
+import { LOGIN } from './documents.js';
 
 export interface GraphQLResponse<T> {
   data?: T;
@@ -38,4 +38,18 @@ export async function logIn(url: string, username: string, password: string): Pr
   const login = result.data?.login;
   if (login?.__typename !== 'MutationLoginSuccess') throw new Error(`login ${username} failed: ${JSON.stringify(result)}`);
   return login.data.accessToken;
+}
+
+/** The `data` of a field's `…Success` answer (the errors plugin's result types); fails the test with the answer otherwise. */
+export function success<A extends { __typename: string }>(answer: A | null | undefined): SuccessData<A> {
+  if (answer?.__typename.endsWith('Success') && 'data' in answer) return answer.data as SuccessData<A>;
+  throw new Error(`expected a success, got ${JSON.stringify(answer)}`);
+}
+
+type SuccessData<A> = A extends { data: infer D } ? D : never;
+
+/** A field's error answer (`code`, `message`, …); fails the test with the answer otherwise. */
+export function failure<A extends { __typename: string }>(answer: A | null | undefined): Extract<A, { code: unknown }> {
+  if (answer && 'code' in answer) return answer as Extract<A, { code: unknown }>;
+  throw new Error(`expected an error, got ${JSON.stringify(answer)}`);
 }

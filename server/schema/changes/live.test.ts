@@ -1,16 +1,12 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
+import { APPROVE, CHANGES, REJECT } from '../../testing/documents.js';
 import { globalId } from '../../testing/ids.js';
 import { follow, socketClient, streamsOpened } from '../../testing/live.js';
+import { success } from '../../testing/request.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 import { waitFor } from '../../testing/wait.js';
-
-const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed } } } }`;
-const REJECT = `mutation ($items: [ItemRefInput!]!, $reason: String!) { rejectItems(items: $items, reason: $reason) { ... on MutationRejectItemsSuccess { data { rejected failed } } } }`;
-const CHANGES = `query ($cursor: String, $first: Int) { changesSince(cursor: $cursor, first: $first) {
-  cursor hasMore changes { seq fromStatus toStatus reason source template { code } student { number } item { status } }
-} }`;
 
 describe('live updates and catch-up', () => {
   let server: TestServer;
@@ -42,8 +38,8 @@ describe('live updates and catch-up', () => {
     const students = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MATHEMATICS_PHYSICS' }, 6);
     for (const student of students) {
       const item = await itemOf(server, student.number, 'LIBRARY');
-      const answer = await api.asText(library, APPROVE, { items: [ref(item)] });
-      expect(answer.data.approveItems.data.approved).toBe(1);
+      const answer = await api.as(library, APPROVE, { items: [ref(item)] });
+      expect(success(answer.data?.approveItems).approved).toBe(1);
     }
     // Coalesced, the last update may come up to a second after the last decision.
     await waitFor(() => libraryApproved(stats.events.at(-1)!.data) === before + students.length, 5000, 'an update with every decision');
@@ -66,7 +62,7 @@ describe('live updates and catch-up', () => {
     const refused = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq } }', { id: globalId('Student', stranger!.id) });
     await watching;
     const item = await itemOf(server, student!.number, 'LIBRARY');
-    await api.asText(await api.staff('library'), APPROVE, { items: [ref(item)] });
+    await api.as(await api.staff('library'), APPROVE, { items: [ref(item)] });
     const event = await waitFor(() => watch.events[0]);
     expect(event.data.clearanceItemUpdated.item).toEqual({ code: 'LIBRARY', status: 'APPROVED' });
     expect(event.data.clearanceItemUpdated.seq).toMatch(/^\d+$/);
@@ -81,10 +77,10 @@ describe('live updates and catch-up', () => {
     const queue = follow(library, 'subscription { reviewQueueChanged(cohortYear: 2020) { item { code status student { number } } } }');
     await listening;
     const [student, marker] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'ENVIRONMENTAL_STUDIES' }, 2);
-    await api.asText(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))] });
-    await api.asText(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
+    await api.as(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))] });
+    await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
     // A later decision the reviewer does see: events arrive in commit order, so once it is here nothing earlier is still on its way.
-    await api.asText(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, marker!.number, 'LIBRARY'))] });
+    await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, marker!.number, 'LIBRARY'))] });
     await waitFor(() => queue.events.some((event) => event.data.reviewQueueChanged.item.student.number === marker!.number));
     expect(queue.events.map((event) => event.data.reviewQueueChanged.item)).toEqual([
       { code: 'LIBRARY', status: 'APPROVED', student: { number: student!.number } },
@@ -96,30 +92,30 @@ describe('live updates and catch-up', () => {
   it('gives a student who was away exactly what they missed, in order, and nobody else\'s changes', async () => {
     const [student, other] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'FOREIGN_LANGUAGES' }, 2);
     const token = await api.student(student!.number);
-    const gated = await api.asText(token, CHANGES, { cursor: null });
+    const gated = await api.as(token, CHANGES, { cursor: null });
     expect(gated.errors?.[0]?.extensions?.code).toBe('SURVEY_REQUIRED');
     await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
 
-    const history = await api.asText(token, CHANGES, { cursor: null, first: 500 });
+    const history = await api.as(token, CHANGES, { cursor: null, first: 500 });
     expect(history.errors).toBeUndefined();
-    expect(history.data.changesSince.hasMore).toBe(false);
-    expect(history.data.changesSince.changes.every((c: any) => c.student.number === student!.number)).toBe(true);
-    const cursor = history.data.changesSince.cursor;
+    expect(history.data!.changesSince.hasMore).toBe(false);
+    expect(history.data!.changesSince.changes.every((c) => c.student.number === student!.number)).toBe(true);
+    const cursor = history.data!.changesSince.cursor;
 
-    await api.asText(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
-    await api.asText(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, other!.number, 'FINANCE'))] });
-    await api.asText(await api.staff('finance'), REJECT, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))], reason: '学费未缴清' });
+    await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
+    await api.as(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, other!.number, 'FINANCE'))] });
+    await api.as(await api.staff('finance'), REJECT, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))], reason: '学费未缴清' });
 
-    const missed = await api.asText(token, CHANGES, { cursor });
-    expect(missed.data.changesSince.changes.map((c: any) => [c.template.code, c.fromStatus, c.toStatus, c.reason])).toEqual([
+    const missed = await api.as(token, CHANGES, { cursor });
+    expect(missed.data!.changesSince.changes.map((c) => [c.template.code, c.fromStatus, c.toStatus, c.reason])).toEqual([
       ['LIBRARY', 'PENDING', 'APPROVED', null],
       ['FINANCE', 'PENDING', 'REJECTED', '学费未缴清'],
     ]);
-    const seqs = missed.data.changesSince.changes.map((c: any) => BigInt(c.seq));
-    expect(seqs[0] < seqs[1]).toBe(true);
-    const after = await api.asText(token, CHANGES, { cursor: missed.data.changesSince.cursor });
-    expect(after.data.changesSince.changes).toEqual([]);
-    const bad = await api.asText(token, CHANGES, { cursor: "1; DROP TABLE x" });
+    const seqs = missed.data!.changesSince.changes.map((c) => BigInt(c.seq));
+    expect(seqs[0]! < seqs[1]!).toBe(true);
+    const after = await api.as(token, CHANGES, { cursor: missed.data!.changesSince.cursor });
+    expect(after.data!.changesSince.changes).toEqual([]);
+    const bad = await api.as(token, CHANGES, { cursor: "1; DROP TABLE x" });
     expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
   });
 });

@@ -3,7 +3,10 @@ import { studentRows, STUDENT_HEADER_ZH, utf8Csv } from '../../testing/import-fi
 import { TEST_DATABASE_URL } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
+import { APPLY_RULE_CHANGE, APPROVE } from '../../testing/documents.js';
+import type { RuleChangeInput } from '../../testing/generated/graphql.js';
 import { backendsBlockedBy } from '../../testing/locks.js';
+import { success } from '../../testing/request.js';
 import { waitFor } from '../../testing/wait.js';
 
 /**
@@ -13,10 +16,6 @@ import { waitFor } from '../../testing/wait.js';
  */
 if (!TEST_DATABASE_URL) console.log('skipped: no PostgreSQL (TEST_DATABASE_URL); the rule-change race suite did not run');
 
-const APPLY = `mutation ($input: RuleChangeInput!, $version: Int!) {
-  applyRuleChange(input: $input, expectedRuleSetVersion: $version) { __typename ... on MutationApplyRuleChangeSuccess { data { applied } } ... on DomainError { code } }
-}`;
-const APPROVE = 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed } } } }';
 const IMPORT = `mutation ($file: File!) { importStudents(file: $file, dryRun: false) { __typename ... on MutationImportStudentsSuccess { data { applied created } } } }`;
 
 describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (PostgreSQL)', () => {
@@ -29,7 +28,7 @@ describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (P
   afterAll(() => server?.close());
 
   /** Runs `during` while the apply of `input` waits to commit; returns the apply's answer and `during`'s. */
-  async function whileApplyWaitsToCommit<T>(input: Record<string, unknown>, during: () => Promise<T>) {
+  async function whileApplyWaitsToCommit<T>(input: Omit<RuleChangeInput, 'cohortYear'>, during: () => Promise<T>) {
     const admin = await api.staff('admin');
     const { ruleSetVersion } = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
     let release!: () => void;
@@ -44,7 +43,7 @@ describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (P
     });
     const holderPid = await holding;
     const blocked = (pids: number[]) => backendsBlockedBy((text, params) => server.db.sql.query<{ pid: number }>(text, params), pids);
-    const applying = api.asText(admin, APPLY, { input: { cohortYear: 2020, ...input }, version: ruleSetVersion });
+    const applying = api.as(admin, APPLY_RULE_CHANGE, { input: { cohortYear: 2020, ...input }, version: ruleSetVersion });
     const [applyPid] = await waitFor(
       async () => {
         const waiting = await blocked([holderPid]);
@@ -58,7 +57,7 @@ describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (P
     release();
     await holder;
     const [applied, raced] = await Promise.all([applying, racing]);
-    expect(applied.data.applyRuleChange).toEqual({ __typename: 'MutationApplyRuleChangeSuccess', data: { applied: true } });
+    expect(success(applied.data?.applyRuleChange)).toMatchObject({ applied: true });
     return raced;
   }
 
@@ -70,9 +69,9 @@ describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (P
     const career = await itemOf(server, student!.number, 'CAREER');
     const token = await api.staff('career');
     const decided = await whileApplyWaitsToCommit({ template: { code: 'FINANCE', prerequisites: ['LIBRARY'] } }, () =>
-      api.asText(token, APPROVE, { items: [ref(career)] }),
+      api.as(token, APPROVE, { items: [ref(career)] }),
     );
-    expect(decided.data.approveItems.data).toEqual({ approved: 1, failed: 0 });
+    expect(success(decided.data?.approveItems)).toEqual({ approved: 1, failed: 0 });
     // With the prerequisites read before the wait, the decision's re-lock would have reopened FINANCE.
     expect((await itemOf(server, student!.number, 'FINANCE')).status).toBe('LOCKED');
   });
