@@ -13,32 +13,37 @@ import type { TestServer } from './server.js';
 /** Helpers for the live-update suites (not a test file itself). */
 
 
+/** Per server, the probes waiting for live streams to open (the server's pubsub is wrapped once). */
+const streamProbes = new WeakMap<Services['pubsub'], Set<() => void>>();
+
 /**
  * Resolves once the server has opened `count` more live streams (the item stream or statistics
- * signal behind a subscription). graphql-ws says nothing when a subscription starts: call this
- * before subscribing and await it before making the change the subscription must hear.
+ * signal behind a subscription). graphql-ws and SSE say nothing when a subscription starts: call
+ * this before subscribing and await it before making the change the subscription must hear.
  */
 export function streamsOpened(server: { services: Services }, count = 1): Promise<void> {
   const pubsub = server.services.pubsub;
-  const { items, changes } = pubsub;
-  let opened = 0;
-  return new Promise((resolve) => {
-    const counted = () => {
-      if (++opened < count) return;
-      pubsub.items = items;
-      pubsub.changes = changes;
-      resolve();
-    };
-    pubsub.items = (...args) => {
-      const stream = items.apply(pubsub, args);
-      counted();
+  let probes = streamProbes.get(pubsub);
+  if (!probes) {
+    const waiting = (probes = new Set());
+    streamProbes.set(pubsub, waiting);
+    const { items, changes } = pubsub;
+    const opened = <T>(stream: T) => {
+      for (const probe of [...waiting]) probe();
       return stream;
     };
-    pubsub.changes = (...args) => {
-      const signal = changes.apply(pubsub, args);
-      counted();
-      return signal;
+    pubsub.items = (...args) => opened(items.apply(pubsub, args));
+    pubsub.changes = (...args) => opened(changes.apply(pubsub, args));
+  }
+  const waiting = probes;
+  return new Promise((resolve) => {
+    let seen = 0;
+    const probe = () => {
+      if (++seen < count) return;
+      waiting.delete(probe);
+      resolve();
     };
+    waiting.add(probe);
   });
 }
 

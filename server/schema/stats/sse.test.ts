@@ -3,6 +3,8 @@ import { CSRF_HEADER, OPERATION_LIMITS } from '../../security.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
 import { globalId } from '../../testing/ids.js';
+import { streamsOpened } from '../../testing/live.js';
+import { waitFor } from '../../testing/wait.js';
 
 /**
  * Staff subscriptions over Server-Sent Events (yoga's GraphQL over SSE, "distinct connections"
@@ -63,21 +65,18 @@ function subscribeOverSse(
   return {
     response,
     close: () => abort.abort(),
-    async until(predicate: (message: SseMessage) => boolean, timeoutMs = 10_000): Promise<SseMessage> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (failure) throw failure;
-        const found = messages.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching SSE message; got ${JSON.stringify(messages)}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+    until(predicate: (message: SseMessage) => boolean, timeoutMs = 10_000): Promise<SseMessage> {
+      return waitFor(
+        () => {
+          if (failure) throw failure;
+          return messages.find(predicate);
+        },
+        timeoutMs,
+        () => `a matching SSE message; got ${JSON.stringify(messages)}`,
+      );
     },
   };
 }
-
-/** graphql-ws and SSE alike acknowledge no subscription: give the server a moment to register it. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 describe('staff subscriptions over SSE', () => {
   let server: TestServer;
@@ -104,6 +103,7 @@ describe('staff subscriptions over SSE', () => {
     const libraryApproved = (message: SseMessage) =>
       message.data.data.cohortStatsUpdated.items.find((item: { template: { code: string } }) => item.template.code === 'LIBRARY').approved as number;
 
+    const opened = streamsOpened(server, 3);
     const stats = sse(server, {
       query: 'subscription { cohortStatsUpdated(year: 2020) { items { template { code } approved } } }',
       token: await api.staff('admin'),
@@ -127,7 +127,7 @@ describe('staff subscriptions over SSE', () => {
     }
     const now = await stats.until((message) => message.event === 'next');
     const before = libraryApproved(now);
-    await settle();
+    await opened;
 
     const decided = await api.asText(await api.staff('library'), APPROVE, { items: [ref(libraryItem)] });
     expect(decided.data.approveItems.data.approved).toBe(1);

@@ -8,6 +8,8 @@ import type { DormitoryState, StudentCategory } from '../../domain/index.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { changeItems } from '../../services/decisions.js';
 import { databaseId, globalId } from '../../testing/ids.js';
+import { streamsOpened } from '../../testing/live.js';
+import { waitFor } from '../../testing/wait.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
 /**
@@ -187,25 +189,21 @@ describe('the student journey', () => {
       retryAttempts: 0,
       lazy: false,
     });
-    let started!: () => void;
-    const ready = new Promise<void>((resolve) => (started = resolve));
-    // graphql-ws does not acknowledge a subscription: give the server a moment to register it after the handshake.
-    client.on('connected', () => setTimeout(started, 400));
     client.subscribe({ query: SUBSCRIPTION }, {
       next: (message) => (message.errors ? errors.push(message.errors) : events.push(message.data?.myClearanceUpdated)),
       error: (error) => errors.push(error),
       complete: () => undefined,
     });
-    const until = async (predicate: (all: any[]) => boolean, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(events)) {
-        if (errors.length) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
-        if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      return events;
-    };
-    return { events, errors, ready, until, close: () => client.dispose() };
+    const until = (predicate: (all: any[]) => boolean, timeoutMs = 10_000) =>
+      waitFor(
+        () => {
+          if (errors.length) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
+          return predicate(events) && events;
+        },
+        timeoutMs,
+        () => `the subscription's events; got ${JSON.stringify(events)}`,
+      );
+    return { events, errors, until, close: () => client.dispose() };
   }
 
   it('takes an undergraduate from first login through the survey gate to a sheet of 9', async () => {
@@ -329,9 +327,10 @@ describe('the student journey', () => {
     expect(library.requirement).toMatch(/论文/);
 
     const { firstSupervisor } = await server.db.prisma.student.findUniqueOrThrow({ where: { id: student.id }, include: { firstSupervisor: true } });
+    const opened = streamsOpened(server);
     const live = subscribe(token);
     try {
-      await live.ready;
+      await opened;
       // Students see their supervisor's name, not the login (staff only); the staff side acts by login.
       const supervisor = await server.gqlText('{ viewer { ... on Student { firstSupervisor { name username } } } }', undefined, bearer(token));
       expect(supervisor.data.viewer.firstSupervisor).toMatchObject({ name: expect.any(String), username: null });
@@ -383,10 +382,11 @@ describe('the student journey', () => {
     await submitSurvey(otherToken);
     const library = (await sheetOf(token)).clearanceItems.find((item: { code: string }) => item.code === 'LIBRARY');
 
+    const opened = streamsOpened(server, 2);
     const mine = subscribe(token);
     const theirs = subscribe(otherToken);
     try {
-      await Promise.all([mine.ready, theirs.ready]);
+      await opened;
       const [outcome] = await changeItems(
         server.services,
         [{ itemId: databaseId(library.id), to: 'REJECTED', reason: '尚有 2 本图书未归还', expectedVersion: library.version }],
@@ -395,8 +395,11 @@ describe('the student journey', () => {
       expect(outcome).toMatchObject({ ok: true, status: 'REJECTED' });
       const [event] = await mine.until((all) => all.length >= 1);
       expect(event).toMatchObject({ item: { code: 'LIBRARY', status: 'REJECTED', reason: '尚有 2 本图书未归还' }, progress: { rejected: 1 } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(theirs.events).toEqual([]);
+      // A later change of the bystander's own sheet: their stream is in commit order, so the rejection would have come first.
+      const [finance] = await server.db.prisma.clearanceItem.findMany({ where: { student: { number: bystander.number }, template: { code: 'FINANCE' } } });
+      await changeItems(server.services, [{ itemId: finance!.id, to: 'APPROVED' }], await staffActor('finance'));
+      await theirs.until((all) => all.length >= 1);
+      expect(theirs.events.map((event) => event.item.code)).toEqual(['FINANCE']);
     } finally {
       await mine.close();
       await theirs.close();
@@ -409,14 +412,14 @@ describe('the student journey', () => {
   it('delivers nothing live before the survey is in, and refuses the subscription to staff', async () => {
     const student = await pick({ category: 'UNDERGRADUATE', college: { code: { notIn: EQUIPMENT_EXEMPT } } });
     const token = await firstLogin(student);
+    const opened = streamsOpened(server);
     const live = subscribe(token);
     try {
-      await live.ready;
+      await opened;
       const items = await server.db.prisma.clearanceItem.findMany({ where: { studentId: student.id, template: { code: 'FINANCE' } } });
       await changeItems(server.services, [{ itemId: items[0]!.id, to: 'APPROVED' }], await staffActor('finance'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(live.events).toEqual([]);
       await submitSurvey(token);
+      // In commit order: had the approval before the survey been delivered, it would come first.
       const events = await live.until((all) => all.length >= 1);
       expect(events[0]).toMatchObject({ item: { code: 'SURVEY', status: 'APPROVED' } });
     } finally {
@@ -426,7 +429,6 @@ describe('the student journey', () => {
     const staffToken = await server.login('library', 'Lixiao@2020');
     const staff = subscribe(staffToken);
     try {
-      await staff.ready;
       await expect(staff.until(() => false, 3000)).rejects.toThrow(/FORBIDDEN/);
     } finally {
       await staff.close();
