@@ -23,7 +23,7 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
 
   it('serves the 2020 rule set over HTTP, in Chinese by default and English on request', async () => {
     const query = '{ cohort(year: 2020) { id year name templates { code sequence name department { code } } } }';
-    const zh = await server.gql(query);
+    const zh = await server.gqlText(query);
     expect(zh.errors).toBeUndefined();
     const cohort = zh.data.cohort;
     expect(cohort.name).toBe('2020届毕业生');
@@ -31,20 +31,20 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
       'SURVEY', 'SUPERVISOR', 'LIBRARY', 'EQUIPMENT', 'SKL_TEST_FEE', 'HOSPITAL', 'FINANCE', 'ASSET', 'CAREER', 'STUDENT_AFFAIRS', 'GRAD_SECRETARY', 'DORM',
     ]);
     expect(cohort.templates[2]).toMatchObject({ sequence: 2, name: '图书馆', department: { code: 'LIBRARY' } });
-    const en = await server.gql(query, undefined, { 'accept-language': 'en-US,en;q=0.9' });
+    const en = await server.gqlText(query, undefined, { 'accept-language': 'en-US,en;q=0.9' });
     expect(en.data.cohort.name).toBe('Class of 2020');
   });
 
   it('resolves a global ID through node(id)', async () => {
-    const { data } = await server.gql('{ departments { id code name } }');
+    const { data } = await server.gqlText('{ departments { id code name } }');
     const library = data.departments.find((d: { code: string }) => d.code === 'LIBRARY');
     const token = await server.login('admin', 'Lixiao@2020');
-    const node = await server.gql('query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }', { id: library.id }, { authorization: `Bearer ${token}` });
+    const node = await server.gqlText('query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }', { id: library.id }, { authorization: `Bearer ${token}` });
     expect(node.data.node).toEqual({ __typename: 'Department', code: 'LIBRARY' });
   });
 
   it('gives the dormitory office one contact per campus', async () => {
-    const { data } = await server.gql('{ departments { code contacts { office campus { code } } } }');
+    const { data } = await server.gqlText('{ departments { code contacts { office campus { code } } } }');
     const dorm = data.departments.find((d: { code: string }) => d.code === 'DORM_OFFICE');
     const offices = Object.fromEntries(dorm.contacts.map((c: { office: string; campus: { code: string } }) => [c.campus.code, c.office]));
     expect(offices.NANWANGSHAN).toContain('学生住宿服务中心');
@@ -52,7 +52,7 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
   });
 
   it('masks unexpected errors and keeps GraphQL validation errors readable', async () => {
-    const invalid = await server.gql('{ cohorts { noSuchField } }');
+    const invalid = await server.gqlText('{ cohorts { noSuchField } }');
     expect(invalid.errors?.[0]?.message).toMatch(/noSuchField/);
   });
 

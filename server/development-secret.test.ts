@@ -1,25 +1,15 @@
 /** Without JWT_SECRET in development, a restart of the real server process keeps every session. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { DEVELOPMENT_SECRET_FILE } from './config.js';
+import { freePort } from './testing/ports.js';
+import { waitFor } from './testing/wait.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'lixiao-dev-secret-'));
 let child: ChildProcess | null = null;
@@ -31,12 +21,11 @@ async function start(port: number): Promise<void> {
   delete env.NODE_ENV;
   delete env.DATABASE_URL;
   child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], { cwd: ROOT, env, stdio: 'ignore' });
-  for (let attempt = 0; attempt < 480; attempt++) {
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.ok, () => false)) return;
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('the server did not become ready');
+  const running = child;
+  await waitFor(async () => {
+    if (running.exitCode !== null) throw new Error(`the server exited with ${running.exitCode}`);
+    return fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.ok, () => false);
+  }, 120_000, 'the server to become ready');
 }
 
 async function stop(): Promise<void> {

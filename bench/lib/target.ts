@@ -12,7 +12,7 @@ import { loadConfig } from '../../server/config.js';
 import { openDatabase, type Database } from '../../server/db/client.js';
 import { applyMigrations } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/log.js';
-import { startServerProcess } from '../../server/scale/processes.js';
+import { startServerProcess } from '../../server/testing/processes.js';
 import { seedDemoData } from '../../server/seed/demo.js';
 import { useInitialPasswordKey } from '../../server/auth/password.js';
 import { TEST_PASSWORD_PEPPER } from '../../server/testing/keys.js';

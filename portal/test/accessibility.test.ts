@@ -58,7 +58,7 @@ describeInBrowser('portal basics: keyboard, focus, labels, language', () => {
     await page.locator('tbody tr[data-item-id]').first().waitFor();
     // Logging out anywhere revokes every token of the account and closes its sockets (4403).
     const token = await server.login('finance', STAFF_PASSWORD);
-    const logout = await server.gql('mutation { logout }', {}, { authorization: `Bearer ${token}` });
+    const logout = await server.gqlText('mutation { logout }', {}, { authorization: `Bearer ${token}` });
     expect(logout.errors).toBeUndefined();
     await page.getByRole('heading', { name: '登录' }).waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).pathname).toBe('/login');

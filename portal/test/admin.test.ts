@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { clients } from '../../server/schema/review/testing.js';
+import { clients } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, SCREENSHOTS, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, signIn, STAFF_PASSWORD } from './helpers.js';
@@ -34,9 +34,9 @@ describeInBrowser('admin portal', () => {
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
     const token = await clients(server).staff('library');
-    const queue = await server.gql(QUEUE, {}, { authorization: `Bearer ${token}` });
+    const queue = await server.gqlText(QUEUE, {}, { authorization: `Bearer ${token}` });
     const item = queue.data.reviewQueue.edges[0].node;
-    const decided = await server.gql(APPROVE, { items: [{ id: item.id, expectedVersion: item.version }] }, { authorization: `Bearer ${token}` });
+    const decided = await server.gqlText(APPROVE, { items: [{ id: item.id, expectedVersion: item.version }] }, { authorization: `Bearer ${token}` });
     expect(decided.data.approveItems.data.approved).toBe(1);
 
     // cohortStatsUpdated sends at most one event a second; the margin is for a loaded CI machine.

@@ -1,7 +1,7 @@
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { clients, INTEGRATION_TOKEN } from '../../server/schema/review/testing.js';
+import { clients, INTEGRATION_TOKEN } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, SCREENSHOTS, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, signIn, STAFF_PASSWORD } from './helpers.js';
@@ -41,7 +41,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await page.route('**/graphql', async (route) => {
       if (!synced && route.request().postData()?.includes('ApproveItems')) {
         synced = true;
-        const result = await server.gql(
+        const result = await server.gqlText(
           SYNC,
           { key: `portal-${Date.now()}`, results: [{ studentNumber: contested.student, status: 'REJECTED', reason: '有未归还图书', observedAt: new Date().toISOString() }] },
           { authorization: `Bearer ${INTEGRATION_TOKEN}` },
@@ -100,7 +100,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
     const token = await clients(server).staff(supervisorItem.student.firstSupervisor!.username);
-    const approved = await server.gql(
+    const approved = await server.gqlText(
       'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
       { items: [{ id: encodeGlobalID('ClearanceItem', supervisorItem.id), expectedVersion: supervisorItem.version }] },
       { authorization: `Bearer ${token}` },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_COLUMNS, STUDENT_COLUMNS } from '../../server/services/import/index.js';
+import { streamsOpened } from '../../server/testing/live.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { cli, ensureBuilt, sdk, type Run } from './built-cli.js';
 
@@ -156,6 +157,7 @@ describe('every lixiao command (built binary)', () => {
 
   it('ends `watch stats` at once when the server revokes the login (4403), saying to log in again', async () => {
     const env = await loggedIn('yjsms-earth-sciences');
+    const subscribed = streamsOpened(server);
     const watch = spawn(process.execPath, [cli, '--url', server.url, 'watch', 'stats', '--cohort', '2020'], { env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
@@ -163,11 +165,11 @@ describe('every lixiao command (built binary)', () => {
     watch.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => watch.on('exit', (code) => resolve(code)));
     await expect.poll(() => stdout, { timeout: 20_000 }).toContain('Cohort 2020');
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await subscribed;
 
     // Logging out elsewhere revokes every token of the account, the stored refresh token included.
     const token = await server.login('yjsms-earth-sciences', PASSWORD);
-    await server.gql('mutation { logout }', {}, { authorization: `Bearer ${token}` });
+    await server.gqlText('mutation { logout }', {}, { authorization: `Bearer ${token}` });
     const started = Date.now();
     expect(await exited).toBe(1);
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDemoServer } from '../../server/schema/review/testing.js';
-import { TestBrowser } from '../../server/sso/testing/browser.js';
-import { startCasServer, type TestCasServer } from '../../server/sso/testing/cas-server.js';
-import { startOidcProvider, type TestOidcProvider } from '../../server/sso/testing/oidc-provider.js';
-import { freePort, passProviderPages } from '../../server/sso/testing/sign-in.js';
+import { openDemoServer } from '../../server/testing/demo.js';
+import { TestBrowser } from '../../server/testing/sso/browser.js';
+import { startCasServer, type TestCasServer } from '../../server/testing/sso/cas-server.js';
+import { startOidcProvider, type TestOidcProvider } from '../../server/testing/sso/oidc-provider.js';
+import { freePort } from '../../server/testing/ports.js';
+import { passProviderPages } from '../../server/testing/sso/sign-in.js';
 import type { TestServer } from '../../server/testing/server.js';
 import { cli, ensureBuilt, type Run } from './built-cli.js';
 

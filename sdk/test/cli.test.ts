@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STUDENT_HEADER_ZH, studentRows, csvText } from '../../server/services/import/fixtures/files.js';
-import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/schema/review/testing.js';
+import { STUDENT_HEADER_ZH, studentRows, csvText } from '../../server/testing/import-files.js';
+import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/testing/demo.js';
+import { streamsOpened } from '../../server/testing/live.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
+import { waitFor } from '../../server/testing/wait.js';
 import { cli, ensureBuilt, type Run } from './built-cli.js';
 
 describe('the lixiao CLI (built binary)', () => {
@@ -179,6 +181,7 @@ describe('the lixiao CLI (built binary)', () => {
 
   it('watches statistics live: the built binary redraws after a decision made through the API', async () => {
     const admin = await loggedIn('admin');
+    const subscribed = streamsOpened(server);
     const child = spawn(process.execPath, [cli, '--url', server.url, 'watch', 'stats', '--cohort', '2020', '--count', '2', '--json'], {
       env: { PATH: process.env.PATH ?? '', ...admin },
     });
@@ -193,44 +196,39 @@ describe('the lixiao CLI (built binary)', () => {
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const waitFor = async (check: () => boolean, what: string) => {
-      const deadline = Date.now() + 20_000;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; stdout ${lines.join('\n')}; stderr ${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    const until = (check: () => boolean, what: string) => waitFor(check, 20_000, () => `${what}; stdout ${lines.join('\n')}; stderr ${stderr}`);
     type Snapshot = { at: string; items: { template: { code: string }; approved: number }[] };
     const approvedLibrary = (line: string) => (JSON.parse(line) as Snapshot).items.find((item) => item.template.code === 'LIBRARY')!.approved;
 
-    await waitFor(() => lines.length >= 1, 'the first table');
-    // The HTTP read is drawn at once; give the subscription a moment to reach the server (graphql-ws acknowledges none).
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await until(() => lines.length >= 1, 'the first table');
+    // The HTTP read is drawn at once; the subscription is live once the server opened its stream.
+    await subscribed;
     expect(lines, lines.join("\n")).toHaveLength(1);
     const before = approvedLibrary(lines[0]!);
 
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 30);
     const item = await itemOf(server, student!.number, 'LIBRARY');
     const library = await server.login('library', 'Lixiao@2020');
-    const decided = await server.gql(
+    const decided = await server.gqlText(
       'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
       { items: [{ id: item.id, expectedVersion: item.version }] },
       { authorization: `Bearer ${library}` },
     );
     expect(decided.data.approveItems.data.approved).toBe(1);
 
-    await waitFor(() => lines.length >= 2, 'the live redraw');
+    await until(() => lines.length >= 2, 'the live redraw');
     expect(approvedLibrary(lines[1]!)).toBe(before + 1);
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
 
     // Without --count it runs until interrupted, and Ctrl-C ends it cleanly.
+    const endlessSubscribed = streamsOpened(server);
     const endless = spawn(process.execPath, [cli, '--url', server.url, 'watch', 'stats', '--cohort', '2020', '--lang', 'zh'], { env: { PATH: process.env.PATH ?? '', ...admin } });
     let table = '';
     endless.stdout.setEncoding('utf8').on('data', (chunk: string) => (table += chunk));
     const interrupted = new Promise<number | null>((resolve) => endless.on('exit', (code) => resolve(code)));
-    await waitFor(() => table.includes('届 2020'), 'the table');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await until(() => table.includes('届 2020'), 'the table');
+    await endlessSubscribed;
     endless.kill('SIGINT');
     expect(await interrupted).toBe(0);
   }, 60_000);

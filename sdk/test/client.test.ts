@@ -2,8 +2,10 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId } from '../../server/auth/password.js';
-import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/schema/review/testing.js';
+import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/testing/demo.js';
+import { streamsOpened } from '../../server/testing/live.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
+import { waitFor } from '../../server/testing/wait.js';
 import {
   ApplyRuleChangeDocument,
   CohortStatsUpdatedDocument,
@@ -54,21 +56,18 @@ function collect(iterator: AsyncIterableIterator<{ myClearanceUpdated: Update }>
   })().catch((error: unknown) => (failure = error));
   return {
     events,
-    async until(predicate: (event: Update) => boolean, timeoutMs = 15_000): Promise<Update> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (failure) throw failure;
-        const found = events.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching event; got ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+    until(predicate: (event: Update) => boolean, timeoutMs = 15_000): Promise<Update> {
+      return waitFor(
+        () => {
+          if (failure) throw failure;
+          return events.find(predicate);
+        },
+        timeoutMs,
+        () => `a matching event; got ${JSON.stringify(events)}`,
+      );
     },
   };
 }
-
-/** Time for an event that should not come to arrive anyway, or for a refused reconnect attempt. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 describe('the SDK against a real server', () => {
   let server: TestServer;
@@ -76,6 +75,7 @@ describe('the SDK against a real server', () => {
   const upgraded: Socket[] = [];
   /** While set, the server drops every WebSocket handshake: a client that lost its socket stays disconnected. */
   let refuseSockets = false;
+  let refusedHandshakes = 0;
   const clients: LixiaoClient[] = [];
   const client = (options: Partial<Parameters<typeof createClient>[0]> = {}) => {
     const created = createClient({ url: server.url, webSocketImpl: WebSocket, ...options });
@@ -86,8 +86,10 @@ describe('the SDK against a real server', () => {
   beforeAll(async () => {
     server = await startTestServer({ demo: true });
     server.app.http.prependListener('upgrade', (_request, socket: Socket) => {
-      if (refuseSockets) socket.destroy();
-      else upgraded.push(socket);
+      if (refuseSockets) {
+        refusedHandshakes++;
+        socket.destroy();
+      } else upgraded.push(socket);
     });
   });
   afterAll(async () => {
@@ -142,7 +144,9 @@ describe('the SDK against a real server', () => {
     const reconnects: MissedChanges[] = [];
     student.onReconnected((missed) => reconnects.push(missed));
     // From the sheet's newest change: whenever the server registers the subscription, nothing after the sheet is missed.
+    const subscribed = streamsOpened(server);
     const live = collect(student.subscribe(MyClearanceUpdatedDocument, {}, { since: student.cursor! }));
+    await subscribed;
 
     // The reviewer: their queue, a batch approval.
     const reviewer = client();
@@ -167,8 +171,6 @@ describe('the SDK against a real server', () => {
     const approved = await live.until((event) => event.item?.id === library.id && event.item?.status === 'APPROVED');
     expect(approved.progress.approved).toBeGreaterThanOrEqual(2);
     // Events carry their seq, and the client's cursor follows the newest one seen.
-    await settle();
-    expect(live.events.some((event) => event.item?.id === classmateLibrary.id)).toBe(false);
     const seen = live.events.map((event) => BigInt(event.seq)).reduce((a, b) => (a > b ? a : b));
     expect(BigInt(approved.seq)).toBeGreaterThan(newestInSheet);
     expect(student.cursor).toBe(seen.toString());
@@ -182,12 +184,13 @@ describe('the SDK against a real server', () => {
     // A decision made while the student's socket is down: graphql-ws alone would not replay it.
     const financeReport = await financeReviewer.approve([{ id: finance.id, expectedVersion: finance.version }]);
     expect(financeReport.approved).toBe(1);
-    await settle();
+    const refusedBefore = refusedHandshakes;
+    await waitFor(() => refusedHandshakes > refusedBefore, 20_000, 'the client to try again and be refused');
     expect(reconnects).toHaveLength(0);
+    const resubscribed = streamsOpened(server);
     refuseSockets = false;
 
-    const deadline = Date.now() + 20_000;
-    while (reconnects.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => reconnects.length > 0, 20_000, 'the client to reconnect and catch up');
     expect(reconnects).toHaveLength(1);
     const missed = reconnects[0]!;
     expect(missed.error).toBeNull();
@@ -205,6 +208,7 @@ describe('the SDK against a real server', () => {
     // The subscription resumed from the last seq it received: the server replayed the decision it missed, once.
     await live.until((event) => event.item?.id === finance.id && event.item?.status === 'APPROVED');
     expect(live.events.filter((event) => event.item?.id === finance.id)).toHaveLength(1);
+    await resubscribed;
 
     // Rejection with a reason, visible in the sheet.
     const after = await student.mySheet();
@@ -215,6 +219,8 @@ describe('the SDK against a real server', () => {
     expect(rejected.rejected).toBe(1);
     // The subscription resumed on the new socket: a later decision arrives live on the same iterator.
     await live.until((event) => event.item?.id === dorm.id && event.item?.status === 'REJECTED');
+    // Later on the same stream than the batch: had the classmate's approval been routed here, it would have come first.
+    expect(live.events.some((event) => event.item?.id === classmateLibrary.id)).toBe(false);
     expect((await student.mySheet()).clearanceItems!.find((item) => item.code === 'DORM')).toMatchObject({ status: 'REJECTED', reason: '钥匙未归还' });
 
     const notifications = await student.request(MyNotificationsDocument, { unreadOnly: false });
@@ -276,8 +282,7 @@ describe('the SDK against a real server', () => {
     const queue = watcher.subscribe(ReviewQueueChangedDocument, { cohortYear: 2020 });
     // Settles when the subscription ends; a handshake refused meanwhile only delays it.
     const first = queue.next().catch(() => undefined);
-    const deadline = Date.now() + 10_000;
-    while (watcher.cursor === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    await waitFor(() => watcher.cursor !== null, 10_000, 'the watcher to read the watermark');
     const watermark = watcher.cursor;
     expect(watermark).not.toBeNull();
 
@@ -288,8 +293,7 @@ describe('the SDK against a real server', () => {
     expect(await decider.approve([{ id: libraryItem.id, expectedVersion: libraryItem.version }])).toMatchObject({ approved: 1 });
     refuseSockets = false;
 
-    const until = Date.now() + 20_000;
-    while (reconnects.length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => reconnects.length > 0, 20_000, 'the watcher to reconnect and catch up');
     expect(reconnects).toHaveLength(1);
     const missed = reconnects[0]!;
     expect(missed.error).toBeNull();

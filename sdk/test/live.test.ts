@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { pendingItems } from '../../server/live/testing.js';
-import { findStudents, itemOf } from '../../server/schema/review/testing.js';
+import { pendingItems } from '../../server/testing/live.js';
+import { findStudents, itemOf } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { createClient, LixiaoError, LiveWatermarkDocument, ReviewQueueChangedDocument, type LiveEvent, type LiveView, type LixiaoClient } from '../src/index.js';
 

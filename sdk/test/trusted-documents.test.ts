@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { hashPassword } from '../../server/auth/password.js';
-import { findStudents } from '../../server/schema/review/testing.js';
+import { findStudents } from '../../server/testing/demo.js';
+import { globalId } from '../../server/testing/ids.js';
+import { streamsOpened } from '../../server/testing/live.js';
+import { waitFor } from '../../server/testing/wait.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import {
   createClient,
@@ -41,7 +44,7 @@ describe('trusted documents (TRUSTED_DOCUMENTS=on) and token refresh', () => {
     const { viewer } = await admin.request(ViewerDocument);
     expect(viewer?.__typename === 'Reviewer' && viewer.username).toBe('admin');
 
-    const adHoc = await server.gql('{ viewer { __typename } }');
+    const adHoc = await server.gqlText('{ viewer { __typename } }');
     expect(adHoc.data).toBeUndefined();
     expect(adHoc.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
     expect(adHoc.errors?.[0]?.message).toMatch(/Only trusted \(persisted\) operations are accepted/);
@@ -88,13 +91,14 @@ describe('trusted documents (TRUSTED_DOCUMENTS=on) and token refresh', () => {
     const refused = await student.subscribe(adHoc).next().catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: 'PERSISTED_QUERY_ONLY' });
 
+    const subscribed = streamsOpened(server);
     const events = student.subscribe(MyClearanceUpdatedDocument);
     const first = events.next();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await subscribed;
     const library = await server.db.prisma.clearanceItem.findFirstOrThrow({ where: { studentId: row!.id, template: { code: 'LIBRARY' } } });
     const reviewer = client();
     await reviewer.login('library', STAFF_PASSWORD);
-    const id = Buffer.from(`ClearanceItem:${library.id}`).toString('base64');
+    const id = globalId('ClearanceItem', library.id);
     expect((await reviewer.approve([{ id, expectedVersion: library.version }])).approved).toBe(1);
     const event = await first;
     expect(event.done).toBe(false);
@@ -103,17 +107,33 @@ describe('trusted documents (TRUSTED_DOCUMENTS=on) and token refresh', () => {
   });
 
   it('refreshes an expired access token once and retries (ACCESS_TOKEN_SECONDS=2)', async () => {
+    /** Waits until the server refuses `accessToken` as expired (asked by documentId: nothing else is accepted here). */
+    const documentId = (ViewerDocument as unknown as { __meta__: { hash: string } }).__meta__.hash;
+    const expired = (accessToken: string) =>
+      waitFor(
+        async () => {
+          const response = await fetch(server.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+            body: JSON.stringify({ documentId }),
+          });
+          const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+          return body.errors?.[0]?.extensions?.code === 'TOKEN_EXPIRED';
+        },
+        10_000,
+        'the access token to expire',
+      );
     const sessions: Session[] = [];
     const admin = client({ onTokens: (session) => void sessions.push(session) });
     const first = await admin.login('admin', STAFF_PASSWORD);
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await expired(first.accessToken);
     const { viewer } = await admin.request(ViewerDocument);
     expect(viewer?.__typename).toBe('Reviewer');
     expect(sessions).toHaveLength(2);
     expect(sessions[1]!.accessToken).not.toBe(first.accessToken);
 
     // The export (plain HTTP, outside GraphQL) refreshes the same way.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await expired(sessions[1]!.accessToken);
     const download = await admin.exportSummary({ cohort: 2020, format: 'csv' });
     expect((await new Response(download.body).text()).startsWith('学号,')).toBe(true);
     expect(sessions).toHaveLength(3);

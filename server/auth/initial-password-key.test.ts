@@ -2,14 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUntilExit, startServerProcess, type ServerProcess } from '../scale/processes.js';
+import { LOGIN } from '../testing/documents.js';
+import { request } from '../testing/request.js';
+import { runUntilExit, startServerProcess, type ServerProcess } from '../testing/processes.js';
 
-const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { mustChangePassword } } ... on DomainError { code } } }';
-
-async function login(server: ServerProcess, username: string, password: string) {
-  const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: LOGIN, variables: { u: username, p: password } }) });
-  return ((await response.json()) as { data: { login: { __typename: string; code?: string; data?: { mustChangePassword: boolean } } } }).data.login;
-}
+const login = async (server: ServerProcess, username: string, password: string) => (await request(server.url, LOGIN, { username, password })).data?.login;
 
 
 describe('the initial-password key of a deployment', () => {
@@ -49,7 +46,7 @@ describe('the initial-password key of a deployment', () => {
   it('a server started with another key refuses the old initial passwords as wrong, says why at start, and still serves chosen passwords', async () => {
     running = await startServerProcess({ DATA_DIR: dataDir, PASSWORD_PEPPER: 'another-pepper-another-pepper-another!' });
     expect(running.output()).toMatch(/"accounts":\d+,"msg":"initial passwords hashed with another PASSWORD_PEPPER cannot be used to log in/);
-    expect(await login(running, student.username, student.password)).toEqual({ __typename: 'DomainError', code: 'INVALID_CREDENTIALS' });
+    expect(await login(running, student.username, student.password)).toMatchObject({ __typename: 'DomainError', code: 'INVALID_CREDENTIALS' });
     expect(await login(running, 'admin', 'Lixiao@2020')).toMatchObject({ __typename: 'MutationLoginSuccess' });
     expect(await running.stop()).toBe(0);
     running = null;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUntilExit, startServerProcess, type ServerProcess } from '../scale/processes.js';
+import { runUntilExit, startServerProcess, type ServerProcess } from '../testing/processes.js';
 
 
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utf8Csv } from '../services/import/fixtures/files.js';
-import { type clients, INTEGRATION_TOKEN, openDemoServer } from '../schema/review/testing.js';
-import { RawSocket } from '../security/helpers.js';
+import { utf8Csv } from '../testing/import-files.js';
+import { type clients, INTEGRATION_TOKEN, openDemoServer } from '../testing/demo.js';
+import { RawSocket } from '../testing/raw-socket.js';
 import type { TestServer } from '../testing/server.js';
-import { uploadImport } from './testing.js';
+import { uploadImport } from '../testing/live.js';
 
 const STAFF_HEADER = ['工号', '姓名', '角色', '部门', '培养单位', '校区', '初始密码'];
 const STATS = (college: string) => `subscription { cohortStatsUpdated(year: 2020, collegeCode: "${college}") { graduates } }`;
@@ -32,7 +32,7 @@ describe('open sockets after account changes', () => {
     expect(Date.now() - answered).toBeLessThan(1000);
     expect(closed).toEqual({ code: 4403, reason: 'Account changed' });
     // Reconnecting brings the new scope: the college's numbers are no longer theirs.
-    const again = await api.as(await api.staff('xgz-gemmology'), '{ cohortStats(year: 2020, collegeCode: "GEMMOLOGY") { graduates } }');
+    const again = await api.asText(await api.staff('xgz-gemmology'), '{ cohortStats(year: 2020, collegeCode: "GEMMOLOGY") { graduates } }');
     expect(again.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(untouched.socket.readyState).toBe(untouched.socket.OPEN);
     untouched.close();

@@ -1,9 +1,13 @@
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, globalId, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
+import { APPROVE } from '../testing/documents.js';
+import { globalId } from '../testing/ids.js';
 import type { TestServer } from '../testing/server.js';
-import { APPROVE, follow, sleep, socketClient, waitFor, type Followed } from './testing.js';
+import { follow, socketClient, streamsOpened, type Followed } from '../testing/live.js';
+import { success } from '../testing/request.js';
+import { waitFor } from '../testing/wait.js';
 
 const WATCH = 'subscription ($s: ID!) { clearanceItemUpdated(studentId: $s) { seq item { id name status version } progress { approved required } } }';
 
@@ -37,13 +41,14 @@ describe('one execution per event for identical subscriptions', () => {
       closers.push(() => client.dispose() as Promise<void>);
       return follow(client, WATCH, variables);
     };
+    const subscribed = streamsOpened(server, 3);
     const same = [open(socketClient(server, admin)), open(socketClient(server, admin))];
     const english = open(createClient({ url: server.wsUrl, webSocketImpl: EnglishSocket, connectionParams: { authorization: `Bearer ${admin}` }, retryAttempts: 0, lazy: false }));
-    await sleep(500);
+    await subscribed;
 
     const item = await itemOf(server, student!.number, 'LIBRARY');
     const answer = await api.as(await api.staff('library'), APPROVE, { items: [ref(item)] });
-    expect(answer.data.approveItems.data.approved).toBe(1);
+    expect(success(answer.data?.approveItems).approved).toBe(1);
     const everyone: Followed[] = [...same, english];
     await waitFor(() => everyone.every((f) => f.events.length === 1), 10_000);
 

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, itemOf, openDemoServer, ref } from '../schema/review/testing.js';
-import { expectNoLeak, openSocket, RawSocket } from '../security/helpers.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
+import { globalId } from '../testing/ids.js';
+import { expectNoLeak, openSocket, RawSocket } from '../testing/raw-socket.js';
 import type { TestServer } from '../testing/server.js';
-import { APPROVE, sleep } from './testing.js';
+import { APPROVE } from '../testing/documents.js';
+import { streamsOpened } from '../testing/live.js';
 
 /** graphql-ws limits, spoken by hand on a real socket: what one client sends never closes the socket with raw error text. */
 describe('graphql-ws socket limits', () => {
@@ -25,25 +27,28 @@ describe('graphql-ws socket limits', () => {
 
   it('refuses a subscription past the per-socket limit with SUBSCRIPTION_LIMIT; the socket and its other subscriptions go on', async () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'GEMMOLOGY' }, 1);
-    const studentGlobalId = Buffer.from(`Student:${student!.id}`).toString('base64');
     const socket = await openSocket(server.wsUrl, await api.staff('admin'));
-    const watch = (id: string) => socket.send({ type: 'subscribe', id, payload: { query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { status } } }', variables: { id: studentGlobalId } } });
+    const watch = (id: string) => socket.send({ type: 'subscribe', id, payload: { query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { status } } }', variables: { id: globalId('Student', student!.id) } } });
+    const opened = streamsOpened(server, 3);
     for (const id of ['a', 'b', 'c', 'd']) watch(id);
     const refused = await socket.next((m) => m.id === 'd' && m.type === 'error');
     expect(refused.payload[0].extensions).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 3 });
     expect(refused.payload[0].message).toBe('每个连接最多同时进行 3 个订阅或操作，请先结束不再需要的订阅。 / At most 3 subscriptions or operations may run at once on one connection: end one you no longer need first.');
-    await sleep(200);
+    await opened;
     await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
     for (const id of ['a', 'b', 'c']) {
       const event = await socket.next((m) => m.id === id && m.type === 'next');
       expect(event.payload.data.clearanceItemUpdated.item.status).toBe('APPROVED');
     }
     // Ending one makes room for another.
+    // graphql-ws reads a socket's messages in order and frees the slot as it reads `complete`.
     socket.send({ type: 'complete', id: 'a' });
-    await sleep(100);
+    const reopened = streamsOpened(server);
     watch('e');
-    await sleep(300);
+    await Promise.race([reopened, socket.next((m) => m.id === 'e' && m.type === 'error')]);
     expect(socket.messages.filter((m) => m.id === 'e' && m.type === 'error')).toEqual([]);
+    await api.as(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))] });
+    expect((await socket.next((m) => m.id === 'e' && m.type === 'next')).payload.data.clearanceItemUpdated.item.status).toBe('APPROVED');
     socket.close();
   });
 
@@ -51,7 +56,7 @@ describe('graphql-ws socket limits', () => {
     const socket = await openSocket(server.wsUrl, await api.staff('library'));
     // Written by hand: JSON.stringify itself would overflow the stack on it.
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-    socket.send(`{"type":"subscribe","id":"deep-variables","payload":{"query":${JSON.stringify(APPROVE)},"variables":{"items":${deep}}}}`);
+    socket.send(`{"type":"subscribe","id":"deep-variables","payload":{"query":${JSON.stringify(String(APPROVE))},"variables":{"items":${deep}}}}`);
     const deepEnd = await socket.next((m) => m.id === 'deep-variables' && (m.type === 'error' || m.type === 'complete'));
     const deepErrors = deepEnd.type === 'error' ? deepEnd.payload : socket.messages.find((m) => m.id === 'deep-variables' && m.type === 'next')?.payload.errors;
     expect(deepErrors).toHaveLength(1);

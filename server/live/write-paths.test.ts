@@ -1,8 +1,10 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, globalId, itemOf, openDemoServer } from '../schema/review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer } from '../testing/demo.js';
+import { globalId } from '../testing/ids.js';
 import type { TestServer } from '../testing/server.js';
-import { follow, importGraduates, sleep, socketClient, waitFor, type Followed } from './testing.js';
+import { follow, importGraduates, socketClient, streamsOpened, type Followed } from '../testing/live.js';
+import { waitFor } from '../testing/wait.js';
 
 const STATS = 'subscription { cohortStatsUpdated(year: 2020) { graduates items { template { code } waived } } }';
 const QUEUE = 'subscription { reviewQueueChanged(cohortYear: 2020) { seq itemId removed item { code status student { number } } } }';
@@ -26,10 +28,11 @@ describe('live updates from imports, deferrals and waivers', () => {
     const admin = socketClient(server, await api.staff('admin'));
     const library = socketClient(server, await api.staff('library'));
     sockets.push(admin, library);
+    const opened = streamsOpened(server, 2);
     stats = follow(admin, STATS);
     queue = follow(library, QUEUE);
+    await opened;
     await waitFor(() => stats.events[0]);
-    await sleep(200);
   });
   afterAll(async () => {
     for (const client of sockets) await client.dispose();
@@ -57,7 +60,7 @@ describe('live updates from imports, deferrals and waivers', () => {
     const undecided = await server.db.prisma.clearanceItem.count({ where: { studentId: student!.id, status: { in: ['LOCKED', 'PENDING'] } } });
     const watermark = (await server.db.prisma.clearanceEvent.aggregate({ _max: { seq: true } }))._max.seq!.toString();
 
-    const answer = await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '延期毕业' });
+    const answer = await api.asText(admin, DEFER, { id: globalId('Student', student!.id), reason: '延期毕业' });
     expect(answer.data.deferStudent.__typename).toBe('MutationDeferStudentSuccess');
     await waitFor(() => latest().graduates === before - 1, 4000);
 
@@ -67,7 +70,7 @@ describe('live updates from imports, deferrals and waivers', () => {
     expect(removal.data.reviewQueueChanged).toMatchObject({ removed: true, item: null });
 
     // Catching up over HTTP finds one event per removed item, with no item.
-    const page = await api.as(admin, CHANGES, { cursor: watermark });
+    const page = await api.asText(admin, CHANGES, { cursor: watermark });
     const removed = page.data.changesSince.changes.filter((change: any) => change.student.number === student!.number);
     expect(removed).toHaveLength(undecided);
     for (const change of removed) {
@@ -90,7 +93,7 @@ describe('live updates from imports, deferrals and waivers', () => {
       CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store full (simulated)'; END $$;
       CREATE TRIGGER refuse_audit BEFORE INSERT ON "AdminAction" FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit();`);
     try {
-      const failed = await api.as(await api.staff('admin'), WAIVE, { id: item.id, v: item.version });
+      const failed = await api.asText(await api.staff('admin'), WAIVE, { id: item.id, v: item.version });
       expect(failed.errors?.[0]?.extensions?.code ?? failed.data?.waiveItem?.code).toBeTruthy();
     } finally {
       await server.db.sql.exec('DROP TRIGGER refuse_audit ON "AdminAction"; DROP FUNCTION refuse_audit();');
@@ -98,11 +101,11 @@ describe('live updates from imports, deferrals and waivers', () => {
     expect((await itemOf(server, student!.number, 'LIBRARY')).status).toBe(item.status);
     expect(await audits()).toBe(auditsBefore);
 
-    const waived = await api.as(await api.staff('admin'), WAIVE, { id: item.id, v: item.version });
+    const waived = await api.asText(await api.staff('admin'), WAIVE, { id: item.id, v: item.version });
     expect(waived.data.waiveItem.data.status).toBe('WAIVED');
     await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'WAIVED'));
     await waitFor(() => waivedLibrary() === waivedBefore + 1, 4000);
-    const unwaived = await api.as(await api.staff('admin'), UNWAIVE, { id: item.id, v: waived.data.waiveItem.data.version });
+    const unwaived = await api.asText(await api.staff('admin'), UNWAIVE, { id: item.id, v: waived.data.waiveItem.data.version });
     expect(unwaived.data.unwaiveItem.data.status).toBe('PENDING');
     await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'PENDING'));
     await waitFor(() => waivedLibrary() === waivedBefore, 4000);

@@ -3,9 +3,14 @@ import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { nationalId, STUDENT_HEADER_ZH, utf8Csv } from '../services/import/fixtures/files.js';
-import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './instances.js';
-import { startServerProcess, type ServerProcess } from './processes.js';
+import { nationalId, STUDENT_HEADER_ZH, utf8Csv } from '../testing/import-files.js';
+import { databaseId, globalId } from '../testing/ids.js';
+import { backendsBlockedBy } from '../testing/locks.js';
+import { redisListeners } from '../testing/live.js';
+import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../testing/instances.js';
+import { startServerProcess, type ServerProcess } from '../testing/processes.js';
+import { logIn } from '../testing/request.js';
+import { waitFor } from '../testing/wait.js';
 
 /**
  * Faults (issue 7, part 4) on real server processes: PostgreSQL restarted under
@@ -29,9 +34,8 @@ const READ = 'query { changesSince(first: 5) { cursor } }';
 const CHANGES = 'query ($cursor: String, $first: Int) { changesSince(cursor: $cursor, first: $first) { cursor hasMore changes { seq toStatus item { id } } } }';
 const FOLLOW = 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
-const fromGlobalId = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
+/** Spaces out the requests of the load generators (it orders nothing: the steps wait for conditions). */
+const pace = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Item {
   id: string;
@@ -65,12 +69,7 @@ async function gql(server: ServerProcess, query: string, variables: Record<strin
   return { status: response.status, body, text, ms: Date.now() - started };
 }
 
-async function login(server: ServerProcess, username: string) {
-  const answer = await gql(server, 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { accessToken } } } }', { u: username, p: PASSWORD });
-  const token = answer.body?.data?.login?.data?.accessToken as string | undefined;
-  if (!token) throw new Error(`login ${username} failed: ${answer.text}`);
-  return token;
-}
+const login = (server: ServerProcess, username: string) => logIn(server.url, username, PASSWORD);
 
 async function readiness(server: ServerProcess) {
   const response = await fetch(`${server.origin}/readyz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
@@ -96,12 +95,14 @@ function failedCleanly(answer: Answer): boolean {
 function follow(server: ServerProcess, token: string, studentId: string) {
   const events: { at: number; seq: string; item: { code: string; status: string } }[] = [];
   const closeCodes: number[] = [];
+  let acknowledged!: () => void;
+  const connected = new Promise<void>((resolve) => (acknowledged = resolve));
   const client: Client = createClient({
     url: server.wsUrl,
     webSocketImpl: WebSocket,
     connectionParams: { authorization: `Bearer ${token}` },
     retryAttempts: 0,
-    on: { closed: (event) => closeCodes.push((event as { code: number }).code) },
+    on: { connected: () => acknowledged(), closed: (event) => closeCodes.push((event as { code: number }).code) },
   });
   const stop = client.subscribe(
     { query: FOLLOW, variables: { id: globalId('Student', studentId) } },
@@ -117,21 +118,13 @@ function follow(server: ServerProcess, token: string, studentId: string) {
   return {
     events,
     closeCodes,
+    /** The server accepted the socket (connection_ack). */
+    connected,
     close: async () => {
       stop();
       await client.dispose();
     },
   };
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 function exitOf(server: ServerProcess): Promise<number | null> {
@@ -156,6 +149,9 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
   /** Item ids whose approval a client saw succeed during the faults: the catch-up must report every one. */
   const approvedDuringFaults = new Set<string>();
 
+  /** Whether a process listens on Redis for one student's item events (so decisions on the other process reach it). */
+  const listeningFor = (studentId: string) => redisListeners(redis.url, `student:items:${studentId}`);
+
   const start = async (extra: Record<string, string>) => {
     const server = await startServerProcess({ ...env, ...extra });
     processes.push(server);
@@ -177,10 +173,10 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
 
     const [item] = await pendingItems('CAREER', 1);
     const watcher = follow(b, admin, item!.studentId);
-    await sleep(300);
+    await waitFor(() => listeningFor(item!.studentId), 10_000, 'B to listen for the student on Redis');
     const answer = await gql(a, APPROVE, { items: [ref(item!)] }, await login(a, 'career'));
     expect(answer.body?.data?.approveItems?.data?.approved).toBe(1);
-    lastSeqBeforeFaults = (await waitFor('the watcher to see the decision', () => watcher.events[0], 5000)).seq;
+    lastSeqBeforeFaults = (await waitFor(() => watcher.events[0], 5000, 'the watcher to see the decision')).seq;
     await watcher.close();
   }, 180_000);
 
@@ -252,7 +248,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
         } catch (error) {
           entry.error = String(error);
         }
-        await sleep(100);
+        await pace(100);
       }
     });
     const readers = [a, b].map(async (server) => {
@@ -264,28 +260,31 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
         } catch (error) {
           entry.error = String(error);
         }
-        await sleep(50);
+        await pace(50);
       }
     });
 
-    await sleep(1500);
+    const answered = (server: ServerProcess, since: number, ok: boolean) => (entry: Sent) =>
+      entry.server === server && entry.sentAt > since && entry.answer !== null && (entry.answer.status === 200 && !entry.answer.body?.errors) === ok;
+    const bothProcesses = (since: number, ok: boolean) => [a, b].every((server) => batches.some(answered(server, since, ok)) && reads.some(answered(server, since, ok)));
+    await waitFor(() => bothProcesses(0, true), 30_000, 'reads and batches to succeed on both processes before the restart');
     const stoppedAt = Date.now();
     await postgres.stop();
-    await sleep(500);
-    const readyDuringOutage = [await readiness(a), await readiness(b)];
-    await sleep(2500);
+    const readiness503 = async () => {
+      const states = [await readiness(a), await readiness(b)];
+      return states.every((status) => status === 503) && states;
+    };
+    const readyDuringOutage = await waitFor(readiness503, 10_000, 'readiness to report the outage on both processes');
+    await waitFor(() => [a, b].every((server) => reads.some(answered(server, stoppedAt, false))), 30_000, 'reads to fail on both processes during the outage');
     await postgres.start();
     const restartedAt = Date.now();
-    const succeeded = (server: ServerProcess) => (entry: Sent) =>
-      entry.server === server && entry.sentAt > restartedAt && entry.answer?.status === 200 && !entry.answer.body?.errors;
     // Both processes must serve reads and decisions again, on their own.
-    const recoveredAfterMs = await waitFor(
-      'reads and batches to succeed again on both processes',
-      () => ([a, b].every((server) => batches.some(succeeded(server)) && reads.some(succeeded(server))) ? Date.now() - restartedAt : undefined),
-      30_000,
-    );
-    await sleep(1000);
-    const readyAfter = [await readiness(a), await readiness(b)];
+    const recoveredAfterMs = await waitFor(() => bothProcesses(restartedAt, true) && Date.now() - restartedAt, 30_000, 'reads and batches to succeed again on both processes');
+    const readiness200 = async () => {
+      const states = [await readiness(a), await readiness(b)];
+      return states.every((status) => status === 200) && states;
+    };
+    const readyAfter = await waitFor(readiness200, 10_000, 'readiness to report recovery on both processes');
     loading = false;
     await Promise.all([...approvals, ...readers]);
 
@@ -336,30 +335,32 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     const [first, duringOutage, subscribedDuringOutage] = await pendingItems('CAREER', 3);
     const onA = follow(a, admin, first!.studentId);
     const onB = follow(b, admin, duringOutage!.studentId);
-    await sleep(500);
+    await waitFor(async () => (await listeningFor(first!.studentId)) && listeningFor(duringOutage!.studentId), 10_000, 'A and B to listen for their students on Redis');
     const approve = async (item: Item) => (await gql(b, APPROVE, { items: [ref(item)] }, career)).body?.data?.approveItems?.data?.approved;
 
     expect(await approve(first!)).toBe(1);
-    await waitFor('the decision on B to reach A', () => onA.events[0], 2000);
+    await waitFor(() => onA.events[0], 2000, 'the decision on B to reach A');
 
     await redis.stop();
     const redisDownAt = Date.now();
     // Both processes still answer queries and decisions, and subscribers on the deciding process still hear it.
     expect(await approve(duringOutage!)).toBe(1);
     approvedDuringFaults.add(duringOutage!.id);
-    await waitFor('the decision on B to reach a subscriber on B', () => onB.events[0], 2000);
+    await waitFor(() => onB.events[0], 2000, 'the decision on B to reach a subscriber on B');
     expect((await gql(a, READ, {}, admin)).body?.data?.changesSince?.cursor).toMatch(/^\d+$/);
     expect(await readiness(a)).toBe(200);
     // A subscription started while Redis is away waits for it.
     const lateOnA = follow(a, admin, subscribedDuringOutage!.studentId);
-    await sleep(1500);
+    await lateOnA.connected;
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
 
     await redis.start();
     // ioredis reconnects with a growing delay (at most 2 s) and re-subscribes A's channels.
     const reconnected = (server: ServerProcess, count: number) => (server.output().match(/Redis reachable again/g)?.length ?? 0) >= count ? true : undefined;
-    await waitFor('both processes to reconnect to Redis', () => (reconnected(a, 2) && reconnected(b, 2)) || undefined, 15_000);
+    await waitFor(() => reconnected(a, 2) && reconnected(b, 2), 15_000, 'both processes to reconnect to Redis');
     const reconnectedAfterMs = Date.now() - redisDownAt;
+    // Re-subscribed: the channel A had before the outage, and the one its late subscriber asked for meanwhile.
+    await waitFor(async () => (await listeningFor(first!.studentId)) && listeningFor(subscribedDuringOutage!.studentId), 10_000, 'A to listen on Redis again');
 
     const [sameStudentAgain] = await sql.query<Item>(
       `SELECT i.id, i.version, i."studentId" FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId" WHERE i."studentId" = $1 AND t.code = 'HOSPITAL' AND i.status = 'PENDING'`,
@@ -368,8 +369,8 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     const sent = Date.now();
     expect((await gql(b, APPROVE, { items: [ref(sameStudentAgain!)] }, await login(b, 'hospital'))).body?.data?.approveItems?.data?.approved).toBe(1);
     expect(await approve(subscribedDuringOutage!)).toBe(1);
-    const resumed = await waitFor('a decision on B to reach A after Redis returned', () => onA.events[1], 3000);
-    await waitFor('the subscription made during the outage to hear B', () => lateOnA.events[0], 3000);
+    const resumed = await waitFor(() => onA.events[1], 3000, 'a decision on B to reach A after Redis returned');
+    await waitFor(() => lateOnA.events[0], 3000, 'the subscription made during the outage to hear B');
     console.log(`Redis outage: both processes reconnected ${reconnectedAfterMs} ms after Redis went down (down ~1.5 s); cross-process delivery afterwards ${resumed.at - sent} ms`);
     expect(resumed.item).toEqual({ code: 'HOSPITAL', status: 'APPROVED' });
     approvedDuringFaults.add(sameStudentAgain!.id);
@@ -404,7 +405,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     async function batchInterruptedBySigterm(items: Item[]) {
       const server = await start({ DEMO_DATA: 'off' });
       const sockets = [follow(server, admin, items[0]!.studentId), follow(server, library, items[1]!.studentId)];
-      await sleep(300);
+      await Promise.all(sockets.map((socket) => socket.connected));
       const blocker = new pg.Client({ connectionString: postgres.url });
       blockers.push(blocker);
       await blocker.connect();
@@ -415,14 +416,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
         (result) => ({ result, error: null }),
         (error: unknown) => ({ result: null, error: String(error) }),
       );
-      await waitFor(
-        'the batch to wait on the event counter',
-        async () => {
-          const { rows } = await sql.query('SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [blockerPid]);
-          return rows.length ? true : undefined;
-        },
-        30_000,
-      );
+      await waitFor(async () => (await backendsBlockedBy(async (text, params) => (await sql.query(text, params)).rows, [blockerPid])).length > 0, 30_000, 'the batch to wait on the event counter');
       const exit = exitOf(server);
       const signalledAt = Date.now();
       server.child.kill('SIGTERM');
@@ -433,8 +427,9 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       const items = await pendingItems('LIBRARY', BATCH, '202097');
       expect(items).toHaveLength(BATCH);
       const run = await batchInterruptedBySigterm(items);
-      await waitFor('sockets to close', () => (run.sockets.every((socket) => socket.closeCodes.length) ? true : undefined), 3000);
-      await sleep(1000);
+      await waitFor(() => run.sockets.every((socket) => socket.closeCodes.length), 3000, 'sockets to close');
+      // Sockets closed, the process still waits for the batch.
+      expect(run.server.child.exitCode).toBeNull();
       await run.blocker.end();
       const { result, error } = await run.answer;
       const answeredAt = Date.now();
@@ -464,9 +459,9 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       // The abandoned transaction is still waiting on the lock; released, it finds its client gone and rolls back.
       await run.blocker.end();
       await waitFor(
-        'the abandoned transaction to end',
-        async () => ((await sql.query('SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()')).rows.length ? undefined : true),
+        async () => (await sql.query('SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()')).rows.length === 0,
         10_000,
+        'the abandoned transaction to end',
       );
       console.log(`SIGTERM, batch outlasting the grace period: process exited ${exitedAfterMs} ms after SIGTERM; the client got ${error ?? `HTTP ${result?.status}`}`);
 
@@ -488,7 +483,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       const answer = await gql(b, CHANGES, { cursor, first: 500 }, admin);
       const page = answer.body?.data?.changesSince;
       expect(page, answer.text).toBeTruthy();
-      seen.push(...page.changes.map((change: any) => ({ seq: change.seq, toStatus: change.toStatus, itemId: change.item ? fromGlobalId(change.item.id) : null })));
+      seen.push(...page.changes.map((change: any) => ({ seq: change.seq, toStatus: change.toStatus, itemId: change.item ? databaseId(change.item.id) : null })));
       cursor = page.cursor;
       if (!page.hasMore) break;
     }

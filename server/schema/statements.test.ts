@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../testing/server.js';
-import { type clients, countStatements, findStudents, openDemoServer } from './review/testing.js';
+import { type clients, countStatements, findStudents, openDemoServer } from '../testing/demo.js';
 
 /**
  * SQL statements per hot operation (issue 8), counted on the embedded database
@@ -36,8 +36,8 @@ describe('statements per operation (embedded PostgreSQL)', () => {
   afterAll(() => server?.close());
 
   async function measure(token: string, query: string) {
-    await api.as(token, query); // warm caches so only the steady state is counted
-    const { result, statements } = await countStatements(server, () => api.as(token, query));
+    await api.asText(token, query); // warm caches so only the steady state is counted
+    const { result, statements } = await countStatements(server, () => api.asText(token, query));
     expect(result.errors).toBeUndefined();
     expect(statements, 'statements are counted on the embedded database').not.toBeNull();
     return { data: result.data, statements: statements! };

@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, findStudents, globalId, itemOf, ref, whileHistoryWritesFail } from '../schema/review/testing.js';
+import { clients, findStudents, itemOf, ref, whileHistoryWritesFail } from '../testing/demo.js';
+import { globalId } from '../testing/ids.js';
+import { freePort } from '../testing/ports.js';
+import { waitFor } from '../testing/wait.js';
 import { CSRF_HEADER } from '../security.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
-import { expectNoLeak, openSocket, RawSocket } from './helpers.js';
+import { expectNoLeak, openSocket, RawSocket } from '../testing/raw-socket.js';
 
 /**
  * Attacks a client can make with a valid-looking request, each over HTTP and over
@@ -58,7 +60,7 @@ describe('attacks over HTTP and graphql-ws', () => {
 
   /** POST as JSON, with a bearer token when given; every error answer is checked for leaks. */
   async function http(query: string, variables?: Record<string, unknown>, token?: string) {
-    const result = await server.gql(query, variables, token ? { authorization: `Bearer ${token}` } : {});
+    const result = await server.gqlText(query, variables, token ? { authorization: `Bearer ${token}` } : {});
     expectNoLeak(result.errors);
     return result;
   }
@@ -434,7 +436,7 @@ describe('an expired token on an open socket', () => {
     again.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
     expect((await again.closed).code).toBe(4403);
 
-    const viaHttp = await server.gql('{ viewer { __typename } }', undefined, { authorization: `Bearer ${token}` });
+    const viaHttp = await server.gqlText('{ viewer { __typename } }', undefined, { authorization: `Bearer ${token}` });
     expect(viaHttp.errors?.[0]?.extensions?.code).toBe('TOKEN_EXPIRED');
     expectNoLeak(viaHttp.errors);
   });
@@ -457,12 +459,7 @@ describe('production', () => {
       env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: 'production-test-secret-0123456789abcdef', DATA_DIR: 'memory://', PORT: String(port), LOG_LEVEL: 'error' },
       stdio: 'ignore',
     });
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-      if (ready) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error('production server did not become ready');
+    await waitFor(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false), 50_000, 'the production server to become ready');
   });
   afterAll(async () => {
     if (child && child.exitCode === null) {
@@ -489,14 +486,3 @@ describe('production', () => {
     expect(await page.text()).not.toMatch(/graphiql/i);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -3,9 +3,9 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIST_ESTIMATE, OPERATION_COST_BUDGET, operationCost } from '../operation-cost.js';
 import { schema } from '../schema/index.js';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { openSocket } from './helpers.js';
+import { openSocket } from '../testing/raw-socket.js';
 
 /** One page of changes, each with its student's whole sheet and every item's history. */
 const HEAVY_SELECTION = 'changes { seq item { history { seq toStatus } } student { clearanceItems { status reason history { seq toStatus reason } } } }';
@@ -26,11 +26,11 @@ describe('the cost limit sees variables', () => {
   it('refuses 15 aliases of changesSince(first: $n) with n = 500 and nested sheets, over HTTP and graphql-ws, before any work', async () => {
     const admin = await api.staff('admin');
     const started = performance.now();
-    const viaHttp = await api.as(admin, aliased('$n'), { n: 500 });
+    const viaHttp = await api.asText(admin, aliased('$n'), { n: 500 });
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(viaHttp.data ?? null).toBeNull();
     expectCostRefusal(viaHttp.errors);
-    expectCostRefusal((await api.as(admin, aliased('500'))).errors);
+    expectCostRefusal((await api.asText(admin, aliased('500'))).errors);
 
     const socket = await openSocket(server.wsUrl, admin);
     try {
@@ -45,7 +45,7 @@ describe('the cost limit sees variables', () => {
   it('accepts one page of 500 changes as the SDK asks for it', async () => {
     const admin = await api.staff('admin');
     const sdk = readFileSync(new URL('../../sdk/src/operations/changes.graphql', import.meta.url), 'utf8');
-    const answer = await api.as(admin, sdk, { first: 500 });
+    const answer = await api.asText(admin, sdk, { first: 500 });
     expect(answer.errors).toBeUndefined();
     expect(answer.data.changesSince.changes.length).toBeGreaterThan(0);
   });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle, whileHistoryWritesFail } from '../schema/review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle, whileHistoryWritesFail } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,8 +46,8 @@ describe('a decision and its event are one transaction', () => {
     const results = await Promise.all(
       windows.map((window, index) =>
         index % 2 === 0
-          ? api.as(token, APPROVE, { items: window.map(ref) })
-          : api.as(token, REJECT, { items: window.map(ref), reason: `并发批次 ${index}` }),
+          ? api.asText(token, APPROVE, { items: window.map(ref) })
+          : api.asText(token, REJECT, { items: window.map(ref), reason: `并发批次 ${index}` }),
       ),
     );
     const reports = results.map((r, index) => {
@@ -77,7 +77,7 @@ describe('a decision and its event are one transaction', () => {
 
     // The history each item shows agrees with its version.
     const decided = items[0]!;
-    const read = await api.as(token, 'query ($id: ID!) { node(id: $id) { ... on ClearanceItem { version history { toStatus } } } }', { id: decided.id });
+    const read = await api.asText(token, 'query ($id: ID!) { node(id: $id) { ... on ClearanceItem { version history { toStatus } } } }', { id: decided.id });
     const node = read.data.node as { version: number; history: { toStatus: string }[] };
     expect(node.history.length - before.items.get(decided.dbId)!.events).toBe(node.version - decided.version);
   });
@@ -88,7 +88,7 @@ describe('a decision and its event are one transaction', () => {
     expect(items).toHaveLength(4);
     const token = await api.staff('library');
     const before = await ledger();
-    const failed = await whileHistoryWritesFail(server, () => api.as(token, REJECT, { items: items.map(ref), reason: '证件未还' }));
+    const failed = await whileHistoryWritesFail(server, () => api.asText(token, REJECT, { items: items.map(ref), reason: '证件未还' }));
     expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     const after = await ledger();
     expect(after.totalEvents).toBe(before.totalEvents);

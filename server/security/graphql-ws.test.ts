@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, findStudents, openDemoServer } from '../schema/review/testing.js';
+import { type clients, findStudents, openDemoServer } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { RawSocket } from './helpers.js';
+import { streamsOpened } from '../testing/live.js';
+import { RawSocket } from '../testing/raw-socket.js';
 
 /**
  * The graphql-transport-ws protocol, spoken by hand on a raw socket: every way a
@@ -76,9 +77,10 @@ describe('graphql-ws protocol on a real socket', () => {
     const token = await api.student(student!.number);
     const socket = await new RawSocket(server.wsUrl).init({ authorization: `Bearer ${token}` });
     const subscription = 'subscription { myClearanceUpdated { item { id status } } }';
+    const opened = streamsOpened(server);
     socket.send({ type: 'subscribe', id: 'same', payload: { query: subscription } });
-    // Still open a moment later: a live subscription holds the id.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Running: a live subscription holds the id.
+    await opened;
     expect(socket.messages.filter((m) => m.id === 'same')).toEqual([]);
     socket.send({ type: 'subscribe', id: 'same', payload: { query: subscription } });
     expect((await socket.closed).code).toBe(4409);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
 
 const TEMPLATE_NAMES = '{ cohort(year: 2020) { templates { code nameZh nameEn } } }';
 
@@ -13,7 +13,7 @@ describe.each(BACKENDS)('names and wording a new user reads (%s)', (backend) => 
   afterAll(() => server?.close());
 
   const sklName = async () => {
-    const result = await api.as(await api.staff('admin'), TEMPLATE_NAMES);
+    const result = await api.asText(await api.staff('admin'), TEMPLATE_NAMES);
     return result.data.cohort.templates.find((template: { code: string }) => template.code === 'SKL_TEST_FEE');
   };
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../testing/server.js';
-import { clients, openDemoServer } from '../schema/review/testing.js';
+import { clients, openDemoServer } from '../testing/demo.js';
 import { leanFindUnique } from './lean-read.js';
 
 /**
@@ -88,7 +88,7 @@ describe('lean one-statement reads', () => {
     const token = await api.student(student!.number);
     await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
     const query = `{ viewer { ... on Student { clearanceItems { code name status reason department { name } contact { phone office } } progress { required approved cleared } } } }`;
-    const answer = await api.as(token, query);
+    const answer = await api.asText(token, query);
     expect(answer.errors).toBeUndefined();
     // The same answer built from Prisma's rows by hand, as the resolvers did before.
     const prisma = await server.db.prisma.student.findUniqueOrThrow({ ...(PORTAL_SHEET as object), where: { id: student!.id } });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
-import { TestBrowser } from './testing/browser.js';
-import { startCasServer, type TestCasServer } from './testing/cas-server.js';
-import { completeSignIn, freePort, ssoCodeOf } from './testing/sign-in.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
+import { TestBrowser } from '../testing/sso/browser.js';
+import { startCasServer, type TestCasServer } from '../testing/sso/cas-server.js';
+import { completeSignIn, ssoCodeOf } from '../testing/sso/sign-in.js';
+import { freePort } from '../testing/ports.js';
 
 /** Sign-in through a CAS 3.0 server the test runs, answering `/p3/serviceValidate` per the protocol specification. */
 describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
@@ -35,7 +36,7 @@ describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
   }
 
   it('lists CAS for the login page, with its logout page', async () => {
-    const { data } = await server.gql('{ signInOptions { providers { kind startUrl logoutUrl } } }');
+    const { data } = await server.gqlText('{ signInOptions { providers { kind startUrl logoutUrl } } }');
     expect(data.signInOptions.providers).toEqual([
       { kind: 'CAS', startUrl: `${server.origin}/auth/cas/start`, logoutUrl: `${cas.baseUrl}/logout?service=${encodeURIComponent(returnUrl)}` },
     ]);
@@ -52,7 +53,7 @@ describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
     cas.signInAs('u-000123', { employeeNumber: ['library', 'lib-alias'], displayName: '图书馆 & <审核>' });
     const { result } = await signIn();
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const queue = await api.as(result!.data!.accessToken, '{ viewer { ... on Reviewer { username } } reviewQueue(first: 1) { counts { total } } }');
+    const queue = await api.asText(result!.data!.accessToken, '{ viewer { ... on Reviewer { username } } reviewQueue(first: 1) { counts { total } } }');
     expect(queue.errors).toBeUndefined();
     expect(queue.data.viewer.username).toBe('library');
     expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
@@ -63,7 +64,7 @@ describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
     cas.signInAs('u-000456', { employeeNumber: student!.number });
     const { result } = await signIn();
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const viewer = await api.as(result!.data!.accessToken, '{ viewer { ... on Student { number } } }');
+    const viewer = await api.asText(result!.data!.accessToken, '{ viewer { ... on Student { number } } }');
     expect(viewer.data.viewer.number).toBe(student!.number);
   });
 

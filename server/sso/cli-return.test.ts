@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, openDemoServer } from '../schema/review/testing.js';
+import { type clients, openDemoServer } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
-import { TestBrowser } from './testing/browser.js';
-import { startCasServer, type TestCasServer } from './testing/cas-server.js';
-import { completeSignIn, freePort } from './testing/sign-in.js';
+import { TestBrowser } from '../testing/sso/browser.js';
+import { startCasServer, type TestCasServer } from '../testing/sso/cas-server.js';
+import { completeSignIn } from '../testing/sso/sign-in.js';
+import { freePort } from '../testing/ports.js';
 
 /** `lixiao login --sso`: a start route with `return=` a loopback listener gets the one-time code there, in the query. */
 describe('sign-in handed to a CLI on this machine', () => {
@@ -55,7 +56,7 @@ describe('sign-in handed to a CLI on this machine', () => {
     expect(code).toBeTruthy();
     const { result } = await completeSignIn(server, code!);
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const queue = await api.as(result!.data!.accessToken, '{ reviewQueue(first: 1) { counts { total } } }');
+    const queue = await api.asText(result!.data!.accessToken, '{ reviewQueue(first: 1) { counts { total } } }');
     expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../auth/password.js';
 import type { TestServer } from '../testing/server.js';
-import { openDemoServer, STAFF_PASSWORD, STUDENT_PASSWORD } from '../schema/review/testing.js';
+import { openDemoServer, STAFF_PASSWORD, STUDENT_PASSWORD } from '../testing/demo.js';
 
 const LOGIN = `mutation ($u: String!, $p: String!) {
   login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { code message } }
@@ -27,7 +27,7 @@ describe.each([
   afterAll(() => server?.close());
 
   const account = (role: 'student' | 'staff') => (role === 'student' ? { u: studentNumber, p: STUDENT_PASSWORD } : { u: 'library', p: STAFF_PASSWORD });
-  const login = (variables: { u: string; p: string }, language = 'zh-CN') => server.gql(LOGIN, variables, { 'accept-language': language });
+  const login = (variables: { u: string; p: string }, language = 'zh-CN') => server.gqlText(LOGIN, variables, { 'accept-language': language });
 
   it(`refuses the right password of a ${refused} with a typed error, in both languages`, async () => {
     const zh = await login(account(refused));
@@ -47,7 +47,7 @@ describe.each([
   });
 
   it('tells the login page which roles may use passwords', async () => {
-    const { data } = await server.gql('{ signInOptions { studentPasswordLogin staffPasswordLogin providers { kind } } }');
+    const { data } = await server.gqlText('{ signInOptions { studentPasswordLogin staffPasswordLogin providers { kind } } }');
     expect(data.signInOptions).toEqual({ studentPasswordLogin: refused !== 'student', staffPasswordLogin: refused !== 'staff', providers: [] });
   });
 });

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, INITIAL_PASSWORD_COST } from '../auth/password.js';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
-import { type clients, openDemoServer, STAFF_PASSWORD } from '../schema/review/testing.js';
-import { TestBrowser, type Page } from './testing/browser.js';
-import { startOidcProvider, type TestOidcProvider } from './testing/oidc-provider.js';
-import { completeSignIn, freePort, passProviderPages, ssoCodeOf } from './testing/sign-in.js';
+import { type clients, openDemoServer, STAFF_PASSWORD } from '../testing/demo.js';
+import { TestBrowser, type Page } from '../testing/sso/browser.js';
+import { startOidcProvider, type TestOidcProvider } from '../testing/sso/oidc-provider.js';
+import { completeSignIn, passProviderPages, ssoCodeOf } from '../testing/sso/sign-in.js';
+import { freePort } from '../testing/ports.js';
 
 const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { mustChangePassword } } ... on Error { code } } }';
 
@@ -59,7 +60,7 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
   }
 
   it('tells a login page which providers are configured, with the provider’s end-session page', async () => {
-    const { data } = await server.gql('{ signInOptions { studentPasswordLogin staffPasswordLogin providers { kind startUrl logoutUrl } } }');
+    const { data } = await server.gqlText('{ signInOptions { studentPasswordLogin staffPasswordLogin providers { kind startUrl logoutUrl } } }');
     expect(data.signInOptions).toMatchObject({ studentPasswordLogin: true, staffPasswordLogin: true });
     expect(data.signInOptions.providers).toHaveLength(1);
     const [oidc] = data.signInOptions.providers;
@@ -95,7 +96,7 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
     // An initial password, known to work before the provider signs its owner in.
     const initial = '12345X';
     await server.db.prisma.credential.update({ where: { studentId: student!.id }, data: { passwordHash: await hashPassword(initial, INITIAL_PASSWORD_COST), mustChangePassword: true } });
-    const before = await server.gql(LOGIN, { u: student!.number, p: initial });
+    const before = await server.gqlText(LOGIN, { u: student!.number, p: initial });
     expect(before.data.login.data.mustChangePassword).toBe(true);
 
     const code = await signIn(student!.number);
@@ -103,25 +104,25 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
     expect(result?.data?.mustChangePassword).toBe(false);
 
-    const sheet = await api.as(result!.data!.accessToken, '{ viewer { ... on Student { number clearanceItems { status } } } }');
+    const sheet = await api.asText(result!.data!.accessToken, '{ viewer { ... on Student { number clearanceItems { status } } } }');
     expect(sheet.errors).toBeUndefined();
     expect(sheet.data.viewer.number).toBe(student!.number);
     expect(sheet.data.viewer.clearanceItems.length).toBeGreaterThan(0);
 
-    const refreshed = await server.gql('mutation ($t: String!) { refreshSession(refreshToken: $t) { __typename } }', { t: result!.data!.refreshToken });
+    const refreshed = await server.gqlText('mutation ($t: String!) { refreshSession(refreshToken: $t) { __typename } }', { t: result!.data!.refreshToken });
     expect(refreshed.data.refreshSession.__typename).toBe('MutationRefreshSessionSuccess');
 
     const again = await completeSignIn(server, code);
     expect(again.result).toMatchObject({ __typename: 'SsoRefusal', code: 'SSO_CODE_INVALID' });
 
-    const after = await server.gql(LOGIN, { u: student!.number, p: initial });
+    const after = await server.gqlText(LOGIN, { u: student!.number, p: initial });
     expect(after.data.login.code).toBe('INVALID_CREDENTIALS');
   });
 
   it('signs a reviewer in, who reads their review queue; logout ends that session', async () => {
     const { result } = await completeSignIn(server, await signIn('library'));
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const queue = await api.as(result!.data!.accessToken, '{ viewer { ... on Reviewer { username } } reviewQueue(first: 5) { counts { total } edges { node { id } } } }');
+    const queue = await api.asText(result!.data!.accessToken, '{ viewer { ... on Reviewer { username } } reviewQueue(first: 5) { counts { total } edges { node { id } } } }');
     expect(queue.errors).toBeUndefined();
     expect(queue.data.viewer.username).toBe('library');
     expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
@@ -130,9 +131,9 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
     await expect(server.login('library', STAFF_PASSWORD)).resolves.toMatch(/^ey/);
 
     // Logout ends the local session as for a password login; the provider's own ends at signInOptions' logoutUrl.
-    const logout = await api.as(result!.data!.accessToken, 'mutation { logout }');
+    const logout = await api.asText(result!.data!.accessToken, 'mutation { logout }');
     expect(logout.data.logout).toBe(true);
-    const after = await api.as(result!.data!.accessToken, '{ viewer { __typename } }');
+    const after = await api.asText(result!.data!.accessToken, '{ viewer { __typename } }');
     expect(after.errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
   });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/server.js';
-import { TestBrowser } from './testing/browser.js';
-import { completeSignIn, freePort, ssoCodeOf } from './testing/sign-in.js';
+import { TestBrowser } from '../testing/sso/browser.js';
+import { completeSignIn, ssoCodeOf } from '../testing/sso/sign-in.js';
+import { freePort } from '../testing/ports.js';
 
 /** An OIDC provider that cannot be reached (nothing listens on its port): typed answers, nothing hangs, the server serves on. */
 describe('OIDC provider unreachable', () => {
@@ -25,7 +26,7 @@ describe('OIDC provider unreachable', () => {
   afterAll(() => server?.close());
 
   it('still lists the provider for the login page, without a logout page', async () => {
-    const { data } = await server.gql('{ signInOptions { providers { kind startUrl logoutUrl } } }');
+    const { data } = await server.gqlText('{ signInOptions { providers { kind startUrl logoutUrl } } }');
     expect(data.signInOptions.providers).toEqual([{ kind: 'OIDC', startUrl: `${server.origin}/auth/oidc/start`, logoutUrl: null }]);
   });
 

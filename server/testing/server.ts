@@ -7,6 +7,9 @@ import { createLogger } from '../log.js';
 import { createServices } from '../services/runtime.js';
 import { openTestDatabase, type Backend } from './databases.js';
 import { TEST_PASSWORD_PEPPER } from './keys.js';
+import { logIn, request, requestText, type GraphQLResponse, type Headers, type OperationArguments, type TypedDocument } from './request.js';
+
+export type { GraphQLResponse } from './request.js';
 
 export interface TestServer {
   app: App;
@@ -16,16 +19,13 @@ export interface TestServer {
   url: string;
   wsUrl: string;
   origin: string;
-  /** POSTs one operation as JSON and returns the parsed body. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** Runs one typed operation (a graphql(`…`) document) over HTTP and returns the parsed body. */
+  gql<R, V>(document: TypedDocument<R, V>, ...args: OperationArguments<V>): Promise<GraphQLResponse<R>>;
+  /** An untyped query text, for what no typed document can express and suites not converted yet (see requestText). */
+  gqlText(query: string, variables?: Record<string, unknown>, headers?: Headers): Promise<GraphQLResponse<any>>;
   /** Logs in and returns the access token (throws with the server's answer on failure). */
   login(username: string, password: string): Promise<string>;
   close(): Promise<void>;
-}
-
-export interface GraphQLResponse<T> {
-  data?: T;
-  errors?: { message: string; extensions?: { code?: string } & Record<string, unknown>; path?: (string | number)[] }[];
 }
 
 export interface TestServerOptions {
@@ -52,23 +52,9 @@ export async function startTestServer({ backend = 'pglite', demo = false, env = 
     origin,
     url: `${origin}${GRAPHQL_PATH}`,
     wsUrl: `ws://127.0.0.1:${port}${GRAPHQL_PATH}`,
-    async gql(query, variables, headers) {
-      const response = await fetch(`${origin}${GRAPHQL_PATH}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<any>;
-    },
-    async login(username, password) {
-      const result = await server.gql(
-        'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken } } ... on Error { code message } } }',
-        { u: username, p: password },
-      );
-      const token = result.data?.login?.data?.accessToken;
-      if (!token) throw new Error(`login ${username} failed: ${JSON.stringify(result)}`);
-      return token as string;
-    },
+    gql: (document, ...args) => request(`${origin}${GRAPHQL_PATH}`, document, ...args),
+    gqlText: (query, variables, headers) => requestText(`${origin}${GRAPHQL_PATH}`, query, variables, headers),
+    login: (username, password) => logIn(`${origin}${GRAPHQL_PATH}`, username, password),
     async close() {
       await app.close();
       await runtime.close();

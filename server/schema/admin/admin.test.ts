@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, globalId, itemOf, openDemoServer, ref, slug } from '../review/testing.js';
+import { type clients, findStudents, itemOf, openDemoServer, ref, slug } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
 
 const DEFER = `mutation ($id: ID!, $reason: String!, $from: Int = 2020) {
   deferStudent(studentId: $id, reason: $reason, fromCohortYear: $from) {
@@ -32,8 +33,8 @@ describe('admin journey', () => {
       const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES', dormitory: 'ON_CAMPUS' }, 1, 3);
       const library = await itemOf(server, student!.number, 'LIBRARY');
       const finance = await itemOf(server, student!.number, 'FINANCE');
-      expect((await api.as(await api.staff('library'), APPROVE, { items: [ref(library)] })).data.approveItems.data).toEqual({ approved: 1, failed: 0 });
-      expect((await api.as(await api.staff('finance'), REJECT, { items: [ref(finance)], reason: '学费未缴清' })).data.rejectItems.data).toEqual({ rejected: 1, failed: 0 });
+      expect((await api.asText(await api.staff('library'), APPROVE, { items: [ref(library)] })).data.approveItems.data).toEqual({ approved: 1, failed: 0 });
+      expect((await api.asText(await api.staff('finance'), REJECT, { items: [ref(finance)], reason: '学费未缴清' })).data.rejectItems.data).toEqual({ rejected: 1, failed: 0 });
       const before = await server.db.prisma.clearanceItem.findMany({ where: { studentId: student!.id }, include: { template: true } });
       const decided = before.filter((i) => ['APPROVED', 'REJECTED', 'WAIVED'].includes(i.status));
       const undecided = before.filter((i) => ['LOCKED', 'PENDING'].includes(i.status));
@@ -42,7 +43,7 @@ describe('admin journey', () => {
       const decidedEvents = await server.db.prisma.clearanceEvent.findMany({ where: { itemId: { in: decided.map((i) => i.id) } }, orderBy: { seq: 'asc' } });
 
       const admin = await api.staff('admin');
-      const result = await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '申请延期至2020年12月毕业，已获批准' });
+      const result = await api.asText(admin, DEFER, { id: globalId('Student', student!.id), reason: '申请延期至2020年12月毕业，已获批准' });
       expect(result.data.deferStudent).toMatchObject({ __typename: 'MutationDeferStudentSuccess', data: { number: student!.number, cohort: { year: 2021 }, clearedAt: null } });
 
       const after = await server.db.prisma.clearanceItem.findMany({ where: { studentId: student!.id } });
@@ -55,15 +56,15 @@ describe('admin journey', () => {
       expect(audit.payload).toMatchObject({ studentId: student!.id, fromYear: 2020, toYear: 2021 });
 
       // The student now sees an empty sheet and the deferral.
-      const asStudent = await api.as(await api.student(student!.number), '{ viewer { ... on Student { cohort { year } clearanceItems { id } deferral { deferred movedToCohort { year } } } } }');
+      const asStudent = await api.asText(await api.student(student!.number), '{ viewer { ... on Student { cohort { year } clearanceItems { id } deferral { deferred movedToCohort { year } } } } }');
       expect(asStudent.errors).toBeUndefined();
       expect(asStudent.data.viewer).toEqual({ cohort: { year: 2021 }, clearanceItems: [], deferral: { deferred: true, movedToCohort: { year: 2021 } } });
       // Out of the 2020 queue of its reviewers.
-      const queue = await api.as(await api.staff('hospital'), 'query ($f: ReviewQueueFilter) { reviewQueue(filter: $f) { counts { total } } }', { f: { search: student!.number } });
+      const queue = await api.asText(await api.staff('hospital'), 'query ($f: ReviewQueueFilter) { reviewQueue(filter: $f) { counts { total } } }', { f: { search: student!.number } });
       expect(queue.data.reviewQueue.counts.total).toBe(0);
 
       // A second deferral creates the next cohort (without templates).
-      const twice = await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '再次延期', from: 2021 });
+      const twice = await api.asText(admin, DEFER, { id: globalId('Student', student!.id), reason: '再次延期', from: 2021 });
       expect(twice.data.deferStudent.data.cohort.year).toBe(2022);
       const cohort2022 = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2022 }, include: { templates: true } });
       expect(cohort2022.templates).toEqual([]);
@@ -73,15 +74,15 @@ describe('admin journey', () => {
       const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES' }, 1, 4);
       const id = globalId('Student', student!.id);
       for (const username of ['library', `xgz-${slug('EARTH_SCIENCES')}`]) {
-        const refused = await api.as(await api.staff(username), DEFER, { id, reason: '延期' });
+        const refused = await api.asText(await api.staff(username), DEFER, { id, reason: '延期' });
         expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       }
-      const asStudent = await api.as(await api.student(student!.number), DEFER, { id, reason: '延期' });
+      const asStudent = await api.asText(await api.student(student!.number), DEFER, { id, reason: '延期' });
       expect(asStudent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const admin = await api.staff('admin');
-      expect((await api.as(admin, DEFER, { id, reason: '  ' })).data.deferStudent).toMatchObject({ code: 'REASON_REQUIRED' });
-      expect((await api.as(admin, DEFER, { id: globalId('ClearanceItem', student!.id), reason: '延期' })).data.deferStudent).toMatchObject({ code: 'NOT_FOUND' });
-      expect((await api.as(admin, DEFER, { id: globalId('Student', '00000000-0000-4000-8000-000000000000'), reason: '延期' })).data.deferStudent).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await api.asText(admin, DEFER, { id, reason: '  ' })).data.deferStudent).toMatchObject({ code: 'REASON_REQUIRED' });
+      expect((await api.asText(admin, DEFER, { id: globalId('ClearanceItem', student!.id), reason: '延期' })).data.deferStudent).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await api.asText(admin, DEFER, { id: globalId('Student', '00000000-0000-4000-8000-000000000000'), reason: '延期' })).data.deferStudent).toMatchObject({ code: 'NOT_FOUND' });
       const unchanged = await server.db.prisma.student.findUniqueOrThrow({ where: { id: student!.id }, include: { cohort: true } });
       expect(unchanged.cohort.year).toBe(2020);
     });
@@ -95,13 +96,13 @@ describe('admin journey', () => {
         where: { cohort: { year: 2020 }, college: { code: college }, items: { some: { status: { notIn: ['APPROVED', 'WAIVED'] } } } },
       });
       const xgz = await api.staff(`xgz-${slug(college)}`);
-      const sent = await api.as(xgz, REMIND, { year: 2020 });
+      const sent = await api.asText(xgz, REMIND, { year: 2020 });
       expect(sent.data.sendReminders).toMatchObject({ data: { cohortYear: 2020, collegeCode: college, notified: expected } });
       expect(await server.db.prisma.notification.count({ where: { student: { college: { code: college } } } })).toBe(expected);
       expect(await server.db.prisma.notification.count({ where: { student: { college: { code: { not: college } } } } })).toBe(0);
 
       const token = await api.student(student!.number);
-      const zh = await api.as(token, MINE);
+      const zh = await api.asText(token, MINE);
       expect(zh.errors).toBeUndefined();
       expect(zh.data.myNotifications).toHaveLength(1);
       const [notification] = zh.data.myNotifications;
@@ -109,42 +110,42 @@ describe('admin journey', () => {
       expect(notification.body).toContain('图书馆');
       expect(notification.body).toContain('财务处');
       expect(notification.body).not.toContain('资产'); // ASSET was approved by policy
-      const en = await api.as(token, MINE, {}, { 'accept-language': 'en' });
+      const en = await api.asText(token, MINE, {}, { 'accept-language': 'en' });
       expect(en.data.myNotifications[0].title).toBe('Clearance reminder');
       expect(en.data.myNotifications[0].body).toMatch(/^These clearance items are still outstanding: .*Library/);
 
-      const viaStudent = await api.as(token, '{ viewer { ... on Student { notifications { id kind } } } }');
+      const viaStudent = await api.asText(token, '{ viewer { ... on Student { notifications { id kind } } } }');
       expect(viaStudent.data.viewer.notifications).toEqual([{ id: notification.id, kind: 'REMINDER' }]);
 
       // Another student can neither mark nor read it.
       const otherToken = await api.student(other!.number);
-      expect((await api.as(otherToken, READ, { id: notification.id })).data.markNotificationRead).toMatchObject({ code: 'NOT_FOUND' });
-      const peek = await api.as(otherToken, 'query ($id: ID!) { node(id: $id) { id } }', { id: notification.id });
+      expect((await api.asText(otherToken, READ, { id: notification.id })).data.markNotificationRead).toMatchObject({ code: 'NOT_FOUND' });
+      const peek = await api.asText(otherToken, 'query ($id: ID!) { node(id: $id) { id } }', { id: notification.id });
       expect(peek.data?.node ?? null).toBeNull();
 
-      const read = await api.as(token, READ, { id: notification.id });
+      const read = await api.asText(token, READ, { id: notification.id });
       expect(read.data.markNotificationRead.data.readAt).not.toBeNull();
-      const readAgain = await api.as(token, READ, { id: notification.id });
+      const readAgain = await api.asText(token, READ, { id: notification.id });
       expect(readAgain.data.markNotificationRead.data.readAt).toBe(read.data.markNotificationRead.data.readAt);
-      expect((await api.as(token, MINE, { unread: true })).data.myNotifications).toEqual([]);
+      expect((await api.asText(token, MINE, { unread: true })).data.myNotifications).toEqual([]);
 
       // Staff other than university admins do not read students' notifications.
-      const asXgz = await api.as(xgz, 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', { id: globalId('Student', student!.id) });
+      const asXgz = await api.asText(xgz, 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', { id: globalId('Student', student!.id) });
       expect(asXgz.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const asAdmin = await api.as(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', { id: globalId('Student', student!.id) });
+      const asAdmin = await api.asText(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', { id: globalId('Student', student!.id) });
       expect(asAdmin.data.node.notifications).toEqual([{ id: notification.id }]);
     });
 
     it('keeps college admins to their own college; university admins remind any or all', async () => {
       const xgz = await api.staff('xgz-physical-education');
-      expect((await api.as(xgz, REMIND, { year: 2020, college: 'COMPUTER_SCIENCE' })).data.sendReminders).toMatchObject({ code: 'FORBIDDEN' });
-      expect((await api.as(await api.staff('library'), REMIND, { year: 2020 })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await api.asText(xgz, REMIND, { year: 2020, college: 'COMPUTER_SCIENCE' })).data.sendReminders).toMatchObject({ code: 'FORBIDDEN' });
+      expect((await api.asText(await api.staff('library'), REMIND, { year: 2020 })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'PHYSICAL_EDUCATION' });
-      expect((await api.as(await api.student(student!.number), REMIND, { year: 2020 })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      expect((await api.as(await api.staff('admin'), REMIND, { year: 1999 })).data.sendReminders).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await api.asText(await api.student(student!.number), REMIND, { year: 2020 })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await api.asText(await api.staff('admin'), REMIND, { year: 1999 })).data.sendReminders).toMatchObject({ code: 'NOT_FOUND' });
 
       const before = await server.db.prisma.notification.count();
-      const all = await api.as(await api.staff('admin'), REMIND, { year: 2020 });
+      const all = await api.asText(await api.staff('admin'), REMIND, { year: 2020 });
       const outstanding = await server.db.prisma.student.count({
         where: { cohort: { year: 2020 }, items: { some: { status: { notIn: ['APPROVED', 'WAIVED'] } } } },
       });

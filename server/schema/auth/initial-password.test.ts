@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nationalId, serialEndingInX, STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../services/import/fixtures/files.js';
+import { nationalId, serialEndingInX, STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../testing/import-files.js';
 import { BACKENDS } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
@@ -27,7 +27,7 @@ const fresh = () => ({ 'x-forwarded-for': `198.51.100.${++address}` });
 describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on %s', (backend) => {
   let server: TestServer;
   let adminToken: string;
-  const login = async (username: string, password: string) => (await server.gql(LOGIN, { u: username, p: password }, fresh())).data.login;
+  const login = async (username: string, password: string) => (await server.gqlText(LOGIN, { u: username, p: password }, fresh())).data.login;
   const storedHash = async (where: { number: string } | { username: string }) =>
     'number' in where
       ? (await server.db.prisma.credential.findFirstOrThrow({ where: { student: where } })).passwordHash
@@ -66,7 +66,7 @@ describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on
     for (const typed of [initial, initial.toLowerCase()]) {
       const session = await login(number(xSerial), typed);
       expect(session).toMatchObject({ __typename: 'MutationLoginSuccess', data: { mustChangePassword: true } });
-      const blocked = await server.gql(SHEET, undefined, { authorization: `Bearer ${session.data.accessToken}` });
+      const blocked = await server.gqlText(SHEET, undefined, { authorization: `Bearer ${session.data.accessToken}` });
       expect(blocked.errors?.[0]?.extensions?.code).toBe('PASSWORD_CHANGE_REQUIRED');
     }
     expect((await login(number(xSerial), nationalId(plainSerial).slice(-6))).code).toBe('INVALID_CREDENTIALS');
@@ -76,12 +76,12 @@ describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on
   it('after the forced change the chosen password is an scrypt hash, and the initial one stops working', async () => {
     const initial = nationalId(plainSerial).slice(-6);
     const session = await login(number(plainSerial), initial);
-    const changed = await server.gql(CHANGE, { c: initial, n: NEW_PASSWORD }, { authorization: `Bearer ${session.data.accessToken}`, ...fresh() });
+    const changed = await server.gqlText(CHANGE, { c: initial, n: NEW_PASSWORD }, { authorization: `Bearer ${session.data.accessToken}`, ...fresh() });
     expect(changed.data.changePassword).toMatchObject({ __typename: 'MutationChangePasswordSuccess', data: { mustChangePassword: false } });
     expect(await storedHash({ number: number(plainSerial) })).toMatch(/^scrypt\$15\$8\$1\$/);
     const again = await login(number(plainSerial), NEW_PASSWORD);
     expect(again).toMatchObject({ __typename: 'MutationLoginSuccess', data: { mustChangePassword: false } });
-    const sheet = await server.gql(SHEET, undefined, { authorization: `Bearer ${again.data.accessToken}` });
+    const sheet = await server.gqlText(SHEET, undefined, { authorization: `Bearer ${again.data.accessToken}` });
     expect(sheet.data.viewer).toEqual({ __typename: 'Student', number: number(plainSerial) });
     expect((await login(number(plainSerial), initial)).code).toBe('INVALID_CREDENTIALS');
   });

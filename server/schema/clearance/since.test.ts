@@ -1,9 +1,13 @@
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVE, CHANGES, follow, openSecondServer, pendingItems, socketClient, waitFor, type Followed } from '../../live/testing.js';
+import { APPROVE, CHANGES } from '../../testing/documents.js';
+import { follow, openSecondServer, pendingItems, socketClient, type Followed } from '../../testing/live.js';
+import { success } from '../../testing/request.js';
+import { waitFor } from '../../testing/wait.js';
 import { TEST_DATABASE_URL, type Backend } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, globalId, itemOf, ref } from '../review/testing.js';
+import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
 
 /**
  * Subscriptions with `since`: the changes after it in the subscription's scope first,
@@ -37,7 +41,7 @@ describe.each(SETUPS)('subscriptions from a seq ($name)', ({ backend, env, remot
     sockets.push(client);
     return client;
   };
-  const watermark = async (token: string) => (await api.as(token, '{ liveWatermark }')).data.liveWatermark as string;
+  const watermark = async (token: string) => (await api.asText(token, '{ liveWatermark }')).data.liveWatermark as string;
 
   beforeAll(async () => {
     server = await startTestServer({ backend, demo: true, env });
@@ -120,7 +124,7 @@ describe.each(SETUPS)('subscriptions from a seq ($name)', ({ backend, env, remot
       }),
     );
     const answers = await Promise.all(decisions);
-    expect(answers.reduce((sum, answer) => sum + answer.data.approveItems.data.approved, 0)).toBe(expected.size);
+    expect(answers.reduce((sum, answer) => sum + success(answer.data?.approveItems).approved, 0)).toBe(expected.size);
     for (const followed of followers) {
       await waitFor(() => updates(followed, 'reviewQueueChanged').length >= expected.size, 10_000);
     }
@@ -147,7 +151,7 @@ describe.each(SETUPS)('subscriptions from a seq ($name)', ({ backend, env, remot
     expect(queue.events).toHaveLength(1);
     expect(queue.events[0]!.errors?.[0]?.extensions).toMatchObject({ code: 'RESYNC_REQUIRED', lastSeq: since });
     const page = await api.as(library, CHANGES, { cursor: since, first: 500 });
-    expect(new Set(page.data.changesSince.changes.map((change: any) => change.item.id))).toEqual(new Set(items.map((item) => item.ref.id)));
+    expect(new Set(page.data!.changesSince.changes.map((change) => change.item?.id))).toEqual(new Set(items.map((item) => item.ref.id)));
   });
 
   it('refuses a `since` that is not a seq with INVALID_INPUT', async () => {

@@ -2,9 +2,9 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMPORT_ROWS } from '../../services/import/index.js';
-import { STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../services/import/fixtures/files.js';
+import { STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../testing/import-files.js';
 import { BACKENDS } from '../../testing/databases.js';
-import { openDemoServer } from '../review/testing.js';
+import { openDemoServer } from '../../testing/demo.js';
 import type { TestServer } from '../../testing/server.js';
 
 const MUTATION = `mutation ($file: File!, $dryRun: Boolean) {

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type clients, openDemoServer } from '../review/testing.js';
+import { type clients, openDemoServer } from '../../testing/demo.js';
 import type { TestServer } from '../../testing/server.js';
 
 /**
@@ -67,6 +67,6 @@ describe('multipart uploads are authorized before their body is read', () => {
       expect(answer.status).toBe(403);
       expect(answer.body.errors[0].extensions.code).toBe('FORBIDDEN');
     }
-    expect((await server.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    expect((await server.gqlText('{ __typename }')).data).toEqual({ __typename: 'Query' });
   });
 });

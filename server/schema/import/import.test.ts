@@ -12,7 +12,7 @@ import {
   utf8Csv,
   xlsx,
   type Cell,
-} from '../../services/import/fixtures/files.js';
+} from '../../testing/import-files.js';
 import { BACKENDS } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
@@ -97,7 +97,7 @@ const HEADER = [...STUDENT_HEADER_ZH] as Cell[];
 const byCode = (report: Report, code: string) => report.problems.filter((p) => p.code === code);
 
 async function loginSession(username: string, password: string) {
-  const result = await server.gql(
+  const result = await server.gqlText(
     'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken mustChangePassword } } ... on Error { code } } }',
     { u: username, p: password },
   );

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { changeItems } from '../../services/decisions.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, globalId, INTEGRATION_TOKEN, itemOf, openDemoServer, ref, slug, type ItemHandle } from './testing.js';
+import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer, ref, slug, type ItemHandle } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
 
 const REPORT = 'approved rejected failed outcomes { id ok status version error { code message } }';
 const APPROVE = `mutation ($items: [ItemRefInput!]!) {
@@ -34,7 +35,7 @@ describe('reviewer decisions', () => {
   /** approveItems as `username`: the report, or the whole call's error code. */
   async function approve(username: string, items: ItemHandle[] | { id: string; expectedVersion: number }[], headers: Record<string, string> = {}) {
     const token = username.startsWith('student:') ? await api.student(username.slice(8)) : await api.staff(username);
-    const result = await api.as(token, APPROVE, { items: items.map((i) => ('dbId' in i ? ref(i) : i)) }, headers);
+    const result = await api.asText(token, APPROVE, { items: items.map((i) => ('dbId' in i ? ref(i) : i)) }, headers);
     return unwrap(result, 'approveItems');
   }
 
@@ -94,7 +95,7 @@ describe('reviewer decisions', () => {
       const [s1, s2, s3] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MATHEMATICS_PHYSICS' }, 3, 5);
       const library = await itemOf(server, s1!.number, 'LIBRARY');
       expect(await approveOne(`student:${s1!.number}`, library)).toBe('call:FORBIDDEN');
-      const asIntegration = unwrap(await api.as(INTEGRATION_TOKEN, APPROVE, { items: [ref(library)] }), 'approveItems');
+      const asIntegration = unwrap(await api.asText(INTEGRATION_TOKEN, APPROVE, { items: [ref(library)] }), 'approveItems');
       expect(asIntegration.code).toBe('FORBIDDEN');
       // A university admin does not review (per item), a college admin only in their own department and college.
       expect(await approveOne('admin', library)).toBe('FORBIDDEN');
@@ -102,19 +103,19 @@ describe('reviewer decisions', () => {
       expect((await itemOf(server, s1!.number, 'LIBRARY')).status).toBe('PENDING');
 
       const finance = await itemOf(server, s2!.number, 'FINANCE');
-      const byReviewer = await api.as(await api.staff('finance'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
+      const byReviewer = await api.asText(await api.staff('finance'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
       expect(byReviewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const byCollegeAdmin = await api.as(await api.staff('xgz-mathematics-physics'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
+      const byCollegeAdmin = await api.asText(await api.staff('xgz-mathematics-physics'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
       expect(byCollegeAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const byAdmin = await api.as(await api.staff('admin'), WAIVE, { id: finance.id, v: finance.version, r: '学费已由学校减免' });
+      const byAdmin = await api.asText(await api.staff('admin'), WAIVE, { id: finance.id, v: finance.version, r: '学费已由学校减免' });
       expect(byAdmin.data.waiveItem).toMatchObject({ __typename: 'MutationWaiveItemSuccess', data: { status: 'WAIVED', source: 'ADMIN', reason: '学费已由学校减免' } });
-      const unwaived = await api.as(await api.staff('admin'), UNWAIVE, { id: finance.id, v: byAdmin.data.waiveItem.data.version });
+      const unwaived = await api.asText(await api.staff('admin'), UNWAIVE, { id: finance.id, v: byAdmin.data.waiveItem.data.version });
       expect(unwaived.data.unwaiveItem).toMatchObject({ data: { status: 'PENDING', source: 'ADMIN' } });
       const audit = await server.db.prisma.adminAction.findMany({ where: { kind: { in: ['WAIVE_ITEM', 'UNWAIVE_ITEM'] } } });
       expect(audit.map((a) => a.kind).sort()).toEqual(['UNWAIVE_ITEM', 'WAIVE_ITEM']);
       // Un-waiving an item that is not waived is not a transition.
       const hospital = await itemOf(server, s3!.number, 'HOSPITAL');
-      const notWaived = await api.as(await api.staff('admin'), UNWAIVE, { id: hospital.id, v: hospital.version });
+      const notWaived = await api.asText(await api.staff('admin'), UNWAIVE, { id: hospital.id, v: hospital.version });
       expect(notWaived.data.unwaiveItem).toMatchObject({ __typename: 'DomainError', code: 'INVALID_TRANSITION' });
     });
 
@@ -157,15 +158,15 @@ describe('reviewer decisions', () => {
 
     const other = await itemOf(server, rejected!.number, 'SUPERVISOR');
     const token = await api.staff(rejected!.firstSupervisor!.username);
-    const rejection = unwrap(await api.as(token, REJECT, { items: [ref(other)], reason: '论文尚未通过答辩' }), 'rejectItems');
+    const rejection = unwrap(await api.asText(token, REJECT, { items: [ref(other)], reason: '论文尚未通过答辩' }), 'rejectItems');
     expect(rejection.report).toMatchObject({ rejected: 1, failed: 0 });
     expect((await itemOf(server, rejected!.number, 'LIBRARY')).status).toBe('LOCKED');
     expect(await approveOne('library', await itemOf(server, rejected!.number, 'LIBRARY'))).toBe('ITEM_LOCKED');
 
     // The student acted: the supervisor reopens the review, then approves it.
-    const reopened = await api.as(token, REOPEN, { id: other.id, v: other.version + 1 });
+    const reopened = await api.asText(token, REOPEN, { id: other.id, v: other.version + 1 });
     expect(reopened.data.reopenItem).toMatchObject({ __typename: 'MutationReopenItemSuccess', data: { status: 'PENDING' } });
-    const stale = await api.as(token, REOPEN, { id: other.id, v: other.version + 1 });
+    const stale = await api.asText(token, REOPEN, { id: other.id, v: other.version + 1 });
     expect(stale.data.reopenItem).toMatchObject({ __typename: 'DomainError', code: 'CONFLICT' });
     expect(await approveOne(rejected!.firstSupervisor!.username, await itemOf(server, rejected!.number, 'SUPERVISOR'))).toBe('OK');
     expect((await itemOf(server, rejected!.number, 'LIBRARY')).status).toBe('PENDING');
@@ -198,7 +199,7 @@ describe('reviewer decisions', () => {
     expect((await approve('hospital', [])).code).toBe('INVALID_INPUT');
     const tooMany = Array.from({ length: 1001 }, () => ref(items[3]!));
     expect((await approve('hospital', tooMany)).code).toBe('INVALID_INPUT');
-    const noReason = unwrap(await api.as(await api.staff('hospital'), REJECT, { items: [ref(items[3]!)], reason: '   ' }), 'rejectItems');
+    const noReason = unwrap(await api.asText(await api.staff('hospital'), REJECT, { items: [ref(items[3]!)], reason: '   ' }), 'rejectItems');
     expect(noReason.code).toBe('REASON_REQUIRED');
   });
 
@@ -208,8 +209,8 @@ describe('reviewer decisions', () => {
     const eventsBefore = await server.db.prisma.clearanceEvent.count({ where: { itemId: item.dbId } });
     const [first, second] = [await server.login('career', 'Lixiao@2020'), await server.login('career', 'Lixiao@2020')];
     const [a, b] = await Promise.all([
-      api.as(first, APPROVE, { items: [ref(item)] }),
-      api.as(second, REJECT, { items: [ref(item)], reason: '就业方案未提交' }),
+      api.asText(first, APPROVE, { items: [ref(item)] }),
+      api.asText(second, REJECT, { items: [ref(item)], reason: '就业方案未提交' }),
     ]);
     const outcomes = [a.data.approveItems.data.outcomes[0], b.data.rejectItems.data.outcomes[0]] as Outcome[];
     expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
@@ -248,7 +249,7 @@ describe('reviewer decisions', () => {
       if (index < rest.length - 1) expect(clearedAt).toBeNull();
       else expect(clearedAt).toBeInstanceOf(Date);
     }
-    const asStaff = await api.as(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { clearedAt } } }', { id: globalId('Student', student!.id) });
+    const asStaff = await api.asText(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { clearedAt } } }', { id: globalId('Student', student!.id) });
     expect(asStaff.data.node.clearedAt).not.toBeNull();
   });
 });

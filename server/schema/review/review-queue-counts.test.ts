@@ -3,7 +3,8 @@ import { loadCohortTemplates, studentFacts } from '../../services/rules.js';
 import { createSheets } from '../../services/sheets.js';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, globalId, openDemoServer } from './testing.js';
+import { type clients, openDemoServer } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
 
 /**
  * The queue's counts come from trigger-kept counters and its pages from index ranges over
@@ -93,7 +94,7 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
   }
 
   async function queue(username: string, variables: Record<string, unknown>) {
-    const result = await api.as(await api.staff(username), QUEUE, variables);
+    const result = await api.asText(await api.staff(username), QUEUE, variables);
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     return result.data.reviewQueue as {
       counts: Record<string, number>;
@@ -165,8 +166,8 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
         if (items.length === 0) continue;
         const mutation =
           random() < 0.7
-            ? await api.as(await api.staff(username), 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename } }', { items })
-            : await api.as(await api.staff(username), 'mutation ($items: [ItemRefInput!]!) { rejectItems(items: $items, reason: "材料不全") { __typename } }', { items });
+            ? await api.asText(await api.staff(username), 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename } }', { items })
+            : await api.asText(await api.staff(username), 'mutation ($items: [ItemRefInput!]!) { rejectItems(items: $items, reason: "材料不全") { __typename } }', { items });
         expect(mutation.errors, JSON.stringify(mutation.errors)).toBeUndefined();
       } else if (roll < 0.65) {
         const templates = (await loadCohortTemplates(prisma, cohort.id)).rows;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, openDemoServer, } from './testing.js';
+import { type clients, findStudents, openDemoServer, } from '../../testing/demo.js';
 
 const QUEUE = `query Queue($first: Int, $after: String, $filter: ReviewQueueFilter) {
   reviewQueue(first: $first, after: $after, filter: $filter) {
@@ -35,7 +35,7 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
   afterAll(() => server?.close());
 
   async function queue(username: string, variables: Record<string, unknown> = {}) {
-    const result = await api.as(await api.staff(username), QUEUE, variables);
+    const result = await api.asText(await api.staff(username), QUEUE, variables);
     expect(result.errors).toBeUndefined();
     return result.data.reviewQueue as {
       counts: Record<string, number>;
@@ -84,9 +84,9 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
     const page = await queue('library', { first: 500 });
     expect(page.edges).toHaveLength(100);
     const token = await api.staff('library');
-    const bad = await api.as(token, QUEUE, { after: 'not-a-cursor' });
+    const bad = await api.asText(token, QUEUE, { after: 'not-a-cursor' });
     expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
-    const backward = await api.as(token, 'query { reviewQueue(last: 5) { edges { cursor } } }');
+    const backward = await api.asText(token, 'query { reviewQueue(last: 5) { edges { cursor } } }');
     expect(backward.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
   });
 
@@ -137,9 +137,9 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
 
   it('refuses students and anonymous callers', async () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MARXISM' });
-    const asStudent = await api.as(await api.student(student!.number), QUEUE, { first: 1 });
+    const asStudent = await api.asText(await api.student(student!.number), QUEUE, { first: 1 });
     expect(asStudent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const anonymous = await server.gql(QUEUE, { first: 1 });
+    const anonymous = await server.gqlText(QUEUE, { first: 1 });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from './testing.js';
+import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from '../../testing/demo.js';
 
 const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
   syncClearanceResults(idempotencyKey: $key, results: $results) {
@@ -23,7 +23,7 @@ describe.each(BACKENDS)('syncClearanceResults bounds what it stores (%s)', (back
   afterAll(() => server?.close());
 
   const sync = async (key: string, row: Record<string, unknown>, number = numbers[0]) => {
-    const response = await api.as(INTEGRATION_TOKEN, SYNC, { key, results: [{ studentNumber: number, status: 'APPROVED', ...row }] }, { 'accept-language': 'en' });
+    const response = await api.asText(INTEGRATION_TOKEN, SYNC, { key, results: [{ studentNumber: number, status: 'APPROVED', ...row }] }, { 'accept-language': 'en' });
     expect(response.errors).toBeUndefined();
     return response.data.syncClearanceResults;
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from './testing.js';
+import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from '../../testing/demo.js';
 
 const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
   syncClearanceResults(idempotencyKey: $key, results: $results) {
@@ -28,7 +28,7 @@ describe('syncClearanceResults', () => {
   afterAll(() => server?.close());
 
   async function sync(key: string, results: Row[], token = INTEGRATION_TOKEN, headers: Record<string, string> = {}) {
-    const response = await api.as(token, SYNC, { key, results }, headers);
+    const response = await api.asText(token, SYNC, { key, results }, headers);
     if (response.errors?.length) return { code: response.errors[0]!.extensions?.code as string, data: null };
     const payload = response.data.syncClearanceResults;
     if (payload.__typename !== 'MutationSyncClearanceResultsSuccess') return { code: payload.code as string, data: null };

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { studentRows, STUDENT_HEADER_ZH, utf8Csv } from '../../services/import/fixtures/files.js';
+import { studentRows, STUDENT_HEADER_ZH, utf8Csv } from '../../testing/import-files.js';
 import { TEST_DATABASE_URL } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, itemOf, ref } from '../review/testing.js';
+import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
+import { APPLY_RULE_CHANGE, APPROVE } from '../../testing/documents.js';
+import type { RuleChangeInput } from '../../testing/generated/graphql.js';
+import { backendsBlockedBy } from '../../testing/locks.js';
+import { success } from '../../testing/request.js';
+import { waitFor } from '../../testing/wait.js';
 
 /**
  * A rule change racing a decision and an import (PostgreSQL only: the embedded
@@ -11,13 +16,7 @@ import { clients, findStudents, itemOf, ref } from '../review/testing.js';
  */
 if (!TEST_DATABASE_URL) console.log('skipped: no PostgreSQL (TEST_DATABASE_URL); the rule-change race suite did not run');
 
-const APPLY = `mutation ($input: RuleChangeInput!, $version: Int!) {
-  applyRuleChange(input: $input, expectedRuleSetVersion: $version) { __typename ... on MutationApplyRuleChangeSuccess { data { applied } } ... on DomainError { code } }
-}`;
-const APPROVE = 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed } } } }';
 const IMPORT = `mutation ($file: File!) { importStudents(file: $file, dryRun: false) { __typename ... on MutationImportStudentsSuccess { data { applied created } } } }`;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (PostgreSQL)', () => {
   let server: TestServer;
@@ -29,27 +28,36 @@ describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (P
   afterAll(() => server?.close());
 
   /** Runs `during` while the apply of `input` waits to commit; returns the apply's answer and `during`'s. */
-  async function whileApplyWaitsToCommit<T>(input: Record<string, unknown>, during: () => Promise<T>) {
+  async function whileApplyWaitsToCommit<T>(input: Omit<RuleChangeInput, 'cohortYear'>, during: () => Promise<T>) {
     const admin = await api.staff('admin');
     const { ruleSetVersion } = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    let held!: () => void;
-    const holding = new Promise<void>((resolve) => (held = resolve));
+    let held!: (pid: number) => void;
+    const holding = new Promise<number>((resolve) => (held = resolve));
     const holder = server.db.sql.transaction(async (tx) => {
+      const [own] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       await tx.query('SELECT value FROM "EventCounter" WHERE id = 1 FOR UPDATE');
-      held();
+      held(own!.pid);
       await released;
     });
-    await holding;
-    const applying = api.as(admin, APPLY, { input: { cohortYear: 2020, ...input }, version: ruleSetVersion });
-    await sleep(1500); // the apply has written its rows and waits for the counter
+    const holderPid = await holding;
+    const blocked = (pids: number[]) => backendsBlockedBy((text, params) => server.db.sql.query<{ pid: number }>(text, params), pids);
+    const applying = api.as(admin, APPLY_RULE_CHANGE, { input: { cohortYear: 2020, ...input }, version: ruleSetVersion });
+    const [applyPid] = await waitFor(
+      async () => {
+        const waiting = await blocked([holderPid]);
+        return waiting.length > 0 && waiting;
+      },
+      30_000,
+      'the apply to have written its rows and wait for the counter',
+    );
     const racing = during();
-    await sleep(1000); // the racer has started and waits for the apply
+    await waitFor(async () => (await blocked([holderPid, applyPid!])).some((pid) => pid !== applyPid), 30_000, 'the racer to wait for the apply');
     release();
     await holder;
     const [applied, raced] = await Promise.all([applying, racing]);
-    expect(applied.data.applyRuleChange).toEqual({ __typename: 'MutationApplyRuleChangeSuccess', data: { applied: true } });
+    expect(success(applied.data?.applyRuleChange)).toMatchObject({ applied: true });
     return raced;
   }
 
@@ -63,7 +71,7 @@ describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (P
     const decided = await whileApplyWaitsToCommit({ template: { code: 'FINANCE', prerequisites: ['LIBRARY'] } }, () =>
       api.as(token, APPROVE, { items: [ref(career)] }),
     );
-    expect(decided.data.approveItems.data).toEqual({ approved: 1, failed: 0 });
+    expect(success(decided.data?.approveItems)).toEqual({ approved: 1, failed: 0 });
     // With the prerequisites read before the wait, the decision's re-lock would have reopened FINANCE.
     expect((await itemOf(server, student!.number, 'FINANCE')).status).toBe('LOCKED');
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, globalId, itemOf, ref } from '../review/testing.js';
+import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
 
 const REPORT = 'cohortYear ruleSetVersion applied templateCode studentsAffected changes { effect total entries { studentNumber studentName itemCode from to } }';
 const PREVIEW = `query ($input: RuleChangeInput!) {
@@ -47,12 +48,12 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
   });
 
   const preview = async (input: Record<string, unknown>) => {
-    const result = await api.as(admin, PREVIEW, { input: { cohortYear: 2020, ...input } });
+    const result = await api.asText(admin, PREVIEW, { input: { cohortYear: 2020, ...input } });
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     return result.data.previewRuleChange;
   };
   const apply = async (input: Record<string, unknown>, version: number) => {
-    const result = await api.as(admin, APPLY, { input: { cohortYear: 2020, ...input }, version });
+    const result = await api.asText(admin, APPLY, { input: { cohortYear: 2020, ...input }, version });
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     return result.data.applyRuleChange;
   };
@@ -124,14 +125,14 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
   it('applies a deactivation: waives undecided items, keeps every decision, clears who is now done, and can be undone', async () => {
     const [approvedStudent, rejectedStudent, almostDone] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'GEMMOLOGY', dormitory: 'ON_CAMPUS' }, 3);
     const career = await api.staff('career');
-    expect((await api.as(career, APPROVE, { items: [ref(await itemOf(server, approvedStudent!.number, 'CAREER'))] })).data.approveItems.data).toEqual({ approved: 1, failed: 0 });
-    const rejection = await api.as(career, REJECT, { items: [ref(await itemOf(server, rejectedStudent!.number, 'CAREER'))], reason: '就业方案未提交' });
+    expect((await api.asText(career, APPROVE, { items: [ref(await itemOf(server, approvedStudent!.number, 'CAREER'))] })).data.approveItems.data).toEqual({ approved: 1, failed: 0 });
+    const rejection = await api.asText(career, REJECT, { items: [ref(await itemOf(server, rejectedStudent!.number, 'CAREER'))], reason: '就业方案未提交' });
     expect(rejection.data.rejectItems.data).toEqual({ rejected: 1, failed: 0 });
     // Everything but CAREER settled for one student (ASSET is approved by policy).
     const openItems = await server.db.prisma.clearanceItem.findMany({ where: { studentId: almostDone!.id, status: { in: ['LOCKED', 'PENDING'] }, template: { code: { not: 'CAREER' } } }, include: { template: true } });
     for (const item of openItems) {
       const handle = await itemOf(server, almostDone!.number, item.template.code);
-      expect((await api.as(admin, WAIVE, { id: handle.id, v: handle.version })).data.waiveItem.__typename).toBe('MutationWaiveItemSuccess');
+      expect((await api.asText(admin, WAIVE, { id: handle.id, v: handle.version })).data.waiveItem.__typename).toBe('MutationWaiveItemSuccess');
     }
     expect((await server.db.prisma.student.findUniqueOrThrow({ where: { id: almostDone!.id } })).clearedAt).toBeNull();
 
@@ -145,7 +146,7 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
       { studentNumber: approvedStudent!.number, studentName: approvedStudent!.name, itemCode: 'CAREER', from: 'APPROVED', to: 'APPROVED' },
       { studentNumber: rejectedStudent!.number, studentName: rejectedStudent!.name, itemCode: 'CAREER', from: 'REJECTED', to: 'REJECTED' },
     ]);
-    const inEnglish = await api.as(admin, 'query ($input: RuleChangeInput!) { previewRuleChange(input: $input) { ... on QueryPreviewRuleChangeSuccess { data { changes { effect entries { reason } } } } } }', { input: { cohortYear: 2020, ...deactivate } }, { 'accept-language': 'en' });
+    const inEnglish = await api.asText(admin, 'query ($input: RuleChangeInput!) { previewRuleChange(input: $input) { ... on QueryPreviewRuleChangeSuccess { data { changes { effect entries { reason } } } } } }', { input: { cohortYear: 2020, ...deactivate } }, { 'accept-language': 'en' });
     const reasons = (effect: string) => new Set(inEnglish.data.previewRuleChange.data.changes.find((list: Report['changes'][number]) => list.effect === effect).entries.map((entry: { reason: string }) => entry.reason));
     expect(reasons('KEPT')).toEqual(new Set(['Rule change: no longer applies; the decision is kept']));
     expect(reasons('LOST')).toEqual(new Set(['Rule change: no longer applies']));
@@ -172,7 +173,7 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     expect(await server.db.prisma.adminAction.findFirst({ where: { kind: 'RULE_CHANGE' } })).toMatchObject({ actorId: adminAccount.id, payload: { fromVersion: version, toVersion: version + 1 } });
 
     // The sheet shows the item as waived by the system, with the rule change as the reason.
-    const sheet = await api.as(admin, 'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason } } } }', { id: globalId('Student', almostDone!.id) });
+    const sheet = await api.asText(admin, 'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason } } } }', { id: globalId('Student', almostDone!.id) });
     expect(sheet.data.node.clearanceItems).toContainEqual({ code: 'CAREER', status: 'WAIVED', source: 'SYSTEM', reason: '规则变更：本项不再适用' });
 
     // Undo: the same items are required again; the decisions are still untouched.
@@ -186,7 +187,7 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
   it('adds a template: every student it applies to gains the item, locked or not by their own prerequisites, with its event', async () => {
     const [student] = await findStudents(server, { category: 'POSTGRADUATE_DUAL', collegeCode: 'COMPUTER_SCIENCE' });
     const supervisor = await server.db.prisma.reviewer.findUniqueOrThrow({ where: { id: student!.firstSupervisorId! } });
-    const approved = await api.as(await api.staff(supervisor.username), APPROVE, { items: [ref(await itemOf(server, student!.number, 'SUPERVISOR'))] });
+    const approved = await api.asText(await api.staff(supervisor.username), APPROVE, { items: [ref(await itemOf(server, student!.number, 'SUPERVISOR'))] });
     expect(approved.data.approveItems.data).toEqual({ approved: 1, failed: 0 });
 
     const thesis = {
@@ -213,16 +214,16 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
       expect(item.events).toMatchObject([{ fromStatus: null, toStatus: item.status, source: 'SYSTEM', reason: '规则变更：新增事项' }]);
     }
     // The reviewers' numbers follow at once (counters are kept by triggers).
-    const stats = await api.as(admin, 'query { cohortStats(year: 2020) { items { template { code } pending locked } } }');
+    const stats = await api.asText(admin, 'query { cohortStats(year: 2020) { items { template { code } pending locked } } }');
     expect(stats.data.cohortStats.items).toContainEqual({ template: { code: 'THESIS_SUBMISSION' }, pending: 1, locked: duals - 1 });
     // The library reviewer can approve the new item like any other.
-    const library = await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'THESIS_SUBMISSION'))] });
+    const library = await api.asText(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'THESIS_SUBMISSION'))] });
     expect(library.data.approveItems.data).toEqual({ approved: 1, failed: 0 });
   });
 
   it('waives undecided items by a new waiver and approves them by a new policy, leaving decisions alone', async () => {
     const [decidedStudent, student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'COMPUTER_SCIENCE' }, 2);
-    const rejected = await api.as(await api.staff('equipment'), REJECT, { items: [ref(await itemOf(server, decidedStudent!.number, 'EQUIPMENT'))], reason: '设备未归还' });
+    const rejected = await api.asText(await api.staff('equipment'), REJECT, { items: [ref(await itemOf(server, decidedStudent!.number, 'EQUIPMENT'))], reason: '设备未归还' });
     expect(rejected.data.rejectItems.data).toEqual({ rejected: 1, failed: 0 });
     const equipment = await server.db.prisma.itemTemplate.findFirstOrThrow({ where: { code: 'EQUIPMENT', cohort: { year: 2020 } } });
     const waiver = { code: 'CS_LAB_RETURNED', when: { categories: ['UNDERGRADUATE'], collegeCodes: ['COMPUTER_SCIENCE'] }, reason: { zh: '计算机学院设备已统一归还', en: 'Computer Science returned its equipment centrally' } };
@@ -236,7 +237,7 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     expect(listOf(result.data, 'WAIVED').entries.map((entry: Entry) => entry.studentNumber)).toEqual(expected);
     expect(await itemOf(server, decidedStudent!.number, 'EQUIPMENT')).toMatchObject({ status: 'REJECTED' });
 
-    const sheet = await api.as(admin, 'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason waivedBecause { code reason } } } } }', { id: globalId('Student', student!.id) });
+    const sheet = await api.asText(admin, 'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason waivedBecause { code reason } } } } }', { id: globalId('Student', student!.id) });
     expect(sheet.data.node.clearanceItems).toContainEqual({ code: 'EQUIPMENT', status: 'WAIVED', source: 'SYSTEM', reason: waiver.reason.zh, waivedBecause: { code: 'CS_LAB_RETURNED', reason: waiver.reason.zh } });
 
     // A policy approves every undecided HOSPITAL item, locked ones included, as it would at creation.
@@ -293,10 +294,10 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
       expect(await apply(input, version), JSON.stringify(input)).toMatchObject({ __typename: 'DomainError', code, field });
       expect((await preview(input)).code).toBe(code);
     }
-    const missingYear = await api.as(admin, APPLY, { input: { cohortYear: 1999, ...change }, version });
+    const missingYear = await api.asText(admin, APPLY, { input: { cohortYear: 1999, ...change }, version });
     expect(missingYear.data.applyRuleChange.code).toBe('NOT_FOUND');
 
-    const english = await api.as(admin, APPLY, { input: { cohortYear: 2020, template: { code: 'LIBRARY', sequence: 3 } }, version }, { 'accept-language': 'en' });
+    const english = await api.asText(admin, APPLY, { input: { cohortYear: 2020, template: { code: 'LIBRARY', sequence: 3 } }, version }, { 'accept-language': 'en' });
     expect(english.data.applyRuleChange.message).toMatch(/^The rule change is not valid \(template\.sequence\): template\.sequence: duplicate sequence 3/);
     expect(await snapshot()).toEqual(before);
   });
@@ -306,8 +307,8 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     const tokens = [await api.staff('library'), await api.staff('xgz-computer-science'), await api.student(student!.number)];
     const input = { cohortYear: 2020, template: { code: 'DORM', active: false } };
     for (const token of tokens) {
-      expect((await api.as(token, PREVIEW, { input })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      expect((await api.as(token, APPLY, { input, version: await currentVersion() })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await api.asText(token, PREVIEW, { input })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect((await api.asText(token, APPLY, { input, version: await currentVersion() })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     expect(await server.db.prisma.itemTemplate.findFirstOrThrow({ where: { code: 'DORM', cohort: { year: 2020 } } })).toMatchObject({ active: true });
   });

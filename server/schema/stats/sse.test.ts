@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSRF_HEADER, OPERATION_LIMITS } from '../../security.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
-import { clients, findStudents, itemOf, ref } from '../review/testing.js';
+import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
+import { globalId } from '../../testing/ids.js';
+import { streamsOpened } from '../../testing/live.js';
+import { waitFor } from '../../testing/wait.js';
 
 /**
  * Staff subscriptions over Server-Sent Events (yoga's GraphQL over SSE, "distinct connections"
@@ -62,22 +65,18 @@ function subscribeOverSse(
   return {
     response,
     close: () => abort.abort(),
-    async until(predicate: (message: SseMessage) => boolean, timeoutMs = 10_000): Promise<SseMessage> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (failure) throw failure;
-        const found = messages.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching SSE message; got ${JSON.stringify(messages)}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+    until(predicate: (message: SseMessage) => boolean, timeoutMs = 10_000): Promise<SseMessage> {
+      return waitFor(
+        () => {
+          if (failure) throw failure;
+          return messages.find(predicate);
+        },
+        timeoutMs,
+        () => `a matching SSE message; got ${JSON.stringify(messages)}`,
+      );
     },
   };
 }
-
-const studentGlobalId = (id: string) => Buffer.from(`Student:${id}`).toString('base64');
-/** graphql-ws and SSE alike acknowledge no subscription: give the server a moment to register it. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
 
 describe('staff subscriptions over SSE', () => {
   let server: TestServer;
@@ -104,6 +103,7 @@ describe('staff subscriptions over SSE', () => {
     const libraryApproved = (message: SseMessage) =>
       message.data.data.cohortStatsUpdated.items.find((item: { template: { code: string } }) => item.template.code === 'LIBRARY').approved as number;
 
+    const opened = streamsOpened(server, 3);
     const stats = sse(server, {
       query: 'subscription { cohortStatsUpdated(year: 2020) { items { template { code } approved } } }',
       token: await api.staff('admin'),
@@ -116,7 +116,7 @@ describe('staff subscriptions over SSE', () => {
     const followed = sse(server, {
       method: 'GET',
       query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { id status } progress { approved } } }',
-      variables: { id: studentGlobalId(student!.id) },
+      variables: { id: globalId('Student', student!.id) },
       token: await api.staff('xgz-computer-science'),
       headers: { [CSRF_HEADER]: '1' },
     });
@@ -127,9 +127,9 @@ describe('staff subscriptions over SSE', () => {
     }
     const now = await stats.until((message) => message.event === 'next');
     const before = libraryApproved(now);
-    await settle();
+    await opened;
 
-    const decided = await api.as(await api.staff('library'), APPROVE, { items: [ref(libraryItem)] });
+    const decided = await api.asText(await api.staff('library'), APPROVE, { items: [ref(libraryItem)] });
     expect(decided.data.approveItems.data.approved).toBe(1);
 
     const change = await queue.until((message) => message.event === 'next');
@@ -149,7 +149,7 @@ describe('staff subscriptions over SSE', () => {
         code: 'NOT_FOUND',
         request: {
           query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq } }',
-          variables: { id: studentGlobalId(stranger!.id) },
+          variables: { id: globalId('Student', stranger!.id) },
           token: await api.staff('xgz-computer-science'),
         },
       },
@@ -194,7 +194,7 @@ describe('staff subscriptions over SSE', () => {
       expect(answer.data.data ?? null).toBeNull();
       expect(JSON.stringify(answer.data.errors)).toMatch(refusal);
       // The same refusal as the document gets over plain HTTP (operation name aside).
-      const overHttp = await server.gql(`subscription { reviewQueueChanged(cohortYear: 2020) { ${selection} } }`, {}, { authorization: `Bearer ${token}` });
+      const overHttp = await server.gqlText(`subscription { reviewQueueChanged(cohortYear: 2020) { ${selection} } }`, {}, { authorization: `Bearer ${token}` });
       expect(overHttp.errors?.length).toBeGreaterThan(0);
       expect(answer.data.errors).toEqual(overHttp.errors);
     }

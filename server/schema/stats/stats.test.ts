@@ -90,7 +90,7 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
   };
 
   async function expectStatsMatchTruth(cohortId: string, seed: number, step: number) {
-    const answer = await server.gql(STATS, { year: 2020 }, { authorization: `Bearer ${adminToken}` });
+    const answer = await server.gqlText(STATS, { year: 2020 }, { authorization: `Bearer ${adminToken}` });
     expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
     const api = decodeIds(fromApi(answer.data.cohortStats));
     const truth = await groundTruth(server, cohortId);
@@ -195,13 +195,13 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
 
   it('narrows to one college for its college admin and refuses others', async () => {
     const token = await server.login('xgz-computer-science', 'Lixiao@2020');
-    const own = await server.gql(STATS, { year: 2020 }, { authorization: `Bearer ${token}` });
+    const own = await server.gqlText(STATS, { year: 2020 }, { authorization: `Bearer ${token}` });
     expect(own.errors).toBeUndefined();
     expect(own.data.cohortStats.colleges).toHaveLength(1);
-    const other = await server.gql(STATS, { year: 2020, college: 'EARTH_SCIENCES' }, { authorization: `Bearer ${token}` });
+    const other = await server.gqlText(STATS, { year: 2020, college: 'EARTH_SCIENCES' }, { authorization: `Bearer ${token}` });
     expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const reviewer = await server.login('library', 'Lixiao@2020');
-    const refused = await server.gql(STATS, { year: 2020 }, { authorization: `Bearer ${reviewer}` });
+    const refused = await server.gqlText(STATS, { year: 2020 }, { authorization: `Bearer ${reviewer}` });
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../auth/password.js';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, openDemoServer, STUDENT_PASSWORD } from '../review/testing.js';
+import { type clients, openDemoServer, STUDENT_PASSWORD } from '../../testing/demo.js';
 
 /** A student who has changed the initial password but not submitted the survey yet. */
 async function loginBeforeSurvey(server: TestServer, number: string) {
@@ -20,7 +20,7 @@ describe.each(BACKENDS)('the survey gate closes only what it gates (%s)', (backe
   it('before the survey, viewer returns the student, with SURVEY_REQUIRED only on clearanceItems', async () => {
     const student = await server.db.prisma.student.findFirstOrThrow({ where: { cohort: { year: 2020 }, deferrals: { none: {} } }, orderBy: { number: 'desc' } });
     const token = await loginBeforeSurvey(server, student.number);
-    const result = await api.as(token, '{ viewer { ... on Student { number name progress { required cleared } deferral { deferred } clearanceItems { code } } } }');
+    const result = await api.asText(token, '{ viewer { ... on Student { number name progress { required cleared } deferral { deferred } clearanceItems { code } } } }');
     expect(result.data.viewer).toMatchObject({ number: student.number, name: student.name, deferral: { deferred: false }, clearanceItems: null });
     expect(result.data.viewer.progress.required).toBeGreaterThan(0);
     expect(result.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['SURVEY_REQUIRED', ['viewer', 'clearanceItems']]]);
@@ -29,10 +29,10 @@ describe.each(BACKENDS)('the survey gate closes only what it gates (%s)', (backe
   it('a deferred student\'s catch-up (changesSince) answers an empty page, not SURVEY_REQUIRED', async () => {
     const deferred = await server.db.prisma.student.findFirstOrThrow({ where: { deferrals: { some: {} } } });
     const token = await loginBeforeSurvey(server, deferred.number);
-    const result = await api.as(token, '{ changesSince { cursor hasMore changes { seq } } }');
+    const result = await api.asText(token, '{ changesSince { cursor hasMore changes { seq } } }');
     expect(result.errors).toBeUndefined();
     expect(result.data.changesSince).toEqual({ cursor: '0', hasMore: false, changes: [] });
-    const sheet = await api.as(token, '{ viewer { ... on Student { deferral { deferred } clearanceItems { code } } } }');
+    const sheet = await api.asText(token, '{ viewer { ... on Student { deferral { deferred } clearanceItems { code } } } }');
     expect(sheet.errors).toBeUndefined();
     expect(sheet.data.viewer).toEqual({ deferral: { deferred: true }, clearanceItems: [] });
   });

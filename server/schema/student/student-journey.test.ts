@@ -7,6 +7,9 @@ import { authenticate } from '../../auth/viewer.js';
 import type { DormitoryState, StudentCategory } from '../../domain/index.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { changeItems } from '../../services/decisions.js';
+import { databaseId, globalId } from '../../testing/ids.js';
+import { streamsOpened } from '../../testing/live.js';
+import { waitFor } from '../../testing/wait.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
 /**
@@ -65,7 +68,6 @@ const EQUIPMENT_EXEMPT = ['ARTS_COMMUNICATION', 'ECONOMICS_MANAGEMENT', 'FOREIGN
 const SKL_UNITS = ['EARTH_SCIENCES', 'EARTH_RESOURCES', 'MATERIALS_CHEMISTRY', 'GEMMOLOGY', 'STATE_KEY_LAB'];
 
 /** The database id inside a Relay global ID (`Type:uuid`, base64), for calling the service directly. */
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1]!;
 const bearer = (token: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, ...extra });
 
 interface DemoStudent {
@@ -142,29 +144,29 @@ describe('the student journey', () => {
   /** First login with the initial password, the refusal of everything else, the password change: returns a usable token. */
   async function firstLogin(student: DemoStudent): Promise<string> {
     const initial = await knownInitialPassword(student);
-    const first = await server.gql(LOGIN, { u: student.number, p: initial });
+    const first = await server.gqlText(LOGIN, { u: student.number, p: initial });
     expect(first.data.login.data.mustChangePassword).toBe(true);
     const initialToken = first.data.login.data.accessToken as string;
     for (const query of [SURVEY, SHEET, PROGRESS_ONLY]) {
-      const refused = await server.gql(query, undefined, bearer(initialToken));
+      const refused = await server.gqlText(query, undefined, bearer(initialToken));
       expect(refused.errors?.[0]?.extensions?.code, JSON.stringify(refused)).toBe('PASSWORD_CHANGE_REQUIRED');
     }
-    const refusedSubmit = await server.gql(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(initialToken));
+    const refusedSubmit = await server.gqlText(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(initialToken));
     expect(refusedSubmit.errors?.[0]?.extensions?.code ?? refusedSubmit.data?.submitSurvey?.code).toBe('PASSWORD_CHANGE_REQUIRED');
-    const changed = await server.gql(CHANGE, { c: initial, n: NEW_PASSWORD }, bearer(initialToken));
+    const changed = await server.gqlText(CHANGE, { c: initial, n: NEW_PASSWORD }, bearer(initialToken));
     expect(changed.data.changePassword.data.mustChangePassword).toBe(false);
     return changed.data.changePassword.data.accessToken as string;
   }
 
   async function submitSurvey(token: string) {
-    const submitted = await server.gql(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(token));
+    const submitted = await server.gqlText(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(token));
     expect(submitted.errors).toBeUndefined();
     expect(submitted.data.submitSurvey.__typename).toBe('MutationSubmitSurveySuccess');
     return submitted.data.submitSurvey.data;
   }
 
   async function sheetOf(token: string, headers: Record<string, string> = {}) {
-    const result = await server.gql(SHEET, undefined, bearer(token, headers));
+    const result = await server.gqlText(SHEET, undefined, bearer(token, headers));
     expect(result.errors).toBeUndefined();
     return result.data.viewer;
   }
@@ -187,48 +189,44 @@ describe('the student journey', () => {
       retryAttempts: 0,
       lazy: false,
     });
-    let started!: () => void;
-    const ready = new Promise<void>((resolve) => (started = resolve));
-    // graphql-ws does not acknowledge a subscription: give the server a moment to register it after the handshake.
-    client.on('connected', () => setTimeout(started, 400));
     client.subscribe({ query: SUBSCRIPTION }, {
       next: (message) => (message.errors ? errors.push(message.errors) : events.push(message.data?.myClearanceUpdated)),
       error: (error) => errors.push(error),
       complete: () => undefined,
     });
-    const until = async (predicate: (all: any[]) => boolean, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(events)) {
-        if (errors.length) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
-        if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(events)}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      return events;
-    };
-    return { events, errors, ready, until, close: () => client.dispose() };
+    const until = (predicate: (all: any[]) => boolean, timeoutMs = 10_000) =>
+      waitFor(
+        () => {
+          if (errors.length) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
+          return predicate(events) && events;
+        },
+        timeoutMs,
+        () => `the subscription's events; got ${JSON.stringify(events)}`,
+      );
+    return { events, errors, until, close: () => client.dispose() };
   }
 
   it('takes an undergraduate from first login through the survey gate to a sheet of 9', async () => {
     const student = await pick({ category: 'UNDERGRADUATE', college: { code: 'COMPUTER_SCIENCE' }, dormitory: 'ON_CAMPUS', campus: { code: 'NANWANGSHAN' } });
     const token = await firstLogin(student);
 
-    const survey = await server.gql(SURVEY, undefined, bearer(token));
+    const survey = await server.gqlText(SURVEY, undefined, bearer(token));
     expect(survey.data.survey.title).toBe('2020届毕业生就业与人才培养质量调研问卷');
     expect(survey.data.survey.questions.map((q: { code: string }) => q.code)).toEqual(['DESTINATION', 'JOB_RELEVANCE', 'OVERALL_SATISFACTION', 'MOST_HELPFUL', 'SUGGESTIONS']);
     expect(survey.data.survey.questions[0]).toMatchObject({ kind: 'SINGLE_CHOICE', required: true, maxLength: null, text: '你的毕业去向是？' });
     expect(survey.data.survey.questions[0].choices[0]).toEqual({ value: 'SIGNED_EMPLOYMENT', label: '签约就业' });
     expect(survey.data.survey.questions[4]).toMatchObject({ kind: 'TEXT', required: false, maxLength: 500, choices: [] });
-    const surveyEn = await server.gql(SURVEY, undefined, bearer(token, { 'accept-language': 'en' }));
+    const surveyEn = await server.gqlText(SURVEY, undefined, bearer(token, { 'accept-language': 'en' }));
     expect(surveyEn.data.survey.title).toBe('2020 graduate employment and training-quality survey');
 
     // The gate: the sheet stays shut until the survey is in, in either language.
-    const gated = await server.gql(SHEET, undefined, bearer(token));
+    const gated = await server.gqlText(SHEET, undefined, bearer(token));
     expect(gated.errors?.[0]?.extensions?.code).toBe('SURVEY_REQUIRED');
     expect(gated.errors?.[0]?.path).toEqual(['viewer', 'clearanceItems']);
-    const gatedEn = await server.gql(SHEET, undefined, bearer(token, { 'accept-language': 'en' }));
+    const gatedEn = await server.gqlText(SHEET, undefined, bearer(token, { 'accept-language': 'en' }));
     expect(gatedEn.errors?.[0]?.message).toBe('Fill in and submit the employment & training-quality survey first; the clearance sheet opens after that.');
     // Progress counts stay readable before the survey: the survey item is the one pending first.
-    const before = await server.gql(PROGRESS_ONLY, undefined, bearer(token));
+    const before = await server.gqlText(PROGRESS_ONLY, undefined, bearer(token));
     expect(before.data.viewer.progress).toEqual({ required: 9, approved: 1, pending: 8, locked: 0, waived: 0, cleared: false });
 
     const submitted = await submitSurvey(token);
@@ -262,7 +260,7 @@ describe('the student journey', () => {
     expect(dorm.contact.office).toContain('学生住宿服务中心');
     for (const item of items) expect(item.blockedBy).toEqual([]);
 
-    const again = await server.gql(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(token));
+    const again = await server.gqlText(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(token));
     expect(again.data.submitSurvey).toMatchObject({ __typename: 'DomainError', code: 'SURVEY_ALREADY_SUBMITTED' });
     const responses = await server.db.prisma.surveyResponse.findMany({ where: { studentId: student.id } });
     expect(responses).toHaveLength(1);
@@ -329,16 +327,17 @@ describe('the student journey', () => {
     expect(library.requirement).toMatch(/论文/);
 
     const { firstSupervisor } = await server.db.prisma.student.findUniqueOrThrow({ where: { id: student.id }, include: { firstSupervisor: true } });
+    const opened = streamsOpened(server);
     const live = subscribe(token);
     try {
-      await live.ready;
+      await opened;
       // Students see their supervisor's name, not the login (staff only); the staff side acts by login.
-      const supervisor = await server.gql('{ viewer { ... on Student { firstSupervisor { name username } } } }', undefined, bearer(token));
+      const supervisor = await server.gqlText('{ viewer { ... on Student { firstSupervisor { name username } } } }', undefined, bearer(token));
       expect(supervisor.data.viewer.firstSupervisor).toMatchObject({ name: expect.any(String), username: null });
       const supervisorItem = sheet.clearanceItems[1];
       const [outcome] = await changeItems(
         server.services,
-        [{ itemId: rawId(supervisorItem.id), to: 'APPROVED', expectedVersion: supervisorItem.version }],
+        [{ itemId: databaseId(supervisorItem.id), to: 'APPROVED', expectedVersion: supervisorItem.version }],
         await staffActor(firstSupervisor!.username),
       );
       expect(outcome).toMatchObject({ ok: true, status: 'APPROVED' });
@@ -383,20 +382,24 @@ describe('the student journey', () => {
     await submitSurvey(otherToken);
     const library = (await sheetOf(token)).clearanceItems.find((item: { code: string }) => item.code === 'LIBRARY');
 
+    const opened = streamsOpened(server, 2);
     const mine = subscribe(token);
     const theirs = subscribe(otherToken);
     try {
-      await Promise.all([mine.ready, theirs.ready]);
+      await opened;
       const [outcome] = await changeItems(
         server.services,
-        [{ itemId: rawId(library.id), to: 'REJECTED', reason: '尚有 2 本图书未归还', expectedVersion: library.version }],
+        [{ itemId: databaseId(library.id), to: 'REJECTED', reason: '尚有 2 本图书未归还', expectedVersion: library.version }],
         await staffActor('library'),
       );
       expect(outcome).toMatchObject({ ok: true, status: 'REJECTED' });
       const [event] = await mine.until((all) => all.length >= 1);
       expect(event).toMatchObject({ item: { code: 'LIBRARY', status: 'REJECTED', reason: '尚有 2 本图书未归还' }, progress: { rejected: 1 } });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(theirs.events).toEqual([]);
+      // A later change of the bystander's own sheet: their stream is in commit order, so the rejection would have come first.
+      const [finance] = await server.db.prisma.clearanceItem.findMany({ where: { student: { number: bystander.number }, template: { code: 'FINANCE' } } });
+      await changeItems(server.services, [{ itemId: finance!.id, to: 'APPROVED' }], await staffActor('finance'));
+      await theirs.until((all) => all.length >= 1);
+      expect(theirs.events[0]).toMatchObject({ item: { code: 'FINANCE', status: 'APPROVED' } });
     } finally {
       await mine.close();
       await theirs.close();
@@ -409,14 +412,14 @@ describe('the student journey', () => {
   it('delivers nothing live before the survey is in, and refuses the subscription to staff', async () => {
     const student = await pick({ category: 'UNDERGRADUATE', college: { code: { notIn: EQUIPMENT_EXEMPT } } });
     const token = await firstLogin(student);
+    const opened = streamsOpened(server);
     const live = subscribe(token);
     try {
-      await live.ready;
+      await opened;
       const items = await server.db.prisma.clearanceItem.findMany({ where: { studentId: student.id, template: { code: 'FINANCE' } } });
       await changeItems(server.services, [{ itemId: items[0]!.id, to: 'APPROVED' }], await staffActor('finance'));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(live.events).toEqual([]);
       await submitSurvey(token);
+      // In commit order: had the approval before the survey been delivered, it would come first.
       const events = await live.until((all) => all.length >= 1);
       expect(events[0]).toMatchObject({ item: { code: 'SURVEY', status: 'APPROVED' } });
     } finally {
@@ -426,7 +429,6 @@ describe('the student journey', () => {
     const staffToken = await server.login('library', 'Lixiao@2020');
     const staff = subscribe(staffToken);
     try {
-      await staff.ready;
       await expect(staff.until(() => false, 3000)).rejects.toThrow(/FORBIDDEN/);
     } finally {
       await staff.close();
@@ -441,9 +443,9 @@ describe('the student journey', () => {
     expect(sheet.deferral).toMatchObject({ deferred: true, movedToCohort: { year: 2021 }, reason: '申请延期至2020年12月毕业，已获批准' });
     expect(Date.parse(sheet.deferral.at)).not.toBeNaN();
     expect(sheet.progress).toMatchObject({ required: 0, approved: 0, cleared: false });
-    const survey = await server.gql(SURVEY, undefined, bearer(token));
+    const survey = await server.gqlText(SURVEY, undefined, bearer(token));
     expect(survey.data.survey).toBeNull();
-    const submitted = await server.gql(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(token, { 'accept-language': 'en' }));
+    const submitted = await server.gqlText(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(token, { 'accept-language': 'en' }));
     expect(submitted.data.submitSurvey).toMatchObject({
       code: 'STUDENT_DEFERRED',
       message: 'Your graduation was deferred: you moved to the next cohort and do not clear now.',
@@ -455,32 +457,31 @@ describe('the student journey', () => {
     const other = await pick({ category: 'UNDERGRADUATE', college: { code: { notIn: EQUIPMENT_EXEMPT } } });
     const otherToken = await firstLogin(other);
     const token = await firstLogin(student);
-    const me = await server.gql('{ viewer { ... on Student { id } } }', undefined, bearer(token));
+    const me = await server.gqlText('{ viewer { ... on Student { id } } }', undefined, bearer(token));
     const studentId = me.data.viewer.id as string;
     const itemId = (await server.db.prisma.clearanceItem.findFirstOrThrow({ where: { studentId: student.id } })).id;
-    const { data: itemNode } = await server.gql('query ($id: ID!) { node(id: $id) { id } }', { id: studentId }, bearer(await server.login('admin', 'Lixiao@2020')));
+    const { data: itemNode } = await server.gqlText('query ($id: ID!) { node(id: $id) { id } }', { id: studentId }, bearer(await server.login('admin', 'Lixiao@2020')));
     expect(itemNode.node.id).toBe(studentId);
 
     const NODE_SHEET = 'query ($id: ID!) { node(id: $id) { ... on Student { number clearanceItems { code status } progress { required } } } }';
-    const library = await server.gql(NODE_SHEET, { id: studentId }, bearer(await server.login('library', 'Lixiao@2020')));
+    const library = await server.gqlText(NODE_SHEET, { id: studentId }, bearer(await server.login('library', 'Lixiao@2020')));
     expect(library.errors).toBeUndefined();
     expect(library.data.node.clearanceItems).toHaveLength(9);
 
     const ITEM_NODE = 'query ($id: ID!) { node(id: $id) { ... on ClearanceItem { code status } } }';
-    const ownItems = await server.gql(
+    const ownItems = await server.gqlText(
       'query ($id: ID!) { node(id: $id) { ... on Student { number progress { required } } } }',
       { id: studentId },
       bearer(token),
     );
     expect(ownItems.data.node).toEqual({ number: student.number, progress: { required: 9 } });
 
-    const stranger = await server.gql(NODE_SHEET, { id: studentId }, bearer(otherToken, { 'accept-language': 'en' }));
+    const stranger = await server.gqlText(NODE_SHEET, { id: studentId }, bearer(otherToken, { 'accept-language': 'en' }));
     expect(stranger.data.node).toBeNull();
     expect(stranger.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: 'You are not allowed to do this.' });
 
     // The item's global ID, as a client would form it from a sheet (the stranger never sees one).
-    const globalItemId = Buffer.from(`ClearanceItem:${itemId}`).toString('base64');
-    const strangerItem = await server.gql(ITEM_NODE, { id: globalItemId }, bearer(otherToken));
+    const strangerItem = await server.gqlText(ITEM_NODE, { id: globalId('ClearanceItem', itemId) }, bearer(otherToken));
     expect(strangerItem.data.node).toBeNull();
     expect(strangerItem.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
@@ -500,19 +501,19 @@ describe('the student journey', () => {
       [Array.from({ length: 51 }, () => COMPLETE_ANSWERS[0]), 'answers', /at most 50 answers/],
     ];
     for (const [answers, field, message] of cases) {
-      const result = await server.gql(SUBMIT, { answers }, bearer(token, { 'accept-language': 'en' }));
+      const result = await server.gqlText(SUBMIT, { answers }, bearer(token, { 'accept-language': 'en' }));
       expect(result.data.submitSurvey, field).toMatchObject({ __typename: 'DomainError', code: 'SURVEY_ANSWER_INVALID', field });
       expect(result.data.submitSurvey.message).toMatch(/^Survey answer not accepted/);
       expect(result.data.submitSurvey.message).toMatch(message);
     }
-    const zh = await server.gql(SUBMIT, { answers: without('DESTINATION') }, bearer(token));
+    const zh = await server.gqlText(SUBMIT, { answers: without('DESTINATION') }, bearer(token));
     expect(zh.data.submitSurvey.message).toBe('问卷答案有误（DESTINATION）：这是必答题。');
 
-    const wrongShape = await server.gql(SUBMIT, { answers: [{ question: 'DESTINATION', choices: 'SIGNED_EMPLOYMENT', extra: 1 }] }, bearer(token));
+    const wrongShape = await server.gqlText(SUBMIT, { answers: [{ question: 'DESTINATION', choices: 'SIGNED_EMPLOYMENT', extra: 1 }] }, bearer(token));
     expect(wrongShape.errors?.length).toBeGreaterThan(0);
 
     expect(await server.db.prisma.surveyResponse.count({ where: { studentId: student.id } })).toBe(0);
-    const still = await server.gql(SHEET, undefined, bearer(token));
+    const still = await server.gqlText(SHEET, undefined, bearer(token));
     expect(still.errors?.[0]?.extensions?.code).toBe('SURVEY_REQUIRED');
     // The gate closes the sheet only: the rest of the student is still answered.
     expect(still.data?.viewer?.clearanceItems).toBeNull();
@@ -525,7 +526,7 @@ describe('the student journey', () => {
     const hospital = (await sheetOf(token)).clearanceItems.find((item: { code: string }) => item.code === 'HOSPITAL');
     const [outcome] = await changeItems(
       server.services,
-      [{ itemId: rawId(hospital.id), to: 'WAIVED', reason: '经核实无住院记录', expectedVersion: hospital.version }],
+      [{ itemId: databaseId(hospital.id), to: 'WAIVED', reason: '经核实无住院记录', expectedVersion: hospital.version }],
       await staffActor('admin', 'ADMIN'),
     );
     expect(outcome).toMatchObject({ ok: true, status: 'WAIVED' });
@@ -565,7 +566,7 @@ describe('the student journey', () => {
   });
 
   it('keeps staff out of submitSurvey', async () => {
-    const result = await server.gql(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(await server.login('career', 'Lixiao@2020')));
+    const result = await server.gqlText(SUBMIT, { answers: COMPLETE_ANSWERS }, bearer(await server.login('career', 'Lixiao@2020')));
     expect(result.errors?.[0]?.extensions?.code ?? result.data?.submitSurvey?.code).toBe('FORBIDDEN');
   });
 });

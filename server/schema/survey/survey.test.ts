@@ -39,25 +39,25 @@ describe('the survey', () => {
   it('shows staff a cohort\'s survey by year, and nothing without one', async () => {
     const token = await server.login('career', 'Lixiao@2020');
     const query = 'query ($year: Int) { survey(year: $year) { title cohort { year } questions { code } } }';
-    const en = await server.gql(query, { year: 2020 }, bearer(token, { 'accept-language': 'en' }));
+    const en = await server.gqlText(query, { year: 2020 }, bearer(token, { 'accept-language': 'en' }));
     expect(en.data.survey).toMatchObject({ title: '2020 graduate employment and training-quality survey', cohort: { year: 2020 } });
     expect(en.data.survey.questions).toHaveLength(5);
-    expect((await server.gql(query, {}, bearer(token))).data.survey).toBeNull();
-    expect((await server.gql(query, { year: 1999 }, bearer(token))).data.survey).toBeNull();
-    const anonymous = await server.gql(query, { year: 2020 });
+    expect((await server.gqlText(query, {}, bearer(token))).data.survey).toBeNull();
+    expect((await server.gqlText(query, { year: 1999 }, bearer(token))).data.survey).toBeNull();
+    const anonymous = await server.gqlText(query, { year: 2020 });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('returns the opened sheet with the submission, the survey item approved by the student', async () => {
     const token = await student('201606003');
-    const result = await server.gql(SUBMIT, { answers: ANSWERS }, bearer(token));
+    const result = await server.gqlText(SUBMIT, { answers: ANSWERS }, bearer(token));
     expect(result.data.submitSurvey.__typename).toBe('MutationSubmitSurveySuccess');
     expect(result.data.submitSurvey.data.clearanceItems[0]).toEqual({ code: 'SURVEY', status: 'APPROVED' });
   });
 
   it('records exactly one response when the same student submits twice at once', async () => {
     const token = await student('201606004');
-    const results = await Promise.all([0, 1, 2].map(() => server.gql(SUBMIT, { answers: ANSWERS }, bearer(token))));
+    const results = await Promise.all([0, 1, 2].map(() => server.gqlText(SUBMIT, { answers: ANSWERS }, bearer(token))));
     const kinds = results.map((r) => r.data?.submitSurvey?.__typename === 'MutationSubmitSurveySuccess' ? 'ok' : r.data?.submitSurvey?.code ?? JSON.stringify(r.errors));
     expect(kinds.filter((k) => k === 'ok')).toHaveLength(1);
     expect(kinds.filter((k) => k !== 'ok')).toEqual(['SURVEY_ALREADY_SUBMITTED', 'SURVEY_ALREADY_SUBMITTED']);

@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { cleanCell, mapTable, normalizeHeader } from './columns.js';
-import { gbkCsv, nationalId, utf8BomCsv, utf8Csv, xlsx } from './fixtures/files.js';
+import { gbkCsv, nationalId, utf8BomCsv, utf8Csv, xlsx } from '../../testing/import-files.js';
 import { formatProblem } from './problems.js';
 import { cellText, readTable } from './read.js';
 import { STUDENT_COLUMNS } from './students.js';

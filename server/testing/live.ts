@@ -3,27 +3,48 @@ import { createApp, GRAPHQL_PATH } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { createServices } from '../services/runtime.js';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from '../services/import/fixtures/files.js';
-import { globalId } from '../schema/review/testing.js';
-import type { TestServer } from '../testing/server.js';
+import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from './import-files.js';
+import { globalId } from './ids.js';
+import type { Services } from '../context.js';
+import type { TestServer } from './server.js';
 
 /** Helpers for the live-update suites (not a test file itself). */
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved failed } } ... on Error { code } } }`;
-export const APPLY_RULE_CHANGE = `mutation ($input: RuleChangeInput!, $version: Int!) { applyRuleChange(input: $input, expectedRuleSetVersion: $version) { __typename ... on MutationApplyRuleChangeSuccess { data { applied studentsAffected } } ... on DomainError { code message } } }`;
-export const CHANGES = `query ($cursor: String, $first: Int) { changesSince(cursor: $cursor, first: $first) { cursor hasMore changes { seq item { id } template { code } toStatus } } }`;
+/** Per server, the probes waiting for live streams to open (the server's pubsub is wrapped once). */
+const streamProbes = new WeakMap<Services['pubsub'], Set<() => void>>();
 
-export async function waitFor<T>(check: () => T | undefined | null | false, timeoutMs = 5000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await sleep(20);
+/**
+ * Resolves once the server has opened `count` more live streams (the item stream or statistics
+ * signal behind a subscription). graphql-ws and SSE say nothing when a subscription starts: call
+ * this before subscribing and await it before making the change the subscription must hear.
+ */
+export function streamsOpened(server: { services: Services }, count = 1): Promise<void> {
+  const pubsub = server.services.pubsub;
+  let probes = streamProbes.get(pubsub);
+  if (!probes) {
+    const waiting = (probes = new Set());
+    streamProbes.set(pubsub, waiting);
+    const { items, changes } = pubsub;
+    const opened = <T>(stream: T) => {
+      for (const probe of [...waiting]) probe();
+      return stream;
+    };
+    pubsub.items = (...args) => opened(items.apply(pubsub, args));
+    pubsub.changes = (...args) => opened(changes.apply(pubsub, args));
   }
+  const waiting = probes;
+  return new Promise((resolve) => {
+    let seen = 0;
+    const probe = () => {
+      if (++seen < count) return;
+      waiting.delete(probe);
+      resolve();
+    };
+    waiting.add(probe);
+  });
 }
 
 export interface Followed {
@@ -96,9 +117,25 @@ export async function openSecondServer(server: TestServer, env: Record<string, s
   const { port } = await app.listen();
   return {
     wsUrl: `ws://127.0.0.1:${port}${GRAPHQL_PATH}`,
+    services: runtime.services,
     async close() {
       await app.close();
       await runtime.close();
     },
   };
+}
+
+/**
+ * Whether `count` connections listen on a Redis channel (`student:items:<id>`, …): a server process
+ * subscribes there when its first subscriber of that channel starts, so events from other processes reach it.
+ */
+export async function redisListeners(redisUrl: string, channel: string, count = 1): Promise<boolean> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await redis.connect();
+    const [, listeners] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
+    return listeners >= count;
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { hashPassword } from '../../auth/password.js';
-import { startTestServer, type TestServer, type TestServerOptions } from '../../testing/server.js';
+import { hashPassword } from '../auth/password.js';
+import { globalId } from './ids.js';
+import type { Headers, OperationArguments, TypedDocument } from './request.js';
+import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 
 /** Helpers for the reviewer and admin journey tests (not a test file itself). */
 
@@ -40,11 +42,15 @@ export function clients(server: TestServer) {
     return token;
   };
 
-  /** Runs an operation with a bearer token (a JWT or an integration's API token). */
-  const as = async <T = any>(token: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    server.gql<T>(query, variables, { authorization: `Bearer ${token}`, ...headers });
+  /** Runs a typed operation with a bearer token (a JWT or an integration's API token). */
+  const as = <R, V>(token: string, document: TypedDocument<R, V>, ...[variables, headers]: OperationArguments<V>) =>
+    server.gql(document, ...([variables, { authorization: `Bearer ${token}`, ...headers }] as OperationArguments<V>));
 
-  return { staff, student, as };
+  /** The same with an untyped query text (see requestText: not for new tests). */
+  const asText = (token: string, query: string, variables?: Record<string, unknown>, headers: Headers = {}) =>
+    server.gqlText(query, variables, { authorization: `Bearer ${token}`, ...headers });
+
+  return { staff, student, as, asText };
 }
 
 /** A server with the demo data and its clients, for one test file or describe block. */
@@ -137,9 +143,4 @@ export async function findStudents(
 
 export function slug(code: string): string {
   return code.toLowerCase().replaceAll('_', '-');
-}
-
-/** The relay plugin's global id: base64 of `Type:id`. */
-export function globalId(typename: string, id: string): string {
-  return Buffer.from(`${typename}:${id}`, 'utf8').toString('base64');
 }

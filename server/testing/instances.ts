@@ -1,29 +1,15 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
 
 /**
  * PostgreSQL and Redis instances private to one test file, so it can stop and
  * restart them while the rest of the suite keeps using the shared services.
  */
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, output: () => string) {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what} did not come up within ${timeoutMs} ms:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Sends one line over TCP and resolves with the first answer (empty if the port refuses). */
 function ask(port: number, line: string): Promise<string> {
@@ -63,7 +49,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (chunk) => (output += String(chunk)));
       child.stderr!.on('data', (chunk) => (output += String(chunk)));
-      await until('redis-server', async () => (await ask(port, 'PING\r\n')).startsWith('+PONG'), 10_000, () => output);
+      await waitFor(async () => (await ask(port, 'PING\r\n')).startsWith('+PONG'), 10_000, () => `redis-server to come up:\n${output}`);
     },
     async stop() {
       if (!child) return;
@@ -138,7 +124,7 @@ export async function startPrivatePostgres(database: string): Promise<PrivatePos
       );
       child.stdout!.on('data', (chunk) => (output += String(chunk)));
       child.stderr!.on('data', (chunk) => (output += String(chunk)));
-      await until('private PostgreSQL', async () => /ready to accept connections/.test(output) && (await accepting()), 30_000, () => output);
+      await waitFor(async () => /ready to accept connections/.test(output) && (await accepting()), 30_000, () => `the private PostgreSQL to come up:\n${output}`);
     },
     async stop() {
       if (!child) return;

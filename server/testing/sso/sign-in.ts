@@ -1,18 +1,7 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import type { TestServer } from '../../testing/server.js';
+import type { TestServer } from '../server.js';
 import type { TestBrowser, Page } from './browser.js';
 
 /** Helpers for the sign-in suites (not a test file). */
-
-/** A port free right now, for a server whose own URL must be configured before it listens. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /**
  * Follows the provider's pages from `page` until the browser is sent to `until`: the login
@@ -55,6 +44,6 @@ export interface SignInResult {
 
 /** Trades a one-time code in, as the portal page does; the whole answer, for refusals too. */
 export async function completeSignIn(server: TestServer, code: string, language = 'zh-CN') {
-  const result = await server.gql<{ completeSsoSignIn: SignInResult }>(COMPLETE_SSO_SIGN_IN, { code }, { 'accept-language': language });
-  return { result: result.data?.completeSsoSignIn, errors: result.errors };
+  const result = await server.gqlText(COMPLETE_SSO_SIGN_IN, { code }, { 'accept-language': language });
+  return { result: result.data?.completeSsoSignIn as SignInResult | undefined, errors: result.errors };
 }

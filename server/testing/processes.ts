@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { TEST_PASSWORD_PEPPER } from '../testing/keys.js';
+import { TEST_PASSWORD_PEPPER } from './keys.js';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
