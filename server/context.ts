@@ -4,9 +4,6 @@ import { authenticate, bearerToken, type Authentication, type Viewer } from './a
 import { pickLocale, type Locale } from './i18n/index.js';
 import type { Services } from './services/runtime.js';
 
-// server/live/ and server/services/items/ still import Services from here.
-export type { Services } from './services/runtime.js';
-
 /** One context shape for HTTP and graphql-ws operations. */
 export interface Context extends Services {
   locale: Locale;

@@ -1,7 +1,7 @@
 import { formatMessage, type ErrorCode, type ErrorParams } from './i18n/index.js';
 
-// server/live/ still imports these from here.
-export { formatMessage, type ErrorCode, type ErrorParams } from './i18n/index.js';
+// The codes an AppError carries, beside it for the services that raise one.
+export type { ErrorCode, ErrorParams } from './i18n/index.js';
 
 /**
  * A failure the user caused, raised by services (and resolvers) without a request

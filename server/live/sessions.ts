@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { hashApiToken, type Authentication, type StaffViewer } from '../auth/viewer.js';
-import type { Services } from '../context.js';
+import type { Services } from '../services/runtime.js';
 
 /** 4403 like graphql-ws's own refusal: the socket's credentials are no longer good. */
 export const CLOSE_FORBIDDEN = 4403;

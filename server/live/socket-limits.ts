@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { ExecutionResult, GraphQLError as GraphQLErrorType } from 'graphql';
-import { formatMessage } from '../errors.js';
+import { formatMessage } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 
 /**

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from './import-files.js';
 import { globalId } from './ids.js';
-import type { Services } from '../context.js';
+import type { Services } from '../services/runtime.js';
 import type { TestServer } from './server.js';
 
 /** Helpers for the live-update suites (not a test file itself). */

@@ -2,11 +2,9 @@ import { builder } from '../../builder.js';
 import type { Context } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { markNotificationRead, sendReminders, type ReminderReport } from '../../services/notifications.js';
-import { decodeId } from '../review/review.type.js';
+import { decodeId } from '../global-id.js';
 import { StudentRef } from '../student/student.type.js';
 import { localized } from '../localized.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function ownStudent(ctx: Context, studentId: string): boolean {
   return ctx.viewer?.kind === 'student' && !ctx.viewer.mustChangePassword && ctx.viewer.studentId === studentId;
@@ -38,34 +36,29 @@ builder.prismaObjectField(StudentRef, 'notifications', (t) =>
 );
 
 builder.queryField('myNotifications', (t) =>
-  t.prismaField({
+  t.withAuth({ student: true }).prismaField({
     type: [NotificationRef],
     description: 'The logged-in student\'s messages, newest first (at most 100).',
-    authScopes: { student: true },
     args: { unreadOnly: t.arg.boolean({ required: false, defaultValue: false }) },
-    resolve: (query, _root, args, ctx) => {
-      if (ctx.viewer?.kind !== 'student') throw new AppError('FORBIDDEN');
-      return ctx.db.prisma.notification.findMany({
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.prisma.notification.findMany({
         ...query,
         where: { studentId: ctx.viewer.studentId, ...(args.unreadOnly ? { readAt: null } : {}) },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: 100,
-      });
-    },
+      }),
   }),
 );
 
 builder.mutationField('markNotificationRead', (t) =>
-  t.field({
+  t.withAuth({ student: true }).field({
     type: NotificationRef,
     description: 'Marks one of the student\'s own messages read (reading it again keeps the first time).',
-    authScopes: { student: true },
     errors: {},
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      if (ctx.viewer?.kind !== 'student') throw new AppError('FORBIDDEN');
       const id = decodeId(String(args.id), 'Notification');
-      if (!id || !UUID.test(id)) throw new AppError('NOT_FOUND');
+      if (!id) throw new AppError('NOT_FOUND');
       return markNotificationRead(ctx, ctx.viewer.studentId, id);
     },
   }),
@@ -80,21 +73,16 @@ const ReminderReportRef = builder.objectRef<ReminderReport>('ReminderReport').im
 });
 
 builder.mutationField('sendReminders', (t) =>
-  t.field({
+  t.withAuth({ role: ['COLLEGE_ADMIN', 'UNIVERSITY_ADMIN'] }).field({
     type: ReminderReportRef,
     description:
       'Reminds every graduate of the cohort with outstanding items (离校提醒): one notification each, naming the items. ' +
       'College admins for their own college (the default), university admins for one college or all.',
-    authScopes: { role: ['COLLEGE_ADMIN', 'UNIVERSITY_ADMIN'] },
     errors: {},
     args: {
       cohortYear: t.arg.int({ required: true }),
       collegeCode: t.arg.string({ required: false }),
     },
-    resolve: async (_root, args, ctx) => {
-      const viewer = ctx.viewer;
-      if (viewer?.kind !== 'staff') throw new AppError('FORBIDDEN');
-      return sendReminders(ctx, viewer, { cohortYear: args.cohortYear, collegeCode: args.collegeCode ?? null });
-    },
+    resolve: (_root, args, ctx) => sendReminders(ctx, ctx.viewer, { cohortYear: args.cohortYear, collegeCode: args.collegeCode ?? null }),
   }),
 );

@@ -2,7 +2,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { canReview, REVIEW_SCOPE_SELECT } from '../../auth/policy/review-scope.js';
 import { builder } from '../../builder.js';
 import type { ItemStatus } from '../../domain/index.js';
-import { formatMessage, type ErrorCode } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
+import { formatMessage } from '../../i18n/index.js';
 import type { ChangeOutcome } from '../../services/decisions.js';
 import type { StatusCounts } from '../../services/review-queue.js';
 import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
@@ -11,9 +12,6 @@ import { ErrorCodeEnum, ErrorInterface } from '../error/error.type.js';
 
 /** Largest batch one approveItems / rejectItems call takes. */
 export const MAX_BATCH = 1000;
-
-// admin/deferral.mutation.ts and admin/notification.ts still import it from here until they move into services.
-export { decodeId } from '../global-id.js';
 
 export function itemGlobalId(id: string): string {
   return encodeGlobalID('ClearanceItem', id);

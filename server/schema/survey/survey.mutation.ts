@@ -1,5 +1,4 @@
 import { builder } from '../../builder.js';
-import { AppError } from '../../errors.js';
 import { submitSurvey } from '../../services/survey.js';
 import { StudentRef } from '../student/student.type.js';
 
@@ -13,18 +12,13 @@ const SurveyAnswerInput = builder.inputType('SurveyAnswerInput', {
 });
 
 builder.mutationField('submitSurvey', (t) =>
-  t.field({
+  t.withAuth({ student: true }).field({
     type: StudentRef,
     description:
       '完成答卷: submits the viewer\'s survey once. Every required question must be answered (at most 50 answers, text up to the ' +
       'question\'s maxLength). On success the survey item is approved and the clearance sheet opens; returns the student.',
-    authScopes: { student: true },
     errors: {},
     args: { answers: t.arg({ type: [SurveyAnswerInput], required: true }) },
-    resolve: async (_root, { answers }, ctx) => {
-      const viewer = ctx.viewer;
-      if (viewer?.kind !== 'student') throw new AppError('FORBIDDEN');
-      return submitSurvey(ctx, viewer, answers);
-    },
+    resolve: (_root, { answers }, ctx) => submitSurvey(ctx, ctx.viewer, answers),
   }),
 );

@@ -1,4 +1,4 @@
-import type { Services } from '../../context.js';
+import type { Services } from '../runtime.js';
 import { groupBy, progressFromCounts, type ItemStatus } from '../../domain/index.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { ItemAccessFacts, ItemChangedEvent, ProgressSnapshot } from '../../pubsub.js';
