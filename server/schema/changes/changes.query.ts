@@ -2,16 +2,9 @@ import { builder } from '../../builder.js';
 import { isSequenceNumber } from '../../domain/index.js';
 import { AppError } from '../../errors.js';
 import { visibleStudentsWhere } from '../../auth/policy/student.js';
-import { ClearanceEventRef } from '../clearance/clearance-item.fields.js';
 import { currentDeferral, LATEST_DEFERRAL } from '../../services/deferral.js';
 
 const MAX_CHANGES = 500;
-
-builder.prismaObjectFields(ClearanceEventRef, (t) => ({
-  item: t.relation('item', { nullable: true, description: 'The item as it is now; null if it was removed (e.g. after a deferral).' }),
-  template: t.relation('template'),
-  student: t.relation('student'),
-}));
 
 interface ChangesPage {
   cursor: string;

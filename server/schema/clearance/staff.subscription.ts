@@ -6,15 +6,8 @@ import { deliverOrResync } from '../../live/deliver.js';
 import type { ResyncRequired } from '../../live/event-stream.js';
 import type { ItemChangedEvent } from '../../pubsub.js';
 import { StudentRef } from '../student/student.type.js';
-import { ClearanceUpdateRef } from './clearance.subscription.js';
+import { ClearanceUpdateRef } from './clearance-update.type.js';
 import { itemStream, parseSince, SINCE_DESCRIPTION } from './item-stream.js';
-
-builder.objectFields(ClearanceUpdateRef, (t) => ({
-  seq: t.string({
-    description: 'The change\'s sequence number: after a reconnect, ask changesSince(cursor: seq) for what was missed.',
-    resolve: (event) => event.seq,
-  }),
-}));
 
 builder.subscriptionFields((t) => ({
   clearanceItemUpdated: t.withAuth({ staff: true }).field({

@@ -1,12 +1,10 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { canReview, REVIEW_SCOPE_SELECT } from '../../auth/policy/review-scope.js';
 import { builder } from '../../builder.js';
 import type { ItemStatus } from '../../domain/index.js';
 import type { ErrorCode } from '../../errors.js';
 import { formatMessage } from '../../i18n/index.js';
 import type { ChangeOutcome } from '../../services/decisions.js';
 import type { StatusCounts } from '../../services/review-queue.js';
-import { ClearanceItemRef } from '../clearance/clearance-item.type.js';
 import { ItemStatusEnum, StudentCategoryEnum } from '../enums.js';
 import { ErrorCodeEnum, ErrorInterface } from '../error/error.type.js';
 
@@ -108,13 +106,3 @@ export const DecisionReportRef = builder.objectRef<DecisionReport>('DecisionRepo
   }),
 });
 
-builder.prismaObjectField(ClearanceItemRef, 'decidable', (t) =>
-  t.boolean({
-    description: 'Whether the viewer may approve or reject the item now (a LOCKED item is visible but not decidable).',
-    select: { status: true, ...REVIEW_SCOPE_SELECT },
-    resolve: (item, _args, ctx) =>
-      (item.status === 'PENDING' || item.status === 'REJECTED') &&
-      ctx.viewer?.kind === 'staff' &&
-      canReview(ctx.viewer, { scope: item.template.scope, departmentId: item.template.departmentId, student: item.student }),
-  }),
-);
