@@ -15,7 +15,10 @@ const typesConfig = {
  * persisted documents go by the hash of the normalized text, not by this text).
  */
 function compactTextDocuments(content: string): string {
-  return content.replace(/= new TypedDocumentString\(`([^`]*)`/g, (_match, text: string) => `= /*#__PURE__*/ new TypedDocumentString(\`${text.replace(/\s+/g, ' ').trim()}\``);
+  return content.replace(
+    /= new TypedDocumentString\(`([^`]*)`/g,
+    (_match, text: string) => `= /*#__PURE__*/ new TypedDocumentString(\`${text.replace(/\s+/g, ' ').trim()}\``,
+  );
 }
 
 const config: CodegenConfig = {

@@ -40,7 +40,10 @@ async function machine(target: Target) {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     database: target.databaseVersion,
-    loadavg: os.loadavg().map((n) => n.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -58,10 +61,22 @@ function render(info: Awaited<ReturnType<typeof machine>>, loadBefore: string, e
     '',
     '| | measured | result | baseline (same run) | ratio | target | |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.id} | ${escapeCell(r.what)} | ${escapeCell(r.result)} | ${escapeCell(r.baseline)} | ${escapeCell(r.ratio)} | ${escapeCell(r.target)} | ${status(r.met)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${escapeCell(r.what)} | ${escapeCell(r.result)} | ${escapeCell(r.baseline)} | ${escapeCell(r.ratio)} | ${escapeCell(r.target)} | ${status(r.met)} |`,
+    ),
     '',
     ...(profileRows.length
-      ? ['## SQL statements per operation', '', '(counted by wrapping pg.Client#query around an in-process copy of the app on the same database)', '', '| operation | statements | kinds |', '|---|---|---|', ...profileRows.map((p) => `| ${p.operation} | ${p.statements} | ${p.detail} |`), '']
+      ? [
+          '## SQL statements per operation',
+          '',
+          '(counted by wrapping pg.Client#query around an in-process copy of the app on the same database)',
+          '',
+          '| operation | statements | kinds |',
+          '|---|---|---|',
+          ...profileRows.map((p) => `| ${p.operation} | ${p.statements} | ${p.detail} |`),
+          '',
+        ]
       : []),
     '## Notes',
     '',
@@ -92,15 +107,25 @@ async function queueScenario(target: Target) {
     met: sizes.length > 1 ? worst <= 1.5 && last.stats <= 5 : null,
     notes: [`Growth table:\n\n${result.markdown}\n`],
   });
-  if (sizes.length > 1) writeResult('growth.md', `# Review queue and cohortStats as the cohort grows\n\n${new Date().toISOString()}, sizes ${sizes.map(fmtInt).join(', ')}\n\n${result.markdown}\n`);
-  writeResult(`queue-explain${STUDENT_SIZES ? `-${last.graduates}` : ''}.md`, `# Review queue page statements at ${fmtInt(last.graduates)} graduates (EXPLAIN ANALYZE, BUFFERS)\n\n${result.explain}`);
+  if (sizes.length > 1)
+    writeResult(
+      'growth.md',
+      `# Review queue and cohortStats as the cohort grows\n\n${new Date().toISOString()}, sizes ${sizes.map(fmtInt).join(', ')}\n\n${result.markdown}\n`,
+    );
+  writeResult(
+    `queue-explain${STUDENT_SIZES ? `-${last.graduates}` : ''}.md`,
+    `# Review queue page statements at ${fmtInt(last.graduates)} graduates (EXPLAIN ANALYZE, BUFFERS)\n\n${result.explain}`,
+  );
 }
 
 // ---------------------------------------------------------------- main
 
 async function main() {
   const started = performance.now();
-  const loadBefore = os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  const loadBefore = os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
   const jwtSecret = randomBytes(32).toString('hex');
   log(`mode ${QUICK ? 'quick' : 'full'} on ${PGLITE ? 'PGlite' : 'PostgreSQL'}`);
   const profileDir = CPU_PROF ? mkdtempSync(join(tmpdir(), 'lixiao-cpuprof-')) : null;
@@ -112,7 +137,11 @@ async function main() {
   await w3Import(target, students);
   await prepareAccounts(target);
   const adminToken = await login(target, 'admin', STAFF_PASSWORD);
-  if (!wants('W3')) rows.splice(rows.findIndex((r) => r.id === 'W3'), 1);
+  if (!wants('W3'))
+    rows.splice(
+      rows.findIndex((r) => r.id === 'W3'),
+      1,
+    );
   const profiled: string[] = [];
   const scenario = async (id: string, work: () => Promise<void>) => {
     if (!wants(id)) return;
@@ -132,7 +161,10 @@ async function main() {
   await scenario('W5', () => w5Stats(target, adminToken));
   await scenario('W2', () => w2Review(target));
   await scenario('W4', () => w4FanOut(target, adminToken));
-  await scenario('W4c', async () => void rows.push(await w4cFanOut(target, adminToken, await login(target, 'library', STAFF_PASSWORD), gql, SIZE.w4cStudents, log)));
+  await scenario(
+    'W4c',
+    async () => void rows.push(await w4cFanOut(target, adminToken, await login(target, 'library', STAFF_PASSWORD), gql, SIZE.w4cStudents, log)),
+  );
   // Last: it grows the cohort.
   await scenario('Q', () => queueScenario(target));
   await profile(target).catch((error: unknown) => log(`profile failed: ${String(error)}`));
@@ -153,7 +185,10 @@ async function main() {
     log(`cpu profiles kept in ${profileDir}`);
   }
   // Partial or profiled runs go to their own file and leave latest.md to complete runs.
-  const names = ONLY || CPU_PROF ? [`partial-${PGLITE ? 'pglite' : 'postgres'}${QUICK ? '-quick' : ''}${CPU_PROF ? '-cpuprof' : ''}`] : ['latest', `latest-${PGLITE ? 'pglite' : 'postgres'}${QUICK ? '-quick' : ''}`];
+  const names =
+    ONLY || CPU_PROF
+      ? [`partial-${PGLITE ? 'pglite' : 'postgres'}${QUICK ? '-quick' : ''}${CPU_PROF ? '-cpuprof' : ''}`]
+      : ['latest', `latest-${PGLITE ? 'pglite' : 'postgres'}${QUICK ? '-quick' : ''}`];
   for (const name of names) {
     const file = fileURLToPath(new URL(`./results/${name}.md`, import.meta.url));
     writeFileSync(file, markdown);

@@ -10,7 +10,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = join(root, 'portal/dist/.built');
 const lock = join(root, 'portal/.build-lock');
 const STALE_LOCK_MS = 120_000;
-const SOURCES = ['portal/src', 'portal/public', 'portal/codegen.ts', 'portal/index.html', 'portal/vite.config.ts', 'portal/package.json', 'sdk/src', 'schema.graphql'];
+const SOURCES = [
+  'portal/src',
+  'portal/public',
+  'portal/codegen.ts',
+  'portal/index.html',
+  'portal/vite.config.ts',
+  'portal/package.json',
+  'sdk/src',
+  'schema.graphql',
+];
 
 function newestChange(path) {
   if (!existsSync(path)) return 0;

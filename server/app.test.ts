@@ -28,7 +28,18 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
     const cohort = zh.data.cohort;
     expect(cohort.name).toBe('2020届毕业生');
     expect(cohort.templates.map((t: { code: string }) => t.code)).toEqual([
-      'SURVEY', 'SUPERVISOR', 'LIBRARY', 'EQUIPMENT', 'SKL_TEST_FEE', 'HOSPITAL', 'FINANCE', 'ASSET', 'CAREER', 'STUDENT_AFFAIRS', 'GRAD_SECRETARY', 'DORM',
+      'SURVEY',
+      'SUPERVISOR',
+      'LIBRARY',
+      'EQUIPMENT',
+      'SKL_TEST_FEE',
+      'HOSPITAL',
+      'FINANCE',
+      'ASSET',
+      'CAREER',
+      'STUDENT_AFFAIRS',
+      'GRAD_SECRETARY',
+      'DORM',
     ]);
     expect(cohort.templates[2]).toMatchObject({ sequence: 2, name: '图书馆', department: { code: 'LIBRARY' } });
     const en = await server.gqlText(query, undefined, { 'accept-language': 'en-US,en;q=0.9' });
@@ -39,7 +50,11 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
     const { data } = await server.gqlText('{ departments { id code name } }');
     const library = data.departments.find((d: { code: string }) => d.code === 'LIBRARY');
     const token = await server.login('admin', 'Lixiao@2020');
-    const node = await server.gqlText('query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }', { id: library.id }, { authorization: `Bearer ${token}` });
+    const node = await server.gqlText(
+      'query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }',
+      { id: library.id },
+      { authorization: `Bearer ${token}` },
+    );
     expect(node.data.node).toEqual({ __typename: 'Department', code: 'LIBRARY' });
   });
 
@@ -62,11 +77,14 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
     try {
       const result = await new Promise<unknown>((resolve, reject) => {
         let value: unknown;
-        client.subscribe({ query: '{ cohort(year: 2020) { year templates { code } } }' }, {
-          next: (message) => (value = message),
-          error: reject,
-          complete: () => resolve(value),
-        });
+        client.subscribe(
+          { query: '{ cohort(year: 2020) { year templates { code } } }' },
+          {
+            next: (message) => (value = message),
+            error: reject,
+            complete: () => resolve(value),
+          },
+        );
       });
       expect(acknowledged).toBe(true);
       expect(result).toMatchObject({ data: { cohort: { year: 2020 } } });

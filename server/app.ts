@@ -94,10 +94,11 @@ export function createApp(config: AppConfig, services: Services): App {
       if (closing) setImmediate(() => http.closeIdleConnections());
     });
     if (req.url === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (req.url === '/readyz') return route(req, res, log, async () => {
-      const { ok, ...body } = await readiness(services, migrations);
-      sendJson(res, ok ? 200 : 503, body);
-    });
+    if (req.url === '/readyz')
+      return route(req, res, log, async () => {
+        const { ok, ...body } = await readiness(services, migrations);
+        sendJson(res, ok ? 200 : 503, body);
+      });
     if (req.method === 'GET' && EXPORT_PATH.test(req.url ?? '')) return route(req, res, log, () => handleSummaryExport(req, res, services));
     if (services.signIn.handle(req, res)) return;
     if (serveWeb(req, res)) return;
@@ -164,7 +165,14 @@ export function createApp(config: AppConfig, services: Services): App {
         const params = trusted ? trusted.socketParams(payload) : payload;
         if (Array.isArray(params)) return params;
         // Through yoga's envelop so its plugins (limits, masking) apply to sockets too.
-        const { schema: envelopedSchema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: envelopedSchema,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           req: ctx.extra.request,
           socketAuthentication: ctx.extra.authentication,
           params,

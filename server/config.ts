@@ -167,6 +167,9 @@ export function keepDevelopmentSecret(config: Config, env: Record<string, string
       secret = kept();
     }
   }
-  if (!secret || secret.length < 32) throw new ConfigError([`${file}: the kept development JWT secret is shorter than 32 characters; delete the file or set JWT_SECRET / 开发密钥文件无效，请删除该文件或设置 JWT_SECRET`]);
+  if (!secret || secret.length < 32)
+    throw new ConfigError([
+      `${file}: the kept development JWT secret is shorter than 32 characters; delete the file or set JWT_SECRET / 开发密钥文件无效，请删除该文件或设置 JWT_SECRET`,
+    ]);
   return { ...config, jwtSecret: secret };
 }

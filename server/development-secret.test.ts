@@ -22,10 +22,17 @@ async function start(port: number): Promise<void> {
   delete env.DATABASE_URL;
   child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], { cwd: ROOT, env, stdio: 'ignore' });
   const running = child;
-  await waitFor(async () => {
-    if (running.exitCode !== null) throw new Error(`the server exited with ${running.exitCode}`);
-    return fetch(`http://127.0.0.1:${port}/readyz`).then((response) => response.ok, () => false);
-  }, 120_000, 'the server to become ready');
+  await waitFor(
+    async () => {
+      if (running.exitCode !== null) throw new Error(`the server exited with ${running.exitCode}`);
+      return fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (response) => response.ok,
+        () => false,
+      );
+    },
+    120_000,
+    'the server to become ready',
+  );
 }
 
 async function stop(): Promise<void> {
@@ -54,7 +61,10 @@ afterAll(async () => {
 it('keeps the generated key under DATA_DIR: a token issued before a restart still works after it', async () => {
   const port = await freePort();
   await start(port);
-  const login = await gql(port, 'mutation { login(username: "admin", password: "Lixiao@2020") { ... on MutationLoginSuccess { data { accessToken refreshToken } } } }');
+  const login = await gql(
+    port,
+    'mutation { login(username: "admin", password: "Lixiao@2020") { ... on MutationLoginSuccess { data { accessToken refreshToken } } } }',
+  );
   const { accessToken, refreshToken } = login.data!.login.data as { accessToken: string; refreshToken: string };
   await stop();
 

@@ -92,7 +92,8 @@ const callbackUrl = (switchVariable: string, path: string) =>
   requiredWith(switchVariable).superRefine((raw, ctx) => {
     if (!raw) return;
     const pathname = URL.canParse(raw) ? new URL(raw).pathname : '';
-    if (!pathname.endsWith(path)) refuse(ctx, `expected this server's ${path}, e.g. https://lixiao.example.edu.cn${path} / 应指向本服务的 ${path}`, { showValue: false });
+    if (!pathname.endsWith(path))
+      refuse(ctx, `expected this server's ${path}, e.g. https://lixiao.example.edu.cn${path} / 应指向本服务的 ${path}`, { showValue: false });
     checkProviderUrl(raw, ctx);
   });
 
@@ -117,7 +118,10 @@ const trustProxy = z
   });
 
 const corsOrigins = text.transform((raw, ctx) => {
-  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) {
       refuse(ctx, `${JSON.stringify(origin)} is not an origin like https://portal.example.edu.cn / 不是合法的来源`, { showValue: false });

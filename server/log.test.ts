@@ -30,7 +30,10 @@ describe('log output', () => {
   it('writes JSON lines to stdout, the last one before process.exit included', async () => {
     const { code, output } = await runLogging({ closeReader: false });
     expect(code).toBe(0);
-    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
       expect.objectContaining({ level: 'info', msg: 'one', n: 1, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }),
       expect.objectContaining({ level: 'warn', msg: 'two' }),

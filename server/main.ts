@@ -20,7 +20,9 @@ async function main() {
   await setUpInitialPasswordKey(config, db, log);
 
   if (!config.demoData && !config.production && !process.env.DEMO_DATA && !isLoopback(config.host)) {
-    log.warn('demo data not loaded: HOST is not a loopback address and the demo accounts share a published password (DEMO_DATA=on loads it anyway)', { host: config.host });
+    log.warn('demo data not loaded: HOST is not a loopback address and the demo accounts share a published password (DEMO_DATA=on loads it anyway)', {
+      host: config.host,
+    });
   }
   if (config.demoData) {
     const demo = await seedDemoData(db);

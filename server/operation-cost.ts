@@ -46,7 +46,12 @@ function namedType(type: TypeLike): TypeLike {
 
 const isList = (type: TypeLike) => String(type).replace(/!$/, '').startsWith('[');
 
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation = null;
   for (const definition of document.definitions) {
@@ -54,7 +59,8 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     else if (definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName)) operation ??= definition;
   }
   if (!operation) return 0;
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   if (!root) return 0;
   const walk: Walk = { schema, variables: variables ?? {}, fragments, fragmentCosts: new Map() };
   return selectionCost(walk, root as unknown as TypeLike, operation.selectionSet, null);

@@ -63,7 +63,8 @@ export function createBaselineServer(query: Query, jwtSecret: string): { server:
         if (typeof claims === 'string') return send(res, 200, { errors: [{ message: claims, extensions: { code: claims } }] });
         JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
         const rows = await query(SHEET_SQL, [claims.credentialId]);
-        if (rows.length === 0 || rows[0]!.tokenVersion !== claims.version) return send(res, 200, { errors: [{ message: 'revoked', extensions: { code: 'TOKEN_REVOKED' } }] });
+        if (rows.length === 0 || rows[0]!.tokenVersion !== claims.version)
+          return send(res, 200, { errors: [{ message: 'revoked', extensions: { code: 'TOKEN_REVOKED' } }] });
         if (rows[0]!.surveyCompletedAt === null) return send(res, 200, { errors: [{ message: 'survey', extensions: { code: 'SURVEY_REQUIRED' } }] });
         send(res, 200, sheetJson(rows));
       })().catch((error: unknown) => send(res, 500, { errors: [{ message: String(error) }] }));
@@ -72,8 +73,7 @@ export function createBaselineServer(query: Query, jwtSecret: string): { server:
   server.keepAliveTimeout = 65_000;
   return {
     server,
-    listen: () =>
-      new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`))),
+    listen: () => new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`))),
   };
 }
 

@@ -6,7 +6,12 @@ const argv = process.argv.slice(2);
 export const QUICK = argv.includes('--quick');
 export const PGLITE = argv.includes('--pglite');
 /** --only=W1,W2: run only these scenarios (the import always runs: it makes the data). */
-export const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).toUpperCase().split(',') ?? null;
+export const ONLY =
+  argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .toUpperCase()
+    .split(',') ?? null;
 export const wants = (id: string) => ONLY === null || ONLY.some((o) => id.startsWith(o));
 /** --cpu-prof: the server process runs with node --cpu-prof; its profile is summarized at the end. */
 export const CPU_PROF = argv.includes('--cpu-prof');
@@ -24,8 +29,36 @@ export const STUDENT_SIZES = (() => {
 export const DEMO_GRADUATES = 364;
 
 export const SIZE = QUICK
-  ? { students: 2_000, w1Students: 150, w1Concurrency: 32, w1RoundMs: 2_500, w1Rounds: 2, w1WarmupMs: 1_000, w2BatchesPerReviewer: 1, w2Rounds: 2, w4Subscribers: 500, w4Rounds: 5, w4cStudents: 300, w5Samples: 100, w5TruthSamples: 20 }
-  : { students: 10_000, w1Students: 500, w1Concurrency: 32, w1RoundMs: 6_000, w1Rounds: 3, w1WarmupMs: 2_000, w2BatchesPerReviewer: 3, w2Rounds: 3, w4Subscribers: 2_000, w4Rounds: 12, w4cStudents: 1_000, w5Samples: 300, w5TruthSamples: 50 };
+  ? {
+      students: 2_000,
+      w1Students: 150,
+      w1Concurrency: 32,
+      w1RoundMs: 2_500,
+      w1Rounds: 2,
+      w1WarmupMs: 1_000,
+      w2BatchesPerReviewer: 1,
+      w2Rounds: 2,
+      w4Subscribers: 500,
+      w4Rounds: 5,
+      w4cStudents: 300,
+      w5Samples: 100,
+      w5TruthSamples: 20,
+    }
+  : {
+      students: 10_000,
+      w1Students: 500,
+      w1Concurrency: 32,
+      w1RoundMs: 6_000,
+      w1Rounds: 3,
+      w1WarmupMs: 2_000,
+      w2BatchesPerReviewer: 3,
+      w2Rounds: 3,
+      w4Subscribers: 2_000,
+      w4Rounds: 12,
+      w4cStudents: 1_000,
+      w5Samples: 300,
+      w5TruthSamples: 50,
+    };
 export const W2_REVIEWERS = 4;
 export const W2_BATCH = QUICK ? 250 : 500;
 export const STAFF_PASSWORD = 'Lixiao@2020';

@@ -24,7 +24,14 @@ export function area(url: string): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   const server = url.indexOf('/server/');
-  if (server >= 0) return `server/${url.slice(server + 8).split('/').slice(0, -1).join('/') || '.'}`;
+  if (server >= 0)
+    return `server/${
+      url
+        .slice(server + 8)
+        .split('/')
+        .slice(0, -1)
+        .join('/') || '.'
+    }`;
   return url;
 }
 
@@ -46,7 +53,12 @@ export function summarizeProfile(file: string, top = 25): string {
   }
   const busy = total - (byArea.get('(idle)') ?? 0);
   const pct = (us: number) => `${((us / busy) * 100).toFixed(1)}%`;
-  const rows = (m: Map<string, number>) => [...m].filter(([k]) => k !== '(idle)' && !k.startsWith('(idle)') && !k.startsWith('(program)')).sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `  ${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
+  const rows = (m: Map<string, number>) =>
+    [...m]
+      .filter(([k]) => k !== '(idle)' && !k.startsWith('(idle)') && !k.startsWith('(program)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `  ${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
   return [
     `${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (not idle)`,
     'self time by area (share of busy time):',

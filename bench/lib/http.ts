@@ -1,7 +1,12 @@
 /** GraphQL over HTTP for the bench, and small async helpers shared by the scenarios. */
 import type { Target } from './target.js';
 
-export async function gql<T = any>(target: Target, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<{ data?: T; errors?: unknown[] }> {
+export async function gql<T = any>(
+  target: Target,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<{ data?: T; errors?: unknown[] }> {
   const response = await fetch(target.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

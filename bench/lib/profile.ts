@@ -24,14 +24,22 @@ export async function profile(target: Target) {
   const runtime = createServices(config, target.db, createLogger('silent'));
   const app = createApp(config, runtime.services);
   const { port } = await app.listen();
-  cleanups.push({ name: 'profile app', run: async () => { await app.close(); await runtime.close(); } });
+  cleanups.push({
+    name: 'profile app',
+    run: async () => {
+      await app.close();
+      await runtime.close();
+    },
+  });
   const local: Target = { ...target, url: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql` };
   const record = async (operation: string, work: () => Promise<unknown>) => {
     await work().catch(() => undefined);
     const { statements } = await countStatements(work);
     profileRows.push({ operation, statements: statements.length, detail: describe(statements) });
   };
-  const [student] = await target.db.sql.query<{ number: string }>(`SELECT s.number FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId" AND c.year = 2020 ORDER BY s.number LIMIT 1`);
+  const [student] = await target.db.sql.query<{ number: string }>(
+    `SELECT s.number FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId" AND c.year = 2020 ORDER BY s.number LIMIT 1`,
+  );
   const studentToken = await login(local, student!.number, STUDENT_PASSWORD);
   const adminToken = await login(local, 'admin', STAFF_PASSWORD);
   const libraryToken = await login(local, 'library', STAFF_PASSWORD);
@@ -43,7 +51,11 @@ export async function profile(target: Target) {
     `SELECT i.id, i.version FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId" JOIN "Cohort" c ON c.id = i."cohortId" AND c.year = 2020
      WHERE t.code = 'LIBRARY' AND i.status = 'PENDING' ORDER BY i."studentId" LIMIT 500`,
   );
-  const { statements: approveStatements, result: approveResult, rows: approveRows } = await countStatements(() =>
+  const {
+    statements: approveStatements,
+    result: approveResult,
+    rows: approveRows,
+  } = await countStatements(() =>
     gql(local, APPROVE, { items: items.map((i) => ({ id: globalId('ClearanceItem', i.id), expectedVersion: i.version })) }, libraryToken),
   );
   const approved = (approveResult.data as any)?.approveItems?.data?.approved ?? 0;
@@ -61,10 +73,18 @@ export async function profile(target: Target) {
   const gid = globalId('ClearanceItem', item!.id);
   let lastKind: 'reject' | 'reopen' = 'reject';
   const flip = async () => {
-    const [{ version, status }] = (await target.db.sql.query<{ version: number; status: string }>(`SELECT version, status::text AS status FROM "ClearanceItem" WHERE id = $1`, [item!.id])) as [{ version: number; status: string }];
+    const [{ version, status }] = (await target.db.sql.query<{ version: number; status: string }>(
+      `SELECT version, status::text AS status FROM "ClearanceItem" WHERE id = $1`,
+      [item!.id],
+    )) as [{ version: number; status: string }];
     lastKind = status === 'PENDING' ? 'reject' : 'reopen';
     return status === 'PENDING'
-      ? gql(local, `mutation ($i: [ItemRefInput!]!) { rejectItems(items: $i, reason: "bench") { __typename } }`, { i: [{ id: gid, expectedVersion: version }] }, libraryToken)
+      ? gql(
+          local,
+          `mutation ($i: [ItemRefInput!]!) { rejectItems(items: $i, reason: "bench") { __typename } }`,
+          { i: [{ id: gid, expectedVersion: version }] },
+          libraryToken,
+        )
       : gql(local, `mutation ($id: ID!, $v: Int!) { reopenItem(id: $id, expectedVersion: $v) { __typename } }`, { id: gid, v: version }, libraryToken);
   };
   const alone = new Map<string, string[]>();
@@ -72,8 +92,17 @@ export async function profile(target: Target) {
     const { statements } = await countStatements(flip);
     alone.set(lastKind, statements);
   }
-  for (const [name, selection] of [['{ seq }', '{ seq }'], ['{ seq item { … } progress { … } }', '{ seq item { id status version } progress { approved required cleared } }']] as const) {
-    const client = createClient({ url: local.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${adminToken}` }, lazy: false, retryAttempts: 0 });
+  for (const [name, selection] of [
+    ['{ seq }', '{ seq }'],
+    ['{ seq item { … } progress { … } }', '{ seq item { id status version } progress { approved required cleared } }'],
+  ] as const) {
+    const client = createClient({
+      url: local.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${adminToken}` },
+      lazy: false,
+      retryAttempts: 0,
+    });
     let delivered: (() => void) | null = null;
     const dispose = client.subscribe(
       { query: `subscription ($s: ID!) { clearanceItemUpdated(studentId: $s) ${selection} }`, variables: { s: globalId('Student', item!.studentId) } },
@@ -81,7 +110,10 @@ export async function profile(target: Target) {
     );
     await sleep(500);
     const { statements } = await countStatements(async () => {
-      const arrived = new Promise<void>((resolve) => { delivered = resolve; setTimeout(resolve, 5000); });
+      const arrived = new Promise<void>((resolve) => {
+        delivered = resolve;
+        setTimeout(resolve, 5000);
+      });
       await flip();
       await arrived;
       await sleep(50);
@@ -89,7 +121,11 @@ export async function profile(target: Target) {
     dispose();
     await client.dispose();
     const base = alone.get(lastKind)!;
-    profileRows.push({ operation: `W4 one delivery of clearanceItemUpdated ${name}`, statements: statements.length - base.length, detail: `decision (${lastKind}) with one subscriber: ${describe(statements)}; alone: ${describe(base)}` });
+    profileRows.push({
+      operation: `W4 one delivery of clearanceItemUpdated ${name}`,
+      statements: statements.length - base.length,
+      detail: `decision (${lastKind}) with one subscriber: ${describe(statements)}; alone: ${describe(base)}`,
+    });
   }
   profileRows.push(await w4cStatements(local, adminToken, libraryToken, gql, 100));
   await app.close();

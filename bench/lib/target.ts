@@ -58,7 +58,12 @@ export async function runCleanups(log: (line: string) => void) {
   }
 }
 
-export async function startPostgresTarget(adminUrl: string, jwtSecret: string, log: (line: string) => void, cpuProfileDir: string | null = null): Promise<Target> {
+export async function startPostgresTarget(
+  adminUrl: string,
+  jwtSecret: string,
+  log: (line: string) => void,
+  cpuProfileDir: string | null = null,
+): Promise<Target> {
   const name = `lixiao_bench_${Date.now()}_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -78,15 +83,22 @@ export async function startPostgresTarget(adminUrl: string, jwtSecret: string, l
   const databaseUrl = url.toString();
   log(`scratch database ${name}`);
 
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret, DEMO_DATA: 'on', LOG_LEVEL: 'info',
+  const server = await startServerProcess({
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: jwtSecret,
+    DEMO_DATA: 'on',
+    LOG_LEVEL: 'info',
     ...(cpuProfileDir
-      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${fileURLToPath(new URL('./cpu-profiler.mjs', import.meta.url))}`.trim(), LIXIAO_CPU_PROFILE_DIR: cpuProfileDir }
+      ? {
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${fileURLToPath(new URL('./cpu-profiler.mjs', import.meta.url))}`.trim(),
+          LIXIAO_CPU_PROFILE_DIR: cpuProfileDir,
+        }
       : {}),
   });
   cleanups.push({ name: `server process ${server.child.pid}`, run: () => server.stop() });
   const db = await openDatabase({ databaseUrl, dataDir: '' });
   cleanups.push({ name: 'bench database pool', run: () => db.close() });
-  const [{ version }] = await db.sql.query<{ version: string }>(`SELECT current_setting('server_version') AS version`) as [{ version: string }];
+  const [{ version }] = (await db.sql.query<{ version: string }>(`SELECT current_setting('server_version') AS version`)) as [{ version: string }];
   return {
     kind: 'postgres',
     url: server.url,
@@ -135,7 +147,13 @@ export async function startPgliteTarget(jwtSecret: string): Promise<Target> {
   const runtime = createServices(config, db, log);
   const app = createApp(config, runtime.services);
   const { port } = await app.listen();
-  cleanups.push({ name: 'in-process server', run: async () => { await app.close(); await runtime.close(); } });
+  cleanups.push({
+    name: 'in-process server',
+    run: async () => {
+      await app.close();
+      await runtime.close();
+    },
+  });
   const [row] = await db.sql.query<{ v: string }>('SELECT version() AS v');
   return {
     kind: 'pglite',
@@ -147,7 +165,11 @@ export async function startPgliteTarget(jwtSecret: string): Promise<Target> {
     async startBaseline() {
       const { server, listen } = createBaselineServer((text, params) => db.sql.query(text, params), jwtSecret);
       const url = await listen();
-      const stop = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+      const stop = () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        });
       cleanups.push({ name: 'in-process baseline', run: stop });
       return { url, stop };
     },

@@ -47,54 +47,56 @@ async function start(command: Extract<WsCommand, { cmd: 'start' }>) {
   let firstError: string | null = null;
   const BATCH = 100;
   for (let offset = 0; offset < command.count; offset += BATCH) {
-    const batch = Array.from({ length: Math.min(BATCH, command.count - offset) }, (_, index) =>
-      new Promise<void>((resolve) => {
-        let settled = false;
-        const done = (ok: boolean, error?: unknown) => {
-          if (settled) return;
-          settled = true;
-          if (ok) connected++;
-          else {
-            failed++;
-            firstError ??= String(error instanceof Error ? error.message : (error as { reason?: string })?.reason ?? JSON.stringify(error));
-          }
-          resolve();
-        };
-        const client = createClient({
-          url: command.url,
-          webSocketImpl: WebSocket,
-          connectionParams: { authorization: `Bearer ${command.token}` },
-          lazy: false,
-          retryAttempts: 0,
-          keepAlive: 0,
-          on: { connected: () => done(true), closed: (event) => done(false, event), error: (error) => done(false, error) },
-        });
-        clients.push(client);
-        disposers.push(
-          client.subscribe<Record<string, { seq?: string }>>(
-            { query: command.query, variables: command.variablesList?.[offset + index] ?? command.variables },
-            {
-              next: (message) => {
-                const at = wallMs();
-                const seq = message.data?.[command.field]?.seq;
-                if (!seq) {
-                  errors++;
-                  return;
-                }
-                let arrivals = pending.get(seq);
-                if (!arrivals) pending.set(seq, (arrivals = []));
-                arrivals.push(at);
-                if (arrivals.length === expected) {
-                  pending.delete(seq);
-                  send({ type: 'event', seq, arrivals, complete: true });
-                }
+    const batch = Array.from(
+      { length: Math.min(BATCH, command.count - offset) },
+      (_, index) =>
+        new Promise<void>((resolve) => {
+          let settled = false;
+          const done = (ok: boolean, error?: unknown) => {
+            if (settled) return;
+            settled = true;
+            if (ok) connected++;
+            else {
+              failed++;
+              firstError ??= String(error instanceof Error ? error.message : ((error as { reason?: string })?.reason ?? JSON.stringify(error)));
+            }
+            resolve();
+          };
+          const client = createClient({
+            url: command.url,
+            webSocketImpl: WebSocket,
+            connectionParams: { authorization: `Bearer ${command.token}` },
+            lazy: false,
+            retryAttempts: 0,
+            keepAlive: 0,
+            on: { connected: () => done(true), closed: (event) => done(false, event), error: (error) => done(false, error) },
+          });
+          clients.push(client);
+          disposers.push(
+            client.subscribe<Record<string, { seq?: string }>>(
+              { query: command.query, variables: command.variablesList?.[offset + index] ?? command.variables },
+              {
+                next: (message) => {
+                  const at = wallMs();
+                  const seq = message.data?.[command.field]?.seq;
+                  if (!seq) {
+                    errors++;
+                    return;
+                  }
+                  let arrivals = pending.get(seq);
+                  if (!arrivals) pending.set(seq, (arrivals = []));
+                  arrivals.push(at);
+                  if (arrivals.length === expected) {
+                    pending.delete(seq);
+                    send({ type: 'event', seq, arrivals, complete: true });
+                  }
+                },
+                error: () => void errors++,
+                complete: () => undefined,
               },
-              error: () => void errors++,
-              complete: () => undefined,
-            },
-          ),
-        );
-      }),
+            ),
+          );
+        }),
     );
     await Promise.all(batch);
   }

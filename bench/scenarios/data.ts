@@ -50,7 +50,8 @@ export async function generateStudents(target: Target, count: number): Promise<G
 
 export function studentsCsv(students: GeneratedStudent[]): Uint8Array {
   const lines = ['number,name,nationalId,category,college,campus,firstSupervisor,dormitory'];
-  for (const s of students) lines.push([s.number, s.name, s.nationalId, s.category, s.college.code, s.campus.code, s.supervisor?.username ?? '', s.dormitory].join(','));
+  for (const s of students)
+    lines.push([s.number, s.name, s.nationalId, s.category, s.college.code, s.campus.code, s.supervisor?.username ?? '', s.dormitory].join(','));
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 

@@ -77,17 +77,28 @@ async function scopeViewers(target: Target): Promise<{ label: string; username: 
 async function staffViewer(target: Target, username: string): Promise<StaffViewer> {
   const reviewer = await target.db.prisma.reviewer.findUniqueOrThrow({ where: { username } });
   return {
-    kind: 'staff', credentialId: null, reviewerId: reviewer.id, roles: reviewer.roles, departmentId: reviewer.departmentId,
-    collegeId: reviewer.collegeId, campusId: reviewer.campusId, mustChangePassword: false, tokenExpiresAt: null,
+    kind: 'staff',
+    credentialId: null,
+    reviewerId: reviewer.id,
+    roles: reviewer.roles,
+    departmentId: reviewer.departmentId,
+    collegeId: reviewer.collegeId,
+    campusId: reviewer.campusId,
+    mustChangePassword: false,
+    tokenExpiresAt: null,
   };
 }
 
 /** Grows cohort 2020 to `graduates` by cloning its graduates (all but earlier clones) with their items. */
 async function growCohort(target: Target, graduates: number, log: (line: string) => void) {
   const { sql } = target.db;
-  const [{ count }] = (await sql.query<{ count: number }>(`SELECT count(*)::int AS count FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId" WHERE c.year = 2020`)) as [{ count: number }];
+  const [{ count }] = (await sql.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId" WHERE c.year = 2020`,
+  )) as [{ count: number }];
   if (count >= graduates) return;
-  const [{ next }] = (await sql.query<{ next: number }>(`SELECT COALESCE(max(substr(number, 6)::int), 0) + 1 AS next FROM "Student" WHERE number LIKE 'GROW-%'`)) as [{ next: number }];
+  const [{ next }] = (await sql.query<{ next: number }>(
+    `SELECT COALESCE(max(substr(number, 6)::int), 0) + 1 AS next FROM "Student" WHERE number LIKE 'GROW-%'`,
+  )) as [{ next: number }];
   const source = `SELECT s.*, row_number() OVER (ORDER BY s.number) - 1 AS rn, count(*) OVER () AS total
     FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId" WHERE c.year = 2020 AND s.number NOT LIKE 'GROW-%'`;
   const chunk = 20_000;
@@ -135,7 +146,12 @@ async function middleCursor(target: Target, viewer: StaffViewer, total: number):
   return row ? encodeQueueCursor({ w: row.w, id: row.id }) : null;
 }
 
-async function measureAt(target: Target, options: QueueGrowthOptions, tokens: Map<string, string>, viewers: { label: string; username: string }[]): Promise<QueueGrowthRow> {
+async function measureAt(
+  target: Target,
+  options: QueueGrowthOptions,
+  tokens: Map<string, string>,
+  viewers: { label: string; username: string }[],
+): Promise<QueueGrowthRow> {
   const [{ graduates, items }] = (await target.db.sql.query<{ graduates: number; items: number }>(
     `SELECT (SELECT count(*)::int FROM "Student" s JOIN "Cohort" c ON c.id = s."cohortId" WHERE c.year = 2020) AS graduates,
             (SELECT count(*)::int FROM "ClearanceItem") AS items`,
@@ -154,7 +170,17 @@ async function measureAt(target: Target, options: QueueGrowthOptions, tokens: Ma
     const previous = await sample(options.baselineSamples, () => target.db.prisma.$queryRaw(previousQueueStatement(viewer, 50)));
     const statementBuffers = await buffersOf(target, queuePageStatement(viewer, {}, { first: 50, after: null }));
     const previousBuffers = await buffersOf(target, previousQueueStatement(viewer, 50));
-    scopes.push({ label, username, scopeItems, first: first.p50, middle: middle.p50, statement: statement.p50, previous: previous.p50, statementBuffers, previousBuffers });
+    scopes.push({
+      label,
+      username,
+      scopeItems,
+      first: first.p50,
+      middle: middle.p50,
+      statement: statement.p50,
+      previous: previous.p50,
+      statementBuffers,
+      previousBuffers,
+    });
     options.log(
       `Q at ${fmtInt(graduates)}: ${label} (${fmtInt(scopeItems)} items) HTTP page p50 first ${fmt(first.p50, 2)} ms, middle ${fmt(middle.p50, 2)} ms; ` +
         `statement ${fmt(statement.p50, 2)} ms (${fmtInt(statementBuffers)} buffers), previous statement ${fmt(previous.p50, 2)} ms (${fmtInt(previousBuffers)} buffers)`,
@@ -167,7 +193,10 @@ async function measureAt(target: Target, options: QueueGrowthOptions, tokens: Ma
 }
 
 async function buffersOf(target: Target, statement: Prisma.Sql): Promise<number> {
-  const [row] = await target.db.sql.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`, statement.values);
+  const [row] = await target.db.sql.query<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(
+    `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`,
+    statement.values,
+  );
   const plan = row!['QUERY PLAN'][0].Plan;
   return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);
 }
@@ -185,7 +214,9 @@ async function explainPages(target: Target, viewers: { label: string; username: 
     sections.push(`## ${label}\n\n\`\`\`\n${plan.map((row) => row['QUERY PLAN']).join('\n')}\n\`\`\`\n`);
     if (target.databaseUrl) {
       const nested = await nestedPlans(target.databaseUrl, statement);
-      sections.push(`### ${label}: the stream reads inside review_queue_stream (auto_explain, ${nested.length} of them)\n\n\`\`\`\n${nested.join('\n\n')}\n\`\`\`\n`);
+      sections.push(
+        `### ${label}: the stream reads inside review_queue_stream (auto_explain, ${nested.length} of them)\n\n\`\`\`\n${nested.join('\n\n')}\n\`\`\`\n`,
+      );
     }
   }
   return sections.join('\n');
@@ -242,7 +273,10 @@ export function growthTable(rows: QueueGrowthRow[]): string {
     '',
     '| graduates | cohortStats over HTTP, p50 (× smallest size) | readCohortStats in process, p50 (× smallest size) |',
     '|---|---|---|',
-    ...rows.map((row) => `| ${fmtInt(row.graduates)} | ${fmt(row.stats, 2)} ms (${ratio(row.stats, base.stats)}) | ${fmt(row.statsInProcess, 2)} ms (${ratio(row.statsInProcess, base.statsInProcess)}) |`),
+    ...rows.map(
+      (row) =>
+        `| ${fmtInt(row.graduates)} | ${fmt(row.stats, 2)} ms (${ratio(row.stats, base.stats)}) | ${fmt(row.statsInProcess, 2)} ms (${ratio(row.statsInProcess, base.statsInProcess)}) |`,
+    ),
   ];
   return lines.join('\n');
 }

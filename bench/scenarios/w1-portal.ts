@@ -18,24 +18,45 @@ export async function w1Portal(target: Target) {
   const tokens = await mapLimit(students, 8, (s) => login(target, s.number, STUDENT_PASSWORD));
   const baseline = await target.startBaseline();
   if (target.kind === 'postgres') {
-    const [credential] = await target.db.sql.query<{ id: string }>(`SELECT c.id FROM "Credential" c JOIN "Student" s ON s.id = c."studentId" WHERE s.number = $1`, [students[0]!.number]);
-    const plan = await target.db.sql.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, TIMING OFF) ${SHEET_SQL.replace('$1::uuid', `'${credential!.id}'::uuid`)}`);
-    baselinePlan = plan.map((r) => r['QUERY PLAN']).filter((line) => /Scan|Execution Time/.test(line)).map((line) => line.trim().replace(/\s+\(.*$/, '')).join('; ');
+    const [credential] = await target.db.sql.query<{ id: string }>(
+      `SELECT c.id FROM "Credential" c JOIN "Student" s ON s.id = c."studentId" WHERE s.number = $1`,
+      [students[0]!.number],
+    );
+    const plan = await target.db.sql.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, TIMING OFF) ${SHEET_SQL.replace('$1::uuid', `'${credential!.id}'::uuid`)}`,
+    );
+    baselinePlan = plan
+      .map((r) => r['QUERY PLAN'])
+      .filter((line) => /Scan|Execution Time/.test(line))
+      .map((line) => line.trim().replace(/\s+\(.*$/, ''))
+      .join('; ');
     log(`W1 baseline plan: ${baselinePlan}`);
   }
   const requests = tokens.map((token) => ({ body: JSON.stringify({ query: SHEET_QUERY }), headers: { authorization: `Bearer ${token}` } }));
 
   // Same answer from both?
   const fetchText = async (url: string, token: string) =>
-    (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: SHEET_QUERY }) })).text();
+    (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: SHEET_QUERY }),
+      })
+    ).text();
   const [a, b] = await Promise.all([fetchText(target.url, tokens[0]!), fetchText(baseline.url, tokens[0]!)]);
   const sameShape = JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
   if (!sameShape) log(`W1: answers differ!\n  server:   ${a.slice(0, 400)}\n  baseline: ${b.slice(0, 400)}`);
 
-  const merged = { server: { requests: 0, ms: 0, errors: 0, cpu: 0, latencies: [] as number[], firstError: null as string | null }, baseline: { requests: 0, ms: 0, errors: 0, cpu: 0, latencies: [] as number[], firstError: null as string | null } };
+  const merged = {
+    server: { requests: 0, ms: 0, errors: 0, cpu: 0, latencies: [] as number[], firstError: null as string | null },
+    baseline: { requests: 0, ms: 0, errors: 0, cpu: 0, latencies: [] as number[], firstError: null as string | null },
+  };
   const pids = { server: target.serverPid, baseline: baseline.pid };
   for (let round = 0; round < SIZE.w1Rounds; round++) {
-    for (const [name, url] of [['server', target.url], ['baseline', baseline.url]] as const) {
+    for (const [name, url] of [
+      ['server', target.url],
+      ['baseline', baseline.url],
+    ] as const) {
       const cpuBefore = cpuMs(pids[name]);
       const result = await runLoad({ url, requests, concurrency: SIZE.w1Concurrency, durationMs: SIZE.w1RoundMs, warmupMs: SIZE.w1WarmupMs });
       const cpuAfter = cpuMs(pids[name]);
@@ -68,7 +89,9 @@ export async function w1Portal(target: Target) {
       ...(baselinePlan ? [`Baseline statement plan (EXPLAIN ANALYZE after ANALYZE): ${baselinePlan}.`] : []),
       `Answers for the same student ${sameShape ? 'are identical' : 'DIFFER'} (server vs baseline JSON).`,
       ...(merged.server.cpu > 0 && merged.baseline.cpu > 0
-        ? [`CPU per request (/proc utime+stime of the process, approx.): server ${fmt(merged.server.cpu / merged.server.requests, 2)} ms, baseline ${fmt(merged.baseline.cpu / merged.baseline.requests, 2)} ms.`]
+        ? [
+            `CPU per request (/proc utime+stime of the process, approx.): server ${fmt(merged.server.cpu / merged.server.requests, 2)} ms, baseline ${fmt(merged.baseline.cpu / merged.baseline.requests, 2)} ms.`,
+          ]
         : []),
       `Errors: server ${merged.server.errors}${merged.server.firstError ? ` (first: ${merged.server.firstError})` : ''}, baseline ${merged.baseline.errors}${merged.baseline.firstError ? ` (first: ${merged.baseline.firstError})` : ''}.`,
     ],

@@ -15,7 +15,13 @@ export async function w2Review(target: Target) {
   for (let i = 2; i <= W2_REVIEWERS; i++) {
     const username = `library-bench-${i}`;
     await db.prisma.reviewer.create({
-      data: { username, name: `图书馆审核员${i}`, roles: ['DEPARTMENT_REVIEWER'], departmentId: library.departmentId, credential: { create: { passwordHash: library.credential!.passwordHash, mustChangePassword: false } } },
+      data: {
+        username,
+        name: `图书馆审核员${i}`,
+        roles: ['DEPARTMENT_REVIEWER'],
+        departmentId: library.departmentId,
+        credential: { create: { passwordHash: library.credential!.passwordHash, mustChangePassword: false } },
+      },
     });
     usernames.push(username);
   }
@@ -49,9 +55,16 @@ export async function w2Review(target: Target) {
     }
   };
   const serviceRun = async () => {
-    const versions = new Map((await db.sql.query<{ id: string; version: number }>(`SELECT id, version FROM "ClearanceItem" WHERE id = ANY($1::uuid[])`, [ids])).map((r) => [r.id, r.version]));
+    const versions = new Map(
+      (await db.sql.query<{ id: string; version: number }>(`SELECT id, version FROM "ClearanceItem" WHERE id = ANY($1::uuid[])`, [ids])).map((r) => [
+        r.id,
+        r.version,
+      ]),
+    );
     const bodies = shares.map((share) =>
-      Array.from({ length: batches }, (_, b) => ({ items: share.slice(b * W2_BATCH, (b + 1) * W2_BATCH).map((id) => ({ id: globalId('ClearanceItem', id), expectedVersion: versions.get(id)! })) })),
+      Array.from({ length: batches }, (_, b) => ({
+        items: share.slice(b * W2_BATCH, (b + 1) * W2_BATCH).map((id) => ({ id: globalId('ClearanceItem', id), expectedVersion: versions.get(id)! })),
+      })),
     );
     let approved = 0;
     const { ms } = await timeIt(() =>
@@ -97,7 +110,9 @@ export async function w2Review(target: Target) {
     base.approved += b.approved;
     svc.ms += s.ms;
     svc.approved += s.approved;
-    log(`W2 round ${round + 1}: service ${fmtInt((s.approved / s.ms) * 1000)}/s (${s.approved} in ${fmt(s.ms)} ms), plain UPDATE ${fmtInt((b.approved / b.ms) * 1000)}/s`);
+    log(
+      `W2 round ${round + 1}: service ${fmtInt((s.approved / s.ms) * 1000)}/s (${s.approved} in ${fmt(s.ms)} ms), plain UPDATE ${fmtInt((b.approved / b.ms) * 1000)}/s`,
+    );
   }
   const rate = (svc.approved / svc.ms) * 1000;
   const baseRate = (base.approved / base.ms) * 1000;
@@ -111,7 +126,11 @@ export async function w2Review(target: Target) {
     met: rate >= 10_000 && svc.approved === total * SIZE.w2Rounds,
     notes: [
       `Through the whole server: auth, GraphQL, changeItems (sheet locks, version checks, state machine, relock, clearedAt, ClearanceEvent rows with reserved seqs, counter triggers), publish after commit. Reviewers' students are disjoint (every 4th student), as four desks splitting a queue would be.`,
-      ...(serverCpu > 0 ? [`Server process CPU per decision ≈ ${fmt((serverCpu / svc.approved) * 1000, 1)} µs (${fmt(serverCpu / 1000, 2)} s CPU over ${fmt(svc.ms / 1000, 2)} s wall).`] : []),
+      ...(serverCpu > 0
+        ? [
+            `Server process CPU per decision ≈ ${fmt((serverCpu / svc.approved) * 1000, 1)} µs (${fmt(serverCpu / 1000, 2)} s CPU over ${fmt(svc.ms / 1000, 2)} s wall).`,
+          ]
+        : []),
       `The plain UPDATE baseline also fires the counter triggers (they are on the table) but writes no events and takes no sheet locks. Items are put back to PENDING (untimed) between runs; runs alternate.`,
     ],
   });

@@ -24,8 +24,27 @@ export async function w3Import(target: Target, students: GeneratedStudent[]) {
   const now = new Date().toISOString();
 
   // The same rows the import writes (students, logins, items by the rules, creation events), built before timing.
-  const s = { id: [] as string[], number: [] as string[], name: [] as string[], category: [] as string[], college: [] as string[], campus: [] as string[], dorm: [] as string[], sup: [] as (string | null)[] };
-  const it = { id: [] as string[], student: [] as string[], template: [] as string[], status: [] as string[], reason: [] as (string | null)[], waiver: [] as (string | null)[], source: [] as string[], decided: [] as (string | null)[], waiting: [] as (string | null)[] };
+  const s = {
+    id: [] as string[],
+    number: [] as string[],
+    name: [] as string[],
+    category: [] as string[],
+    college: [] as string[],
+    campus: [] as string[],
+    dorm: [] as string[],
+    sup: [] as (string | null)[],
+  };
+  const it = {
+    id: [] as string[],
+    student: [] as string[],
+    template: [] as string[],
+    status: [] as string[],
+    reason: [] as (string | null)[],
+    waiver: [] as (string | null)[],
+    source: [] as string[],
+    decided: [] as (string | null)[],
+    waiting: [] as (string | null)[],
+  };
   for (const student of students) {
     const id = uuidv7();
     s.id.push(id);
@@ -36,7 +55,13 @@ export async function w3Import(target: Target, students: GeneratedStudent[]) {
     s.campus.push(student.campus.id);
     s.dorm.push(student.dormitory);
     s.sup.push(student.supervisor?.id ?? null);
-    const facts = { category: student.category, collegeCode: student.college.code, campusCode: student.campus.code, dormitory: student.dormitory, deferred: false };
+    const facts = {
+      category: student.category,
+      collegeCode: student.college.code,
+      campusCode: student.campus.code,
+      dormitory: student.dormitory,
+      deferred: false,
+    };
     for (const planned of planSheet(facts, domain)) {
       it.id.push(uuidv7());
       it.student.push(id);

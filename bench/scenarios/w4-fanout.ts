@@ -20,7 +20,10 @@ export async function w4FanOut(target: Target, adminToken: string) {
   ];
   let round = 0;
   const decide = async () => {
-    const [{ version, status }] = (await db.sql.query<{ version: number; status: string }>(`SELECT version, status::text AS status FROM "ClearanceItem" WHERE id = $1`, [student.item])) as [{ version: number; status: string }];
+    const [{ version, status }] = (await db.sql.query<{ version: number; status: string }>(
+      `SELECT version, status::text AS status FROM "ClearanceItem" WHERE id = $1`,
+      [student.item],
+    )) as [{ version: number; status: string }];
     const reject = status === 'PENDING';
     const query = reject
       ? `mutation ($i: [ItemRefInput!]!) { rejectItems(items: $i, reason: "bench") { __typename ... on MutationRejectItemsSuccess { data { rejected } } ... on Error { code } } }`
@@ -50,7 +53,11 @@ export async function w4FanOut(target: Target, adminToken: string) {
     });
     const waitFor = async (predicate: () => boolean, ms: number) => {
       const deadline = Date.now() + ms;
-      while (!predicate() && Date.now() < deadline) await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 50); });
+      while (!predicate() && Date.now() < deadline)
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
       return predicate();
     };
     child.send({
@@ -90,7 +97,10 @@ export async function w4FanOut(target: Target, adminToken: string) {
       await sleep(150);
     }
     child.send({ cmd: 'close' } satisfies WsCommand);
-    await new Promise((resolve) => { child.once('exit', resolve); setTimeout(resolve, 10_000); });
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      setTimeout(resolve, 10_000);
+    });
     child.kill();
     const fromSent = summarize(latSent);
     const fromAnswered = summarize(latAnswered);

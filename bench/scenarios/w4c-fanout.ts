@@ -12,7 +12,8 @@ import type { WsCommand, WsReport } from '../lib/ws-worker.js';
 
 type Gql = (target: Target, query: string, variables?: Record<string, unknown>, token?: string) => Promise<{ data?: any; errors?: unknown[] }>;
 
-const APPROVE = 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved } } ... on Error { code } } }';
+const APPROVE =
+  'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved } } ... on Error { code } } }';
 const SUBSCRIPTION = 'subscription ($s: ID!) { clearanceItemUpdated(studentId: $s) { seq item { id status version } progress { approved required cleared } } }';
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`, 'utf8').toString('base64');
 
@@ -77,15 +78,22 @@ export async function w4cFanOut(target: Target, adminToken: string, libraryToken
   await sleep(Math.max(0, 500 - (wallMs() - lastArrival)));
   const runCpu = cpuMs(target.serverPid);
   child.send({ cmd: 'close' } satisfies WsCommand);
-  await new Promise((resolve) => { child.once('exit', resolve); setTimeout(resolve, 10_000); });
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    setTimeout(resolve, 10_000);
+  });
   child.kill();
 
   const afterAnswer = summarize(arrivals.map((at) => at - run.answered));
   const sendToLast = lastArrival - run.sent;
   const lastAfterAnswer = lastArrival - run.answered;
   const cpuPerDelivery =
-    runCpu !== null && run.cpuBefore !== null && baseCpu !== null && base.cpuBefore !== null ? (((runCpu - run.cpuBefore) - (baseCpu - base.cpuBefore)) * 1000) / Math.max(1, arrivals.length) : null;
-  log(`W4c: send→last ${fmt(sendToLast)} ms, after answer p50 ${fmt(afterAnswer.p50)} p99 ${fmt(afterAnswer.p99)} ms, CPU/delivery ${cpuPerDelivery === null ? 'n/a' : fmt(cpuPerDelivery)} µs`);
+    runCpu !== null && run.cpuBefore !== null && baseCpu !== null && base.cpuBefore !== null
+      ? ((runCpu - run.cpuBefore - (baseCpu - base.cpuBefore)) * 1000) / Math.max(1, arrivals.length)
+      : null;
+  log(
+    `W4c: send→last ${fmt(sendToLast)} ms, after answer p50 ${fmt(afterAnswer.p50)} p99 ${fmt(afterAnswer.p99)} ms, CPU/delivery ${cpuPerDelivery === null ? 'n/a' : fmt(cpuPerDelivery)} µs`,
+  );
   return {
     id: 'W4c',
     what: `live fan-out of one ${fmtInt(count)}-item approveItems batch to ${fmtInt(r.connected)} subscribers, one per student (clearanceItemUpdated(studentId) { seq item { id status version } progress { … } }, admin token)`,
@@ -107,9 +115,18 @@ export async function w4cStatements(local: Target, adminToken: string, libraryTo
   const watched = await pendingLibrary(local, count, count);
   const quiet = await countStatements(() => gql(local, APPROVE, { items: refs(alone) }, libraryToken));
   let delivered = 0;
-  const client = createClient({ url: local.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${adminToken}` }, lazy: false, retryAttempts: 0 });
+  const client = createClient({
+    url: local.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${adminToken}` },
+    lazy: false,
+    retryAttempts: 0,
+  });
   const disposers = watched.map((item) =>
-    client.subscribe({ query: SUBSCRIPTION, variables: { s: globalId('Student', item.studentId) } }, { next: () => void delivered++, error: () => undefined, complete: () => undefined }),
+    client.subscribe(
+      { query: SUBSCRIPTION, variables: { s: globalId('Student', item.studentId) } },
+      { next: () => void delivered++, error: () => undefined, complete: () => undefined },
+    ),
   );
   await sleep(1000);
   const loud = await countStatements(async () => {

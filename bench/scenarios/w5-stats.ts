@@ -36,11 +36,17 @@ export async function w5Stats(target: Target, adminToken: string) {
   const answer = await readCohortStats(db.prisma, { year: 2020 });
   if (!answer.found) throw new Error('W5: cohort 2020 not found');
   const { stats } = answer;
-  const [items, students] = await Promise.all([db.sql.query<{ status: string; count: number }>(TRUTH_ITEMS, [cohort.id]), db.sql.query<{ cleared: boolean; count: number }>(TRUTH_STUDENTS, [cohort.id])]);
+  const [items, students] = await Promise.all([
+    db.sql.query<{ status: string; count: number }>(TRUTH_ITEMS, [cohort.id]),
+    db.sql.query<{ cleared: boolean; count: number }>(TRUTH_STUDENTS, [cohort.id]),
+  ]);
   const truthApproved = items.filter((r) => r.status === 'APPROVED').reduce((a, r) => a + r.count, 0);
   const statsApproved = stats.items.reduce((a, r) => a + r.approved, 0);
   const truthGraduates = students.reduce((a, r) => a + r.count, 0);
-  const agree = truthApproved === statsApproved && truthGraduates === stats.graduates && items.reduce((a, r) => a + r.count, 0) === stats.items.reduce((a, r) => a + r.required + r.waived, 0);
+  const agree =
+    truthApproved === statsApproved &&
+    truthGraduates === stats.graduates &&
+    items.reduce((a, r) => a + r.count, 0) === stats.items.reduce((a, r) => a + r.required + r.waived, 0);
 
   rows.push({
     id: 'W5',

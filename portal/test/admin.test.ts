@@ -82,7 +82,11 @@ describeInBrowser('admin portal', () => {
     const page = await newPage(desk.context);
     await signIn(page, server.origin, 'admin', STAFF_PASSWORD);
     await page.getByRole('tab', { name: '学生事务' }).click();
-    const student = await server.db.prisma.student.findFirstOrThrow({ where: { cohort: { year: 2020 }, deferrals: { none: {} } }, orderBy: { number: 'desc' }, select: { number: true } });
+    const student = await server.db.prisma.student.findFirstOrThrow({
+      where: { cohort: { year: 2020 }, deferrals: { none: {} } },
+      orderBy: { number: 'desc' },
+      select: { number: true },
+    });
     await page.getByLabel('学号').fill(student.number);
     await page.getByLabel('延期原因').fill('申请延期至2021年毕业');
     await page.getByRole('button', { name: '办理延期' }).click();

@@ -31,7 +31,9 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await page.getByRole('heading', { name: '审核队列' }).waitFor();
     const rows = page.locator('tbody tr[data-item-id]');
     await rows.first().waitFor();
-    const chosen = await rows.evaluateAll((elements) => elements.slice(0, 3).map((row) => ({ id: row.getAttribute('data-item-id')!, student: row.getAttribute('data-student')! })));
+    const chosen = await rows.evaluateAll((elements) =>
+      elements.slice(0, 3).map((row) => ({ id: row.getAttribute('data-item-id')!, student: row.getAttribute('data-student')! })),
+    );
     expect(chosen).toHaveLength(3);
     for (const { id } of chosen) await page.locator(`tr[data-item-id="${id}"]`).getByRole('checkbox').check();
     const contested = chosen[1]!;
@@ -43,7 +45,10 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
         synced = true;
         const result = await server.gqlText(
           SYNC,
-          { key: `portal-${Date.now()}`, results: [{ studentNumber: contested.student, status: 'REJECTED', reason: '有未归还图书', observedAt: new Date().toISOString() }] },
+          {
+            key: `portal-${Date.now()}`,
+            results: [{ studentNumber: contested.student, status: 'REJECTED', reason: '有未归还图书', observedAt: new Date().toISOString() }],
+          },
           { authorization: `Bearer ${INTEGRATION_TOKEN}` },
         );
         expect(result.data?.syncClearanceResults?.data?.applied).toBe(1);
@@ -68,7 +73,10 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await contestedRow.getByTestId('retry').click();
     await contestedRow.getByTestId('outcome-ok').waitFor();
     await expect(contestedRow.locator('[data-status]').getAttribute('data-status')).resolves.toBe('APPROVED');
-    const stored = await server.db.prisma.clearanceItem.findMany({ where: { id: { in: chosen.map((item) => decodeGlobalID(item.id).id) } }, select: { status: true } });
+    const stored = await server.db.prisma.clearanceItem.findMany({
+      where: { id: { in: chosen.map((item) => decodeGlobalID(item.id).id) } },
+      select: { status: true },
+    });
     expect(stored.map((item) => item.status)).toEqual(['APPROVED', 'APPROVED', 'APPROVED']);
     expect(desk.foreign).toEqual([]);
   });
@@ -79,7 +87,11 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await page.locator('tbody tr[data-item-id]').first().waitFor();
     await page.getByTestId('status-filter').selectOption('LOCKED');
     // Rows of the first (pending) page may still be there until the locked page arrives.
-    await expect.poll(() => page.locator('tbody [data-status]').evaluateAll((badges) => badges.every((badge) => badge.getAttribute('data-status') === 'LOCKED')), { timeout: 5_000 }).toBe(true);
+    await expect
+      .poll(() => page.locator('tbody [data-status]').evaluateAll((badges) => badges.every((badge) => badge.getAttribute('data-status') === 'LOCKED')), {
+        timeout: 5_000,
+      })
+      .toBe(true);
     const locked = page.locator('tbody tr[data-item-id]').first();
     await expect(locked.getByRole('checkbox').isDisabled()).resolves.toBe(true);
     await expect(locked.textContent()).resolves.toContain('前置事项未完成');

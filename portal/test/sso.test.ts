@@ -23,7 +23,13 @@ describeInBrowser('portal sign-in through the university account (CAS)', () => {
       startTestServer({
         demo: true,
         // As a campus that signs its graduates in through the portal only would run it.
-        env: { PORT: String(port), LOCAL_LOGIN: 'students:off', CAS_BASE_URL: cas.baseUrl, CAS_SERVICE_URL: `${origin}/auth/cas/callback`, SSO_RETURN_URL: `${origin}/` },
+        env: {
+          PORT: String(port),
+          LOCAL_LOGIN: 'students:off',
+          CAS_BASE_URL: cas.baseUrl,
+          CAS_SERVICE_URL: `${origin}/auth/cas/callback`,
+          SSO_RETURN_URL: `${origin}/`,
+        },
       }),
       launchBrowser(),
     ]);
@@ -60,7 +66,9 @@ describeInBrowser('portal sign-in through the university account (CAS)', () => {
     expect(requested.some((url) => url.startsWith(`${cas.baseUrl}/login?service=`))).toBe(true);
     expect(requested.some((url) => url.startsWith(`${server.origin}/auth/cas/callback?ticket=ST-`))).toBe(true);
     await expect(page.locator('.who').textContent()).resolves.toContain(student.number);
-    const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem('lixiao.session') ?? 'null') as { accessToken?: string; mustChangePassword?: boolean } | null);
+    const stored = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('lixiao.session') ?? 'null') as { accessToken?: string; mustChangePassword?: boolean } | null,
+    );
     expect(stored?.accessToken).toBeTruthy();
     expect(stored?.mustChangePassword).toBe(false);
     // The history entry the provider returned to no longer carries the one-time code either.
@@ -94,7 +102,9 @@ describeInBrowser('portal sign-in through the university account (CAS)', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('lixiao.session'))).toBeNull();
     // The password form stays for staff, and says students cannot use it.
     await page.getByLabel('Password', { exact: true }).waitFor();
-    await expect(page.getByTestId('password-off').textContent()).resolves.toBe('Students sign in with the university account: password sign-in is off for students.');
+    await expect(page.getByTestId('password-off').textContent()).resolves.toBe(
+      'Students sign in with the university account: password sign-in is off for students.',
+    );
     expect(foreign).toEqual([]);
   });
 });

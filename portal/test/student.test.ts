@@ -63,7 +63,10 @@ describeInBrowser('student portal, with a reviewer deciding live', () => {
 
   it('shows a deferred student where they moved', async () => {
     const deferred = await server.db.prisma.student.findFirstOrThrow({ where: { deferrals: { some: {} } }, select: { id: true, number: true } });
-    await server.db.prisma.credential.update({ where: { studentId: deferred.id }, data: { passwordHash: await hashed('Deferred#2021'), mustChangePassword: false } });
+    await server.db.prisma.credential.update({
+      where: { studentId: deferred.id },
+      data: { passwordHash: await hashed('Deferred#2021'), mustChangePassword: false },
+    });
     const context = await originOnlyContext(browser, server.origin, PHONE);
     try {
       const page = await newPage(context.context);

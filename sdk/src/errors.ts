@@ -112,7 +112,8 @@ export function unwrap<R extends { __typename: string }>(result: R, response?: u
 export function abortError(signal: AbortSignal | undefined, cause?: unknown): LixiaoError {
   const reason: unknown = signal?.reason;
   if (reason instanceof LixiaoError) return reason;
-  if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError') return new LixiaoError('TIMEOUT', 'The request timed out. / 请求超时。', { cause: reason });
+  if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError')
+    return new LixiaoError('TIMEOUT', 'The request timed out. / 请求超时。', { cause: reason });
   return new LixiaoError('ABORTED', 'The request was aborted. / 请求已取消。', { cause: cause ?? reason });
 }
 

@@ -52,7 +52,10 @@ async function exportFailure(response: Response): Promise<LixiaoError> {
     // Not JSON (a proxy's error page): reported by status below.
   }
   if (parsed?.errors?.length) return fromGraphQLErrors(parsed.errors, parsed, response.status);
-  return new LixiaoError(response.status >= 500 ? 'NETWORK_ERROR' : 'BAD_RESPONSE', `HTTP ${response.status}: ${text.slice(0, 200)}`, { status: response.status, response: text });
+  return new LixiaoError(response.status >= 500 ? 'NETWORK_ERROR' : 'BAD_RESPONSE', `HTTP ${response.status}: ${text.slice(0, 200)}`, {
+    status: response.status,
+    response: text,
+  });
 }
 
 export function createExports(graphqlUrl: string, tokens: SessionState, transport: Transport) {

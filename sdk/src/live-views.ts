@@ -58,7 +58,11 @@ interface Source<TSnapshot, TUpdate> {
  * what the snapshot already shows), never nowhere. RESYNC_REQUIRED (too much to replay, or
  * the client fell behind) is handled here: a fresh snapshot, then updates again.
  */
-async function snapshotThenStream<TSnapshot, TUpdate>(client: LiveViewClient, source: Source<TSnapshot, TUpdate>, { signal }: LiveViewOptions): Promise<LiveView<TSnapshot, TUpdate>> {
+async function snapshotThenStream<TSnapshot, TUpdate>(
+  client: LiveViewClient,
+  source: Source<TSnapshot, TUpdate>,
+  { signal }: LiveViewOptions,
+): Promise<LiveView<TSnapshot, TUpdate>> {
   const start = async () => {
     const { liveWatermark } = await client.request(LiveWatermarkDocument, {}, withSignal(signal));
     const snapshot = await source.read(signal);
@@ -116,7 +120,11 @@ function mapped<TEvent, TUpdate>(subscription: Subscription<TEvent>, pick: (even
 }
 
 /** cohortStatsUpdated sends the numbers read once the server listens for changes, then again after changes: its first value is the snapshot. */
-async function statsView(client: LiveViewClient, variables: CohortStatsUpdatedSubscriptionVariables, { signal }: LiveViewOptions): Promise<LiveView<CohortStats, CohortStats>> {
+async function statsView(
+  client: LiveViewClient,
+  variables: CohortStatsUpdatedSubscriptionVariables,
+  { signal }: LiveViewOptions,
+): Promise<LiveView<CohortStats, CohortStats>> {
   const updates = mapped(client.subscribe(CohortStatsUpdatedDocument, variables, withSignal(signal)), (event) => event.cohortStatsUpdated);
   const first = await updates.next();
   if (first.done) throw new LixiaoError('ABORTED', 'The live statistics ended before their first numbers. / 实时统计在收到首批数据前已结束。');
@@ -156,14 +164,21 @@ export interface LiveViews {
   stats(year: number, filter?: Omit<CohortStatsUpdatedSubscriptionVariables, 'year'>, options?: LiveViewOptions): Promise<LiveView<CohortStats, CohortStats>>;
 }
 
-export function createLiveViews(client: LiveViewClient, reads: { mySheet(options: RequestOptions): Promise<MySheet>; reviewQueue(variables: ReviewQueueQueryVariables, options: RequestOptions): Promise<ReviewQueuePage> }): LiveViews {
+export function createLiveViews(
+  client: LiveViewClient,
+  reads: {
+    mySheet(options: RequestOptions): Promise<MySheet>;
+    reviewQueue(variables: ReviewQueueQueryVariables, options: RequestOptions): Promise<ReviewQueuePage>;
+  },
+): LiveViews {
   return {
     sheet: (options = {}) =>
       snapshotThenStream(
         client,
         {
           read: (signal) => reads.mySheet(withSignal(signal)),
-          follow: (since, signal) => mapped(client.subscribe(MyClearanceUpdatedDocument, {}, { since, ...withSignal(signal) }), (event) => event.myClearanceUpdated),
+          follow: (since, signal) =>
+            mapped(client.subscribe(MyClearanceUpdatedDocument, {}, { since, ...withSignal(signal) }), (event) => event.myClearanceUpdated),
         },
         options,
       ),
@@ -172,7 +187,11 @@ export function createLiveViews(client: LiveViewClient, reads: { mySheet(options
         client,
         {
           read: (signal) => reads.reviewQueue(options.first === undefined ? { filter } : { filter, first: options.first }, withSignal(signal)),
-          follow: (since, signal) => mapped(client.subscribe(ReviewQueueChangedDocument, { cohortYear: filter.cohortYear }, { since, ...withSignal(signal) }), (event) => event.reviewQueueChanged),
+          follow: (since, signal) =>
+            mapped(
+              client.subscribe(ReviewQueueChangedDocument, { cohortYear: filter.cohortYear }, { since, ...withSignal(signal) }),
+              (event) => event.reviewQueueChanged,
+            ),
         },
         options,
       ),

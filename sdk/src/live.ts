@@ -81,9 +81,13 @@ function withLanguage(WebSocketImpl: unknown, locale: Locale | undefined): unkno
 function subscriptionError(error: unknown): LixiaoError {
   const close = error as { code?: unknown; reason?: unknown } | null;
   if (close?.code === FORBIDDEN || close?.reason === CREDENTIALS_GONE || (error as Error | null)?.message === CREDENTIALS_GONE) {
-    return new LixiaoError('UNAUTHENTICATED', 'The server closed the live connection: the login expired or was revoked (4403). Log in again. / 实时连接被服务器关闭：登录已过期或已被注销（4403），请重新登录。', {
-      response: error,
-    });
+    return new LixiaoError(
+      'UNAUTHENTICATED',
+      'The server closed the live connection: the login expired or was revoked (4403). Log in again. / 实时连接被服务器关闭：登录已过期或已被注销（4403），请重新登录。',
+      {
+        response: error,
+      },
+    );
   }
   return toLixiaoError(error);
 }
@@ -105,7 +109,8 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
   function socketClient(): SocketClient {
     if (socket) return socket;
     const WebSocketImpl = options.webSocketImpl ?? (globalThis as { WebSocket?: unknown }).WebSocket;
-    if (!WebSocketImpl) throw new LixiaoError('NETWORK_ERROR', 'No WebSocket implementation: on Node 20 install the ws package (npm install ws) and pass it as webSocketImpl');
+    if (!WebSocketImpl)
+      throw new LixiaoError('NETWORK_ERROR', 'No WebSocket implementation: on Node 20 install the ws package (npm install ws) and pass it as webSocketImpl');
     socket = createSocketClient({
       url: options.wsUrl ?? defaultWsUrl(options.url),
       webSocketImpl: withLanguage(WebSocketImpl, options.locale),
@@ -188,7 +193,11 @@ export function createLive(options: LiveOptions, tokens: SessionState, transport
     for (const listener of reconnectListeners) listener(missed);
   }
 
-  function subscribe<TResult, TVariables>(document: Document<TResult, TVariables>, variables?: TVariables, subscribeOptions: SubscribeOptions = {}): Subscription<TResult> {
+  function subscribe<TResult, TVariables>(
+    document: Document<TResult, TVariables>,
+    variables?: TVariables,
+    subscribeOptions: SubscribeOptions = {},
+  ): Subscription<TResult> {
     const { signal } = subscribeOptions;
     let results: (Subscription<TResult> & Resumable) | null = null;
     let ended = signal?.aborted ?? false;

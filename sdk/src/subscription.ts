@@ -50,7 +50,12 @@ export function seqOf(data: unknown): string | null {
  * acknowledged, before the resubscription) sets its `since` to the newest seq received: the
  * server replays only what this subscription has not had.
  */
-export function openSubscription<T>(socket: SocketClient, payload: SubscriptionPayload, resumesFromSeq: boolean, hooks: SubscriptionHooks): Subscription<T> & Resumable {
+export function openSubscription<T>(
+  socket: SocketClient,
+  payload: SubscriptionPayload,
+  resumesFromSeq: boolean,
+  hooks: SubscriptionHooks,
+): Subscription<T> & Resumable {
   const received: Message<T>[] = [];
   let lastSeq = typeof payload.variables?.since === 'string' ? payload.variables.since : null;
   let failure: unknown = null;

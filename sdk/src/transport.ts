@@ -261,7 +261,12 @@ export function createTransport(options: TransportOptions, tokens: SessionState)
   }
 
   /** send, again after a backoff while the network or the database is away (idempotent operations only). */
-  async function sendRetrying<TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables | undefined, requestOptions: RequestOptions, authenticated = true) {
+  async function sendRetrying<TResult, TVariables>(
+    document: Document<TResult, TVariables>,
+    variables: TVariables | undefined,
+    requestOptions: RequestOptions,
+    authenticated = true,
+  ) {
     const operation = await operationInfo(document);
     const retried = requestOptions.retry ?? (operation.type === 'query' || (operation.name !== undefined && IDEMPOTENT_MUTATIONS.has(operation.name)));
     const attempts = retry && retried ? retry.attempts : 0;
@@ -282,7 +287,11 @@ export function createTransport(options: TransportOptions, tokens: SessionState)
     }
   }
 
-  async function rawRequest<TResult, TVariables>(document: Document<TResult, TVariables>, variables?: TVariables, requestOptions: RequestOptions = {}): Promise<GraphQLResponse<TResult>> {
+  async function rawRequest<TResult, TVariables>(
+    document: Document<TResult, TVariables>,
+    variables?: TVariables,
+    requestOptions: RequestOptions = {},
+  ): Promise<GraphQLResponse<TResult>> {
     const response = await sendRetrying(document, variables, requestOptions);
     if (failureCode(response) === 'TOKEN_EXPIRED' && tokens.refreshes && (await tokens.refresh())) {
       return sendRetrying(document, variables, requestOptions);
@@ -290,7 +299,11 @@ export function createTransport(options: TransportOptions, tokens: SessionState)
     return response;
   }
 
-  async function request<TResult, TVariables>(document: Document<TResult, TVariables>, variables?: TVariables, requestOptions: RequestOptions = {}): Promise<TResult> {
+  async function request<TResult, TVariables>(
+    document: Document<TResult, TVariables>,
+    variables?: TVariables,
+    requestOptions: RequestOptions = {},
+  ): Promise<TResult> {
     const response = await rawRequest(document, variables, requestOptions);
     if (response.errors?.length) throw fromGraphQLErrors(response.errors, response, httpMeta.get(response)?.status);
     if (response.data == null) throw new LixiaoError('BAD_RESPONSE', 'The response has no data', { response });

@@ -9,7 +9,19 @@ import { streamsOpened } from '../../server/testing/live.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { cli, ensureBuilt, sdk, type Run } from './built-cli.js';
 
-const COMMANDS = ['login', 'logout', 'import students', 'import staff', 'import template', 'review list', 'review approve', 'review reject', 'sync', 'export summary', 'watch stats'];
+const COMMANDS = [
+  'login',
+  'logout',
+  'import students',
+  'import staff',
+  'import template',
+  'review list',
+  'review approve',
+  'review reject',
+  'sync',
+  'export summary',
+  'watch stats',
+];
 const PASSWORD = 'Lixiao@2020';
 
 describe('every lixiao command (built binary)', () => {
@@ -60,7 +72,11 @@ describe('every lixiao command (built binary)', () => {
     for (const column of STAFF_COLUMNS) expect(staff).toContain(`${column.zh} / ${column.en}`);
 
     const version = await run(['--version']);
-    expect(version).toEqual({ code: 0, stdout: `${(JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as { version: string }).version}\n`, stderr: '' });
+    expect(version).toEqual({
+      code: 0,
+      stdout: `${(JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as { version: string }).version}\n`,
+      stderr: '',
+    });
     const bare = await run([]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/^Usage: lixiao/);
@@ -72,7 +88,9 @@ describe('every lixiao command (built binary)', () => {
     expect(command.stderr).toMatch(/unknown command 'reviw'\n\(Did you mean review\?\)/);
     const flag = await run(['review', 'list', '--stauts', 'PENDING', '--json']);
     expect(flag.code).toBe(2);
-    expect(JSON.parse(flag.stderr)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining("unknown option '--stauts'"), suggestion: '--status' } });
+    expect(JSON.parse(flag.stderr)).toEqual({
+      error: { code: 'USAGE', message: expect.stringContaining("unknown option '--stauts'"), suggestion: '--status' },
+    });
     const zh = await run(['export', 'summary', '--cohort', '2020', '--formt', 'csv', '--lang', 'zh']);
     expect(zh.stderr).toMatch(/^未知选项 --formt（是否想输入 --format？）/);
     const missing = await run(['review', 'reject', '--file', 'x.csv', '--json']);

@@ -24,7 +24,12 @@ describe('lixiao login --sso (built binary)', () => {
     const port = await freePort();
     cas = await startCasServer();
     ({ server } = await openDemoServer({
-      env: { PORT: String(port), CAS_BASE_URL: cas.baseUrl, CAS_SERVICE_URL: `http://127.0.0.1:${port}/auth/cas/callback`, SSO_RETURN_URL: `http://127.0.0.1:${port}/portal/` },
+      env: {
+        PORT: String(port),
+        CAS_BASE_URL: cas.baseUrl,
+        CAS_SERVICE_URL: `http://127.0.0.1:${port}/auth/cas/callback`,
+        SSO_RETURN_URL: `http://127.0.0.1:${port}/portal/`,
+      },
     }));
   });
   afterAll(async () => {

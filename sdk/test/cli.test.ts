@@ -79,7 +79,13 @@ describe('the lixiao CLI (built binary)', () => {
 
     const json = await run(['import', 'students', errorFile, '--dry-run', '--json', '--lang', 'zh']);
     expect(json.code).toBe(1);
-    const report = JSON.parse(json.stdout) as { dryRun: boolean; applied: boolean; encoding: string; errorCount: number; problems: { row: number; code: string; message: string }[] };
+    const report = JSON.parse(json.stdout) as {
+      dryRun: boolean;
+      applied: boolean;
+      encoding: string;
+      errorCount: number;
+      problems: { row: number; code: string; message: string }[];
+    };
     expect(report).toMatchObject({ dryRun: true, applied: false, encoding: 'GBK', errorCount: 1 });
     expect(report.problems.find((p) => p.code === 'INVALID_NATIONAL_ID')).toMatchObject({ row: 5, message: expect.stringContaining('身份证号') });
 
@@ -112,7 +118,10 @@ describe('the lixiao CLI (built binary)', () => {
 
     const [third] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 25);
     const results = join(home, 'results.csv');
-    writeFileSync(results, `studentNumber,status,observedAt,reason\n${third!.number},APPROVED,${new Date().toISOString()},\nNOPE000,APPROVED,${new Date().toISOString()},\n`);
+    writeFileSync(
+      results,
+      `studentNumber,status,observedAt,reason\n${third!.number},APPROVED,${new Date().toISOString()},\nNOPE000,APPROVED,${new Date().toISOString()},\n`,
+    );
     const system = { LIXIAO_TOKEN: INTEGRATION_TOKEN };
     const wrongDepartment = await run(['sync', '--department', 'FINANCE', '--file', results, '--key', 'cli-1'], system);
     expect(wrongDepartment.code).toBe(1);
@@ -130,8 +139,11 @@ describe('the lixiao CLI (built binary)', () => {
     expect((await run(['import', 'students', join(home, 'missing.csv')])).code).toBe(1);
     expect((await run(['watch', 'stats', '--cohort', '2020', '--count', '1'], { HOME: join(home, 'nobody') })).code).toBe(1);
     const down = await new Promise<Run>((resolve) =>
-      execFile(process.execPath, [cli, '--url', 'http://127.0.0.1:9/graphql', 'watch', 'stats', '--cohort', '2020', '--count', '1'], { env: { PATH: process.env.PATH ?? '', HOME: home, LIXIAO_TOKEN: 'x' } }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [cli, '--url', 'http://127.0.0.1:9/graphql', 'watch', 'stats', '--cohort', '2020', '--count', '1'],
+        { env: { PATH: process.env.PATH ?? '', HOME: home, LIXIAO_TOKEN: 'x' } },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr }),
       ),
     );
     expect(down.code).toBe(3);
@@ -145,19 +157,31 @@ describe('the lixiao CLI (built binary)', () => {
     const saved = await run(['export', 'summary', '--cohort', '2020', '--format', 'csv', '--output', file, '--json'], admin);
     expect(saved.code, saved.stderr).toBe(0);
     const bytes = readFileSync(file);
-    expect(JSON.parse(saved.stdout)).toEqual({ file, filename: '汇总统计名单-2020.csv', format: 'csv', contentType: 'text/csv; charset=utf-8', bytes: bytes.length });
+    expect(JSON.parse(saved.stdout)).toEqual({
+      file,
+      filename: '汇总统计名单-2020.csv',
+      format: 'csv',
+      contentType: 'text/csv; charset=utf-8',
+      bytes: bytes.length,
+    });
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bytes.toString('utf8').split('\r\n').filter(Boolean)).toHaveLength(inCohort + 1);
     expect(existsSync(`${file}.part`)).toBe(false);
 
-    const human = await run(['export', 'summary', '--cohort', '2020', '--output', join(home, 'summary.xlsx'), '--college', 'COMPUTER_SCIENCE', '--lang', 'zh'], admin);
+    const human = await run(
+      ['export', 'summary', '--cohort', '2020', '--output', join(home, 'summary.xlsx'), '--college', 'COMPUTER_SCIENCE', '--lang', 'zh'],
+      admin,
+    );
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^已保存 .*summary\.xlsx（\d+(\.\d)? KiB）。$/m);
     expect(readFileSync(join(home, 'summary.xlsx')).subarray(0, 2).toString()).toBe('PK');
 
     const piped = await new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) =>
-      execFile(process.execPath, [cli, '--url', server.url, 'export', 'summary', '--cohort', '2020', '--json'], { env: { PATH: process.env.PATH ?? '', ...admin }, encoding: 'buffer' }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr: stderr.toString() }),
+      execFile(
+        process.execPath,
+        [cli, '--url', server.url, 'export', 'summary', '--cohort', '2020', '--json'],
+        { env: { PATH: process.env.PATH ?? '', ...admin }, encoding: 'buffer' },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout, stderr: stderr.toString() }),
       ),
     );
     expect(piped.code, piped.stderr).toBe(0);
@@ -203,7 +227,7 @@ describe('the lixiao CLI (built binary)', () => {
     await until(() => lines.length >= 1, 'the first table');
     // The HTTP read is drawn at once; the subscription is live once the server opened its stream.
     await subscribed;
-    expect(lines, lines.join("\n")).toHaveLength(1);
+    expect(lines, lines.join('\n')).toHaveLength(1);
     const before = approvedLibrary(lines[0]!);
 
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 30);
@@ -223,7 +247,9 @@ describe('the lixiao CLI (built binary)', () => {
 
     // Without --count it runs until interrupted, and Ctrl-C ends it cleanly.
     const endlessSubscribed = streamsOpened(server);
-    const endless = spawn(process.execPath, [cli, '--url', server.url, 'watch', 'stats', '--cohort', '2020', '--lang', 'zh'], { env: { PATH: process.env.PATH ?? '', ...admin } });
+    const endless = spawn(process.execPath, [cli, '--url', server.url, 'watch', 'stats', '--cohort', '2020', '--lang', 'zh'], {
+      env: { PATH: process.env.PATH ?? '', ...admin },
+    });
     let table = '';
     endless.stdout.setEncoding('utf8').on('data', (chunk: string) => (table += chunk));
     const interrupted = new Promise<number | null>((resolve) => endless.on('exit', (code) => resolve(code)));

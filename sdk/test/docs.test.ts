@@ -91,26 +91,30 @@ describe('the documentation', () => {
     expect(result.failed).toBe(0);
   });
 
-  it.skipIf(!CHROMIUM)('runs the browser snippet in Chromium: allowed origin works, another origin gets NETWORK_ERROR naming CORS_ORIGINS', async () => {
-    const visit = (origin: string) =>
-      new Promise<{ ok: boolean; code?: string; message?: string; pending?: number }>((resolve, reject) =>
-        execFile(
-          CHROMIUM!,
-          ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=15000', '--dump-dom', `${origin}/?api=${encodeURIComponent(server.url)}`],
-          { timeout: 60_000 },
-          (error, stdout) => {
-            const text = /<pre id="out">([\s\S]*?)<\/pre>/.exec(stdout)?.[1];
-            if (!text || text === 'pending') return reject(new Error(`no result: ${error?.message ?? ''} ${stdout.slice(0, 500)}`));
-            resolve(JSON.parse(text.replaceAll('&quot;', '"').replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>')));
-          },
-        ),
-      );
-    const allowed = await visit(`http://127.0.0.1:${pagePort}`);
-    expect(allowed).toMatchObject({ ok: true });
-    expect(allowed.pending).toBeGreaterThan(0);
+  it.skipIf(!CHROMIUM)(
+    'runs the browser snippet in Chromium: allowed origin works, another origin gets NETWORK_ERROR naming CORS_ORIGINS',
+    async () => {
+      const visit = (origin: string) =>
+        new Promise<{ ok: boolean; code?: string; message?: string; pending?: number }>((resolve, reject) =>
+          execFile(
+            CHROMIUM!,
+            ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=15000', '--dump-dom', `${origin}/?api=${encodeURIComponent(server.url)}`],
+            { timeout: 60_000 },
+            (error, stdout) => {
+              const text = /<pre id="out">([\s\S]*?)<\/pre>/.exec(stdout)?.[1];
+              if (!text || text === 'pending') return reject(new Error(`no result: ${error?.message ?? ''} ${stdout.slice(0, 500)}`));
+              resolve(JSON.parse(text.replaceAll('&quot;', '"').replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>')));
+            },
+          ),
+        );
+      const allowed = await visit(`http://127.0.0.1:${pagePort}`);
+      expect(allowed).toMatchObject({ ok: true });
+      expect(allowed.pending).toBeGreaterThan(0);
 
-    const refused = await visit(`http://localhost:${pagePort}`);
-    expect(refused).toMatchObject({ ok: false, code: 'NETWORK_ERROR' });
-    expect(refused.message).toContain(`CORS_ORIGINS=http://localhost:${pagePort}`);
-  }, 120_000);
+      const refused = await visit(`http://localhost:${pagePort}`);
+      expect(refused).toMatchObject({ ok: false, code: 'NETWORK_ERROR' });
+      expect(refused.message).toContain(`CORS_ORIGINS=http://localhost:${pagePort}`);
+    },
+    120_000,
+  );
 });

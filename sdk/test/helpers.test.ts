@@ -27,7 +27,9 @@ async function startProxy(target: string) {
         return response.end('<html>503 Service Temporarily Unavailable</html>');
       }
       if (step === 'slow') await new Promise((resolve) => setTimeout(resolve, 3_000));
-      const headers = Object.fromEntries(Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'host'));
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'host'),
+      );
       try {
         const answer = await fetch(target, { method: request.method, headers, body });
         response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
@@ -127,7 +129,8 @@ describe('SDK helpers against a real server', () => {
     const controller = new AbortController();
     const events: number[] = [];
     const loop = (async () => {
-      for await (const event of admin.subscribe(CohortStatsUpdatedDocument, { year: 2020 }, { signal: controller.signal })) events.push(event.cohortStatsUpdated.graduates);
+      for await (const event of admin.subscribe(CohortStatsUpdatedDocument, { year: 2020 }, { signal: controller.signal }))
+        events.push(event.cohortStatsUpdated.graduates);
     })();
     await expect.poll(() => events.length, { timeout: 10_000 }).toBeGreaterThan(0);
     controller.abort();

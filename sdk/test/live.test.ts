@@ -3,7 +3,15 @@ import WebSocket from 'ws';
 import { pendingItems } from '../../server/testing/live.js';
 import { findStudents, itemOf } from '../../server/testing/demo.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
-import { createClient, LixiaoError, LiveWatermarkDocument, ReviewQueueChangedDocument, type LiveEvent, type LiveView, type LixiaoClient } from '../src/index.js';
+import {
+  createClient,
+  LixiaoError,
+  LiveWatermarkDocument,
+  ReviewQueueChangedDocument,
+  type LiveEvent,
+  type LiveView,
+  type LixiaoClient,
+} from '../src/index.js';
 
 const STAFF_PASSWORD = 'Lixiao@2020';
 const STUDENT_PASSWORD = 'Graduate#2020';
@@ -47,7 +55,10 @@ describe('gapless live updates through the SDK', () => {
   const student = async (number: string) => {
     const row = await server.db.prisma.student.findUniqueOrThrow({ where: { number } });
     const { hashPassword } = await import('../../server/auth/password.js');
-    await server.db.prisma.credential.update({ where: { studentId: row.id }, data: { passwordHash: await hashPassword(STUDENT_PASSWORD), mustChangePassword: false } });
+    await server.db.prisma.credential.update({
+      where: { studentId: row.id },
+      data: { passwordHash: await hashPassword(STUDENT_PASSWORD), mustChangePassword: false },
+    });
     await server.db.prisma.student.update({ where: { id: row.id }, data: { surveyCompletedAt: new Date() } });
     const created = createClient({ url: server.url, webSocketImpl: WebSocket });
     clients.push(created);
@@ -68,7 +79,10 @@ describe('gapless live updates through the SDK', () => {
     const view = await library.live.queue({ cohortYear: 2020, status: ['PENDING'] }, { first: 10 });
     const items = await pendingItems(server, 'LIBRARY', 6);
     // No wait of any kind between the view and the decisions.
-    const [first, second] = await Promise.all([library.approve(items.slice(0, 3).map((item) => item.ref)), library.approve(items.slice(3).map((item) => item.ref))]);
+    const [first, second] = await Promise.all([
+      library.approve(items.slice(0, 3).map((item) => item.ref)),
+      library.approve(items.slice(3).map((item) => item.ref)),
+    ]);
     expect(first.approved + second.approved).toBe(6);
 
     expect(view.snapshot.edges.length).toBe(10);

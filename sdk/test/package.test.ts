@@ -26,7 +26,12 @@ const BROWSER_BUDGET_BYTES = 35 * 1024;
  */
 function freshClone(work: string): string {
   const clone = join(work, 'clone');
-  const tracked = execFileSync('git', ['ls-files', '-z', 'package.json', 'tsconfig.json', 'codegen.ts', 'schema.graphql', 'sdk'], { cwd: repo, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const tracked = execFileSync('git', ['ls-files', '-z', 'package.json', 'tsconfig.json', 'codegen.ts', 'schema.graphql', 'sdk'], {
+    cwd: repo,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
   for (const file of tracked) {
     mkdirSync(dirname(join(clone, file)), { recursive: true });
     cpSync(join(repo, file), join(clone, file));
@@ -88,7 +93,6 @@ console.log(JSON.stringify({ refused, total: first.reviewQueue.counts.pending, l
 await client.dispose();
 `;
 
-
 describe('the packed SDK', () => {
   let work: string;
   let project: string;
@@ -113,7 +117,16 @@ describe('the packed SDK', () => {
   });
 
   it('ships the build, the schema and the operations; its source maps carry their sources; ws is an optional peer', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'dist/schema.graphql', 'dist/operations/review.graphql', 'dist/generated/persisted-documents.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cli.js',
+        'dist/schema.graphql',
+        'dist/operations/review.graphql',
+        'dist/generated/persisted-documents.json',
+      ]),
+    );
     expect(files.filter((file) => file.startsWith('src/'))).toEqual([]);
     const installed = join(project, 'node_modules/@lixiao/sdk');
     const maps = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.js.map'));
@@ -133,7 +146,10 @@ describe('the packed SDK', () => {
   });
 
   it('compiles a strict consumer (DOM lib, or Node types without it) and runs it against a real server', async () => {
-    writeFileSync(join(project, 'consumer.ts'), CONSUMER.replace('\nconst client', 'declare const process: { env: Record<string, string | undefined> };\n\nconst client'));
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      CONSUMER.replace('\nconst client', 'declare const process: { env: Record<string, string | undefined> };\n\nconst client'),
+    );
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { ...STRICT, lib: ['ES2023', 'DOM'], types: [], outDir: 'out' }, files: ['consumer.ts'] }),
@@ -145,13 +161,19 @@ describe('the packed SDK', () => {
     writeFileSync(join(project, 'node-only/consumer.ts'), CONSUMER);
     writeFileSync(
       join(project, 'node-only/tsconfig.json'),
-      JSON.stringify({ compilerOptions: { ...STRICT, lib: ['ES2023'], types: ['node'], typeRoots: [join(repo, 'node_modules/@types')], noEmit: true }, files: ['consumer.ts'] }),
+      JSON.stringify({
+        compilerOptions: { ...STRICT, lib: ['ES2023'], types: ['node'], typeRoots: [join(repo, 'node_modules/@types')], noEmit: true },
+        files: ['consumer.ts'],
+      }),
     );
     expect(compile(join(project, 'node-only'))).toBe('');
 
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [join(project, 'out/consumer.js')], { cwd: project, env: { ...process.env, LIXIAO_URL: server.url }, timeout: 30_000 }, (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      execFile(
+        process.execPath,
+        [join(project, 'out/consumer.js')],
+        { cwd: project, env: { ...process.env, LIXIAO_URL: server.url }, timeout: 30_000 },
+        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
     const result = JSON.parse(output) as { refused: string; total: number; listed: number; abortedCode: string };
@@ -165,8 +187,11 @@ describe('the packed SDK', () => {
     // Asynchronously: the server answers from this process.
     const run = (args: string[]) =>
       new Promise<string>((resolve, reject) =>
-        execFile(lixiao, ['--url', server.url, ...args], { cwd: project, env: { PATH: process.env.PATH ?? '', HOME: project }, encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+        execFile(
+          lixiao,
+          ['--url', server.url, ...args],
+          { cwd: project, env: { PATH: process.env.PATH ?? '', HOME: project }, encoding: 'utf8', timeout: 30_000 },
+          (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
         ),
       );
     expect((await run(['--version'])).trim()).toBe('0.1.0');

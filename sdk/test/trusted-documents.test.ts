@@ -88,7 +88,10 @@ describe('trusted documents (TRUSTED_DOCUMENTS=on) and token refresh', () => {
     await student.login(row!.number, 'Graduate#2020');
 
     const adHoc = parse('subscription { myClearanceUpdated { item { id } } }') as TypedDocumentNode<unknown, Record<string, never>>;
-    const refused = await student.subscribe(adHoc).next().catch((error: unknown) => error);
+    const refused = await student
+      .subscribe(adHoc)
+      .next()
+      .catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: 'PERSISTED_QUERY_ONLY' });
 
     const subscribed = streamsOpened(server);

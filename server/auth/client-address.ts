@@ -10,10 +10,7 @@ import { BlockList, isIP } from 'node:net';
  * - `list`: the proxies are these addresses or networks; the client is the first
  *   address, from the right, that is not one of them.
  */
-export type ProxyTrust =
-  | { kind: 'none' }
-  | { kind: 'hops'; hops: number }
-  | { kind: 'list'; proxies: BlockList; entries: string[] };
+export type ProxyTrust = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'list'; proxies: BlockList; entries: string[] };
 
 export const MAX_PROXY_HOPS = 10;
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
@@ -29,7 +26,10 @@ export function parseProxyTrust(raw: string | undefined): ProxyTrust | { problem
     return { kind: 'hops', hops };
   }
   const proxies = new BlockList();
-  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries.flatMap((entry) => (entry === 'loopback' ? LOOPBACK : [entry]))) {
     const [address = '', prefix] = entry.split('/');
     const family = isIP(address);
@@ -75,7 +75,7 @@ function trusted(trust: ProxyTrust, address: string, position: number): boolean 
 export function clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trust: ProxyTrust): string {
   const nearest = normalizeAddress(peer) ?? 'unknown';
   if (trust.kind === 'none') return nearest;
-  const forwarded = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor ?? '').split(',').reverse();
+  const forwarded = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')).split(',').reverse();
   let client = nearest;
   for (const [position, entry] of forwarded.entries()) {
     if (!trusted(trust, client, position)) break;

@@ -8,7 +8,6 @@ import { runUntilExit, startServerProcess, type ServerProcess } from '../testing
 
 const login = async (server: ServerProcess, username: string, password: string) => (await request(server.url, LOGIN, { username, password })).data?.login;
 
-
 describe('the initial-password key of a deployment', () => {
   const root = mkdtempSync(join(tmpdir(), 'lixiao-pepper-'));
   const dataDir = join(root, 'pglite');

@@ -35,10 +35,10 @@ export async function setUpInitialPasswordKey(
 ): Promise<void> {
   const inMemory = !config.databaseUrl && config.dataDir === 'memory://';
   const secret =
-    config.passwordPepper ??
-    (config.production ? null : inMemory ? randomBytes(32).toString('hex') : readOrCreateKeyFile(localKeyFile(config.dataDir)));
+    config.passwordPepper ?? (config.production ? null : inMemory ? randomBytes(32).toString('hex') : readOrCreateKeyFile(localKeyFile(config.dataDir)));
   const key = useInitialPasswordKey(secret);
-  if (!config.passwordPepper && secret) log.info('initial-password key from a local key file (set PASSWORD_PEPPER to share one)', { file: inMemory ? null : localKeyFile(config.dataDir) });
+  if (!config.passwordPepper && secret)
+    log.info('initial-password key from a local key file (set PASSWORD_PEPPER to share one)', { file: inMemory ? null : localKeyFile(config.dataDir) });
   if (!key) {
     if (await db.prisma.credential.findFirst({ where: { mustChangePassword: true }, select: { id: true } })) {
       throw new ConfigError([

@@ -22,9 +22,7 @@ const KEY_LENGTH = 32;
 function derive(password: string, salt: Buffer, { logN, r, p }: Cost): Promise<Buffer> {
   const N = 2 ** logN;
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, (error, key) => (error ? reject(error) : resolve(key))),
   );
 }
 
@@ -82,7 +80,9 @@ export function isKeyedHash(stored: string): boolean {
 /** The hash of an initial password, compared in capitals (an ID's check character may be typed `x`). */
 export async function hashInitialPassword(password: string): Promise<string> {
   if (!initialPasswordKey) {
-    throw new Error('No initial-password key: set PASSWORD_PEPPER (the same on every server process) to import initial passwords / 未设置 PASSWORD_PEPPER，无法导入初始密码');
+    throw new Error(
+      'No initial-password key: set PASSWORD_PEPPER (the same on every server process) to import initial passwords / 未设置 PASSWORD_PEPPER，无法导入初始密码',
+    );
   }
   const salt = randomBytes(16);
   const mac = initialPasswordKey.mac(password.toUpperCase(), salt);

@@ -24,9 +24,7 @@ export async function startSession(prisma: PrismaClient, credential: Account, re
   return { credentialId: credential.id, version: credential.tokenVersion, familyId: family.id, generation: family.generation };
 }
 
-export type Rotation =
-  | { subject: TokenSubject; credential: { mustChangePassword: boolean } }
-  | { refused: 'TOKEN_REVOKED' | 'REFRESH_TOKEN_REUSED' };
+export type Rotation = { subject: TokenSubject; credential: { mustChangePassword: boolean } } | { refused: 'TOKEN_REVOKED' | 'REFRESH_TOKEN_REUSED' };
 
 export async function rotateRefreshToken(prisma: PrismaClient, claims: TokenClaims, refreshSeconds: number): Promise<Rotation> {
   const family = await prisma.sessionFamily.findUnique({

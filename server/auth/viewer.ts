@@ -63,12 +63,24 @@ export async function authenticate(db: Database, tokens: TokenSigner, token: str
   }
   if (account.studentId) {
     return {
-      viewer: { kind: 'student', credentialId: account.credentialId, studentId: account.studentId, mustChangePassword: account.mustChangePassword, tokenExpiresAt: claims.expiresAt },
+      viewer: {
+        kind: 'student',
+        credentialId: account.credentialId,
+        studentId: account.studentId,
+        mustChangePassword: account.mustChangePassword,
+        tokenExpiresAt: claims.expiresAt,
+      },
       failure: null,
     };
   }
   if (account.reviewerId && account.active) {
-    const reviewer = { id: account.reviewerId, roles: account.roles ?? [], departmentId: account.departmentId, collegeId: account.collegeId, campusId: account.campusId };
+    const reviewer = {
+      id: account.reviewerId,
+      roles: account.roles ?? [],
+      departmentId: account.departmentId,
+      collegeId: account.collegeId,
+      campusId: account.campusId,
+    };
     return { viewer: staffViewer(reviewer, account.credentialId, account.mustChangePassword, claims.expiresAt), failure: null };
   }
   return { viewer: null, failure: 'TOKEN_REVOKED' };

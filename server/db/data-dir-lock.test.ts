@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUntilExit, startServerProcess, type ServerProcess } from '../testing/processes.js';
 
-
-
 describe('the embedded database directory is locked by one process', () => {
   const root = mkdtempSync(join(tmpdir(), 'lixiao-lock-'));
   const dataDir = join(root, 'pglite');

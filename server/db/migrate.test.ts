@@ -48,7 +48,10 @@ describe.each(BACKENDS)('migrations on %s', (backend) => {
   it('applies only the new migration when one is added', async () => {
     await applyMigrations(test.db.sql, readMigrations(dir));
     mkdirSync(join(dir, '29990101000000_add_note'));
-    writeFileSync(join(dir, '29990101000000_add_note', 'migration.sql'), 'ALTER TABLE "Student" ADD COLUMN "note" TEXT;\nCREATE INDEX "Student_note_idx" ON "Student"("note");\n');
+    writeFileSync(
+      join(dir, '29990101000000_add_note', 'migration.sql'),
+      'ALTER TABLE "Student" ADD COLUMN "note" TEXT;\nCREATE INDEX "Student_note_idx" ON "Student"("note");\n',
+    );
     const report = await applyMigrations(test.db.sql, readMigrations(dir));
     expect(report.applied).toEqual(['29990101000000_add_note']);
     const columns = await test.db.sql.query<{ column_name: string }>(

@@ -70,9 +70,7 @@ export async function applyMigrations(driver: SqlDriver, migrations = readMigrat
   return driver.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [PRISMA_ADVISORY_LOCK_KEY]);
     await tx.exec(CREATE_MIGRATIONS_TABLE);
-    const rows = await tx.query<AppliedRow>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
-    );
+    const rows = await tx.query<AppliedRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at');
     const applied = checkHistory(rows, migrations);
     const pending = migrations.filter((m) => !applied.has(m.name));
     for (const migration of pending) await applyOne(tx, migration);
@@ -108,10 +106,11 @@ function checkHistory(rows: AppliedRow[], migrations: MigrationFile[]): Set<stri
 
 async function applyOne(tx: SqlSession, migration: MigrationFile): Promise<void> {
   const id = randomUUID();
-  await tx.query(
-    'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
-    [id, migration.checksum, migration.name],
-  );
+  await tx.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [
+    id,
+    migration.checksum,
+    migration.name,
+  ]);
   try {
     await tx.exec(migration.script);
   } catch (error) {

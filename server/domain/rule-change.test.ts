@@ -40,7 +40,9 @@ function applied(items: CurrentItem[], effects: ItemEffect[]): CurrentItem[] {
     const effect = effects.find((candidate) => candidate.code === item.code);
     return effect ? { ...item, status: effect.to, source: effect.source, waiverCode: effect.waiverCode } : item;
   });
-  const gained = effects.filter((effect) => effect.effect === 'GAINED').map((effect) => ({ code: effect.code, status: effect.to, source: effect.source, waiverCode: effect.waiverCode }));
+  const gained = effects
+    .filter((effect) => effect.effect === 'GAINED')
+    .map((effect) => ({ code: effect.code, status: effect.to, source: effect.source, waiverCode: effect.waiverCode }));
   return [...after, ...gained];
 }
 
@@ -75,13 +77,25 @@ describe('planRuleChange', () => {
       code: 'THESIS_ARCHIVE',
       sequence: 12,
       prerequisites: [],
-      applicability: { appliesTo: [{}], waivers: [{ code: 'UNDERGRADUATES_EXEMPT', when: { categories: ['UNDERGRADUATE'] }, reason: { zh: '本科生免办', en: 'Undergraduates are exempt' } }] },
+      applicability: {
+        appliesTo: [{}],
+        waivers: [{ code: 'UNDERGRADUATES_EXEMPT', when: { categories: ['UNDERGRADUATE'] }, reason: { zh: '本科生免办', en: 'Undergraduates are exempt' } }],
+      },
       autoApproval: null,
     };
     const [waived] = planRuleChange(student(), sheetOf(student()), replaced(thesis));
-    expect(waived).toMatchObject({ code: 'THESIS_ARCHIVE', effect: 'GAINED', to: 'WAIVED', source: 'SYSTEM', waiverCode: 'UNDERGRADUATES_EXEMPT', reason: { zh: '本科生免办' } });
+    expect(waived).toMatchObject({
+      code: 'THESIS_ARCHIVE',
+      effect: 'GAINED',
+      to: 'WAIVED',
+      source: 'SYSTEM',
+      waiverCode: 'UNDERGRADUATES_EXEMPT',
+      reason: { zh: '本科生免办' },
+    });
     const policy = { ...thesis, applicability: { appliesTo: [{}], waivers: [] }, autoApproval: { reason: { zh: '线上通过', en: 'Approved online' } } };
-    expect(planRuleChange(student(), sheetOf(student()), replaced(policy))).toMatchObject([{ effect: 'GAINED', to: 'APPROVED', source: 'POLICY', reason: { zh: '线上通过' } }]);
+    expect(planRuleChange(student(), sheetOf(student()), replaced(policy))).toMatchObject([
+      { effect: 'GAINED', to: 'APPROVED', source: 'POLICY', reason: { zh: '线上通过' } },
+    ]);
   });
 
   it('waives undecided items whose template no longer applies and keeps decided ones as they are', () => {
@@ -114,13 +128,19 @@ describe('planRuleChange', () => {
     const afterLibrary = (code: string) => ({ ...templateOf(code), prerequisites: ['LIBRARY'] });
     const effects = planRuleChange(facts, items, replaced(afterLibrary('FINANCE'), afterLibrary('CAREER')));
     expect(summary(effects)).toEqual([{ code: 'FINANCE', effect: 'RELOCKED', from: 'PENDING', to: 'LOCKED' }]);
-    expect(summary(planRuleChange(facts, applied(items, effects), templates))).toEqual([{ code: 'FINANCE', effect: 'UNLOCKED', from: 'LOCKED', to: 'PENDING' }]);
+    expect(summary(planRuleChange(facts, applied(items, effects), templates))).toEqual([
+      { code: 'FINANCE', effect: 'UNLOCKED', from: 'LOCKED', to: 'PENDING' },
+    ]);
   });
 
   it('waives undecided items by a new waiver and approves them by a new policy, but never a decision', () => {
     const facts = student({ collegeCode: 'MATHEMATICS_PHYSICS' });
     const items = sheetOf(facts, { LIBRARY: { status: 'REJECTED', source: 'REVIEWER' } });
-    const waiver = { code: 'MATHS_EXEMPT', when: { collegeCodes: ['MATHEMATICS_PHYSICS'] }, reason: { zh: '数理学院免办', en: 'Mathematics & Physics is exempt' } };
+    const waiver = {
+      code: 'MATHS_EXEMPT',
+      when: { collegeCodes: ['MATHEMATICS_PHYSICS'] },
+      reason: { zh: '数理学院免办', en: 'Mathematics & Physics is exempt' },
+    };
     const rules = replaced(
       { ...templateOf('LIBRARY'), applicability: { appliesTo: [{}], waivers: [waiver] } },
       { ...templateOf('HOSPITAL'), applicability: { appliesTo: [{}], waivers: [waiver] } },
@@ -191,7 +211,7 @@ describe('applyRuleChangeToRules', () => {
     expect(problemsOf({ template: { code: 'THESIS', sequence: 12 } }).map((problem) => problem.path)).toContain('template.name');
   });
 
-  it('reports unknown codes, a taken sequence and a malformed condition at the change\'s own paths', () => {
+  it("reports unknown codes, a taken sequence and a malformed condition at the change's own paths", () => {
     const problems = problemsOf({
       template: {
         ...templateOf('DORM'),
@@ -215,13 +235,20 @@ describe('applyRuleChangeToRules', () => {
     expect(problems).toEqual([{ path: expect.stringMatching(/^template\.prerequisites/), message: expect.stringContaining('prerequisite cycle') }]);
   });
 
-  it('replaces a department\'s contacts, checking campus codes', () => {
-    const contact = { campusCode: 'FUTURE_CITY', phone: '027-67880000', office: { zh: '图书馆一楼', en: 'Library, ground floor' }, hours: { zh: '工作日', en: 'Weekdays' } };
+  it("replaces a department's contacts, checking campus codes", () => {
+    const contact = {
+      campusCode: 'FUTURE_CITY',
+      phone: '027-67880000',
+      office: { zh: '图书馆一楼', en: 'Library, ground floor' },
+      hours: { zh: '工作日', en: 'Weekdays' },
+    };
     const changed = applyRuleChangeToRules(current, { departmentContacts: [{ departmentCode: 'LIBRARY', contacts: [contact] }] });
     expect(changed.departments.find((department) => department.code === 'LIBRARY')?.contacts).toEqual([contact]);
     expect(problemsOf({ departmentContacts: [{ departmentCode: 'LIBRARY', contacts: [{ ...contact, campusCode: 'MOON' }] }] })).toEqual([
       { path: 'departmentContacts[0].contacts[0].campusCode', message: expect.stringContaining('unknown campus') },
     ]);
-    expect(problemsOf({ departmentContacts: [{ departmentCode: 'NOWHERE', contacts: [contact] }] })).toMatchObject([{ path: 'departmentContacts[0].departmentCode' }]);
+    expect(problemsOf({ departmentContacts: [{ departmentCode: 'NOWHERE', contacts: [contact] }] })).toMatchObject([
+      { path: 'departmentContacts[0].departmentCode' },
+    ]);
   });
 });

@@ -9,17 +9,7 @@
  */
 import { parseRuleSet, RuleSetError, type RuleSetProblem } from './ruleset.js';
 import { planSheet, resolveLocks } from './sheet.js';
-import type {
-  Campus,
-  College,
-  DecisionSource,
-  Department,
-  ItemStatus,
-  ItemTemplate,
-  LocalizedText,
-  RuleSet,
-  StudentFacts,
-} from './types.js';
+import type { Campus, College, DecisionSource, Department, ItemStatus, ItemTemplate, LocalizedText, RuleSet, StudentFacts } from './types.js';
 
 export const RULE_CHANGE_EFFECTS = ['GAINED', 'LOST', 'WAIVED', 'AUTO_APPROVED', 'REINSTATED', 'RELOCKED', 'UNLOCKED', 'KEPT'] as const;
 /**
@@ -101,7 +91,14 @@ export function planRuleChange(facts: StudentFacts, items: readonly CurrentItem[
     } else if (plan === undefined) {
       targets.push({ ...target, status: 'WAIVED', source: 'SYSTEM', reason: RULE_CHANGE_NOTES.LOST, waiverCode: null, lost: true });
     } else {
-      targets.push({ ...target, status: plan.initialStatus, source: plan.source, reason: plan.reason, waiverCode: plan.waivedBecause?.code ?? null, lost: false });
+      targets.push({
+        ...target,
+        status: plan.initialStatus,
+        source: plan.source,
+        reason: plan.reason,
+        waiverCode: plan.waivedBecause?.code ?? null,
+        lost: false,
+      });
     }
   }
   for (const plan of planned.values()) {

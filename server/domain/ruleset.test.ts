@@ -47,9 +47,7 @@ describe('the default rule set (cohort 2020)', () => {
   });
 
   it('auto-approves ASSET only', () => {
-    expect(ruleSet.templates.filter((template) => template.autoApproval !== null).map((template) => template.code)).toEqual([
-      'ASSET',
-    ]);
+    expect(ruleSet.templates.filter((template) => template.autoApproval !== null).map((template) => template.code)).toEqual(['ASSET']);
   });
 
   it('has the scopes of the table', () => {
@@ -147,9 +145,7 @@ describe('parseRuleSet rejects a broken rule set', () => {
   it('reports an item that is its own prerequisite', () => {
     const json = defaultJson();
     json.templates[2].prerequisites = ['SUPERVISOR', 'LIBRARY'];
-    expect(problemsOf(json)).toEqual([
-      { path: '$.templates[2].prerequisites[1]', message: 'prerequisite cycle: LIBRARY → LIBRARY' },
-    ]);
+    expect(problemsOf(json)).toEqual([{ path: '$.templates[2].prerequisites[1]', message: 'prerequisite cycle: LIBRARY → LIBRARY' }]);
   });
 
   it('refuses conditions that could never match, instead of silently dropping the item', () => {

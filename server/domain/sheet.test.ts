@@ -17,13 +17,7 @@ import type { ItemStatus, ItemTemplate, StudentCategory, StudentFacts } from './
 const ruleSet = loadDefaultRuleSet();
 const { templates } = ruleSet;
 
-const EQUIPMENT_EXEMPT_COLLEGES = [
-  'ARTS_COMMUNICATION',
-  'ECONOMICS_MANAGEMENT',
-  'FOREIGN_LANGUAGES',
-  'PHYSICAL_EDUCATION',
-  'MARXISM',
-];
+const EQUIPMENT_EXEMPT_COLLEGES = ['ARTS_COMMUNICATION', 'ECONOMICS_MANAGEMENT', 'FOREIGN_LANGUAGES', 'PHYSICAL_EDUCATION', 'MARXISM'];
 const STATE_KEY_LAB_UNITS = ['EARTH_SCIENCES', 'EARTH_RESOURCES', 'MATERIALS_CHEMISTRY', 'GEMMOLOGY', 'STATE_KEY_LAB'];
 const ORDINARY_COLLEGES = ['COMPUTER_SCIENCE', 'ENVIRONMENTAL_STUDIES', 'MATHEMATICS_PHYSICS'];
 const CATEGORIES: StudentCategory[] = ['UNDERGRADUATE', 'POSTGRADUATE_DUAL', 'POSTGRADUATE_SINGLE'];
@@ -71,25 +65,8 @@ function requiredCount(facts: StudentFacts, withTemplates: readonly ItemTemplate
 
 describe('the default items of cohort 2020', () => {
   it.each([
-    [
-      'UNDERGRADUATE',
-      ['SURVEY', 'LIBRARY', 'EQUIPMENT', 'HOSPITAL', 'FINANCE', 'ASSET', 'CAREER', 'STUDENT_AFFAIRS', 'DORM'],
-    ],
-    [
-      'POSTGRADUATE_DUAL',
-      [
-        'SURVEY',
-        'SUPERVISOR',
-        'LIBRARY',
-        'EQUIPMENT',
-        'HOSPITAL',
-        'FINANCE',
-        'CAREER',
-        'STUDENT_AFFAIRS',
-        'GRAD_SECRETARY',
-        'DORM',
-      ],
-    ],
+    ['UNDERGRADUATE', ['SURVEY', 'LIBRARY', 'EQUIPMENT', 'HOSPITAL', 'FINANCE', 'ASSET', 'CAREER', 'STUDENT_AFFAIRS', 'DORM']],
+    ['POSTGRADUATE_DUAL', ['SURVEY', 'SUPERVISOR', 'LIBRARY', 'EQUIPMENT', 'HOSPITAL', 'FINANCE', 'CAREER', 'STUDENT_AFFAIRS', 'GRAD_SECRETARY', 'DORM']],
     ['POSTGRADUATE_SINGLE', ['SURVEY', 'SUPERVISOR', 'LIBRARY', 'FINANCE', 'GRAD_SECRETARY', 'DORM']],
   ] as const)('gives a %s of an ordinary college the items of the table in sequence order', (category, expected) => {
     const sheet = planSheet(student({ category }), templates);
@@ -155,10 +132,12 @@ describe('ᵇ State Key Laboratory testing fees: dual-certificate postgraduates 
     expect(fee.waivedBecause).toBeNull();
   });
 
-  it.each(STATE_KEY_LAB_UNITS.flatMap((collegeCode) => [
-    { category: 'POSTGRADUATE_SINGLE' as const, collegeCode },
-    { category: 'UNDERGRADUATE' as const, collegeCode },
-  ]))('leaves SKL_TEST_FEE off the sheet of a $category of $collegeCode', (facts) => {
+  it.each(
+    STATE_KEY_LAB_UNITS.flatMap((collegeCode) => [
+      { category: 'POSTGRADUATE_SINGLE' as const, collegeCode },
+      { category: 'UNDERGRADUATE' as const, collegeCode },
+    ]),
+  )('leaves SKL_TEST_FEE off the sheet of a $category of $collegeCode', (facts) => {
     expect(planSheet(student(facts), templates).map((item) => item.code)).not.toContain('SKL_TEST_FEE');
   });
 

@@ -2,17 +2,7 @@
  * Pure rules of the clearance sheet (电子离校单): which items a student gets,
  * in which initial state, and how the supervisor gate locks and unlocks them.
  */
-import type {
-  Contact,
-  DecisionSource,
-  Department,
-  ItemStatus,
-  ItemTemplate,
-  LocalizedText,
-  StudentCondition,
-  StudentFacts,
-  Waiver,
-} from './types.js';
+import type { Contact, DecisionSource, Department, ItemStatus, ItemTemplate, LocalizedText, StudentCondition, StudentFacts, Waiver } from './types.js';
 
 export interface TemplateEvaluation {
   applies: boolean;
@@ -78,11 +68,7 @@ export function requirementFor(student: StudentFacts, template: ItemTemplate): L
 
 /** The contact shown under 查看详情: the one for the student's campus, else the one serving every campus. */
 export function contactFor(department: Department, campusCode: string): Contact | null {
-  return (
-    department.contacts.find((contact) => contact.campusCode === campusCode) ??
-    department.contacts.find((contact) => contact.campusCode === null) ??
-    null
-  );
+  return department.contacts.find((contact) => contact.campusCode === campusCode) ?? department.contacts.find((contact) => contact.campusCode === null) ?? null;
 }
 
 /** The items of a new sheet, in sequence order. A deferred student moves to the next cohort and gets none. */

@@ -56,7 +56,7 @@ describe('validateSurveyAnswers on the 2020 survey', () => {
     expect(failure([...complete, { question: 'DESTINATION', choices: ['FURTHER_STUDY'] }])).toMatchObject({ kind: 'DUPLICATE_ANSWER', field: 'DESTINATION' });
   });
 
-  it('takes only the question\'s own choice values, each once', () => {
+  it("takes only the question's own choice values, each once", () => {
     const bad = failure([{ question: 'DESTINATION', choices: ['MOON_LANDING'] }, ...complete.slice(1)]);
     expect(bad).toMatchObject({ kind: 'UNKNOWN_CHOICE', field: 'DESTINATION' });
     expect(bad.detail.en).toContain('MOON_LANDING');
@@ -74,11 +74,13 @@ describe('validateSurveyAnswers on the 2020 survey', () => {
   });
 
   it('refuses text on a choice question and choices on a text question', () => {
-    expect(failure([{ question: 'DESTINATION', choices: ['SIGNED_EMPLOYMENT'], text: 'also this' }, ...complete.slice(1)])).toMatchObject({ kind: 'WRONG_ANSWER_KIND' });
+    expect(failure([{ question: 'DESTINATION', choices: ['SIGNED_EMPLOYMENT'], text: 'also this' }, ...complete.slice(1)])).toMatchObject({
+      kind: 'WRONG_ANSWER_KIND',
+    });
     expect(failure([...complete, { question: 'SUGGESTIONS', choices: ['COURSES'] }])).toMatchObject({ kind: 'WRONG_ANSWER_KIND', field: 'SUGGESTIONS' });
   });
 
-  it('limits text to the question\'s maxLength', () => {
+  it("limits text to the question's maxLength", () => {
     expect(validateSurveyAnswers(questions, [...complete, { question: 'SUGGESTIONS', text: '好'.repeat(500) }]).ok).toBe(true);
     expect(failure([...complete, { question: 'SUGGESTIONS', text: '好'.repeat(501) }])).toMatchObject({ kind: 'TEXT_TOO_LONG', field: 'SUGGESTIONS' });
   });
@@ -98,11 +100,7 @@ describe('validateSurveyAnswers on the 2020 survey', () => {
   });
 
   it('gives every problem a Chinese and an English detail', () => {
-    const problems = [
-      failure([]),
-      failure([{ question: 'X' }]),
-      failure([...complete, { question: 'SUGGESTIONS', text: 'a'.repeat(600) }]),
-    ];
+    const problems = [failure([]), failure([{ question: 'X' }]), failure([...complete, { question: 'SUGGESTIONS', text: 'a'.repeat(600) }])];
     for (const p of problems) {
       expect(p.detail.zh).toMatch(/[\u4e00-\u9fff]/);
       expect(p.detail.en).toMatch(/[a-z]/);

@@ -9,12 +9,7 @@ interface AllowedTransition {
   reasonRequired: boolean;
 }
 
-function allow(
-  from: ItemStatus,
-  to: ItemStatus,
-  sources: DecisionSource[],
-  reason: 'reason required' | 'reason optional',
-): AllowedTransition[] {
+function allow(from: ItemStatus, to: ItemStatus, sources: DecisionSource[], reason: 'reason required' | 'reason optional'): AllowedTransition[] {
   return sources.map((source) => ({ from, to, source, reasonRequired: reason === 'reason required' }));
 }
 
@@ -36,9 +31,7 @@ const ALLOWED: AllowedTransition[] = [
 
 describe('the transition table', () => {
   it('is exactly the list of allowed changes', () => {
-    const table = ITEM_TRANSITIONS.flatMap(({ from, to, by, reasonRequired }) =>
-      by.map((source) => ({ from, to, source, reasonRequired })),
-    );
+    const table = ITEM_TRANSITIONS.flatMap(({ from, to, by, reasonRequired }) => by.map((source) => ({ from, to, source, reasonRequired })));
     expect(table).toHaveLength(ALLOWED.length);
     expect(table).toEqual(expect.arrayContaining(ALLOWED));
   });
@@ -50,12 +43,9 @@ describe('the transition table', () => {
     });
   });
 
-  it.each(ALLOWED.filter((transition) => transition.reasonRequired))(
-    'requires a reason for $from → $to by $source',
-    ({ from, to, source }) => {
-      expect(checkTransition({ from, to, source })).toMatchObject({ ok: false, code: 'REASON_REQUIRED' });
-    },
-  );
+  it.each(ALLOWED.filter((transition) => transition.reasonRequired))('requires a reason for $from → $to by $source', ({ from, to, source }) => {
+    expect(checkTransition({ from, to, source })).toMatchObject({ ok: false, code: 'REASON_REQUIRED' });
+  });
 
   it('refuses every other combination of state and source', () => {
     const mismatches: string[] = [];

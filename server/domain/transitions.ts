@@ -36,13 +36,7 @@ export const ITEM_TRANSITIONS: readonly ItemTransition[] = [
   { from: 'PENDING', to: 'LOCKED', by: ['SYSTEM'], reasonRequired: false },
 ];
 
-export type TransitionErrorCode =
-  | 'ALREADY_IN_STATE'
-  | 'ITEM_LOCKED'
-  | 'INVALID_TRANSITION'
-  | 'SOURCE_NOT_ALLOWED'
-  | 'REASON_REQUIRED'
-  | 'REASON_TOO_LONG';
+export type TransitionErrorCode = 'ALREADY_IN_STATE' | 'ITEM_LOCKED' | 'INVALID_TRANSITION' | 'SOURCE_NOT_ALLOWED' | 'REASON_REQUIRED' | 'REASON_TOO_LONG';
 
 export interface TransitionRequest {
   from: ItemStatus;
@@ -53,8 +47,7 @@ export interface TransitionRequest {
 
 export type TransitionCheck =
   /** `reason` is the trimmed reason to record, or null when none was given. */
-  | { ok: true; reason: string | null }
-  | { ok: false; code: TransitionErrorCode; message: LocalizedText };
+  { ok: true; reason: string | null } | { ok: false; code: TransitionErrorCode; message: LocalizedText };
 
 const STATUS_NAMES: Record<ItemStatus, LocalizedText> = {
   LOCKED: { zh: '待前置环节通过', en: 'locked' },

@@ -6,11 +6,7 @@
 export const STUDENT_CATEGORIES = ['UNDERGRADUATE', 'POSTGRADUATE_DUAL', 'POSTGRADUATE_SINGLE'] as const;
 export type StudentCategory = (typeof STUDENT_CATEGORIES)[number];
 
-export const DORMITORY_STATES = [
-  'ON_CAMPUS',
-  'OFF_CAMPUS_CHECKED_OUT',
-  'OFF_CAMPUS_NOT_CHECKED_OUT',
-] as const;
+export const DORMITORY_STATES = ['ON_CAMPUS', 'OFF_CAMPUS_CHECKED_OUT', 'OFF_CAMPUS_NOT_CHECKED_OUT'] as const;
 export type DormitoryState = (typeof DORMITORY_STATES)[number];
 
 export const ITEM_STATUSES = ['LOCKED', 'PENDING', 'APPROVED', 'REJECTED', 'WAIVED'] as const;

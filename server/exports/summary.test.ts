@@ -36,8 +36,7 @@ describe('summary export (汇总统计名单)', () => {
     await server?.close();
   });
 
-  const download = (path: string, token?: string) =>
-    fetch(`${server.origin}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const download = (path: string, token?: string) => fetch(`${server.origin}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('streams every graduate as CSV with a BOM, Chinese headers and outstanding items', async () => {
     const started = performance.now();
@@ -47,7 +46,11 @@ describe('summary export (汇总统计名单)', () => {
     expect(response.headers.get('content-disposition')).toContain(encodeURIComponent('汇总统计名单-2020.csv'));
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const lines = new TextDecoder().decode(bytes).replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+    const lines = new TextDecoder()
+      .decode(bytes)
+      .replace(/^\uFEFF/, '')
+      .split('\r\n')
+      .filter(Boolean);
     console.log(`CSV of ${graduates} graduates: ${bytes.length} bytes in ${Math.round(performance.now() - started)} ms`);
     expect(lines[0]).toBe('学号,姓名,培养单位,类别,校区,离校状态,离校时间,未完成事项');
     expect(lines).toHaveLength(graduates + 1);

@@ -78,7 +78,9 @@ function exportParams(query: URLSearchParams): { year: number; collegeCode: stri
   if (!YEAR.test(year)) return { invalid: { zh: 'cohort 须为四位年份，如 2020', en: 'cohort must be a four-digit year such as 2020' } };
   const collegeCode = query.get('college') || null;
   if (collegeCode !== null && !COLLEGE_CODE.test(collegeCode)) {
-    return { invalid: { zh: 'college 须为培养单位代码（字母、数字、_ 或 -，至多 64 个）', en: 'college must be a college code (letters, digits, _ or -, at most 64)' } };
+    return {
+      invalid: { zh: 'college 须为培养单位代码（字母、数字、_ 或 -，至多 64 个）', en: 'college must be a college code (letters, digits, _ or -, at most 64)' },
+    };
   }
   return { year: Number(year), collegeCode };
 }

@@ -51,7 +51,7 @@ export const ERROR_CATALOGUE = {
   ITEM_LOCKED: { zh: '前置环节尚未通过，该事项暂不能审核。', en: 'A prerequisite is not approved yet, so this item cannot be decided.' },
   REASON_REQUIRED: { zh: '请填写原因。', en: 'A reason is required.' },
   REASON_TOO_LONG: { zh: '原因不能超过 500 个字符。', en: 'The reason must be at most 500 characters.' },
-  INVALID_TRANSITION: { zh: '该事项当前状态不允许此操作。', en: 'This change is not allowed from the item\'s current state.' },
+  INVALID_TRANSITION: { zh: '该事项当前状态不允许此操作。', en: "This change is not allowed from the item's current state." },
   ALREADY_IN_STATE: { zh: '该事项已是此状态。', en: 'The item is already in that state.' },
   SOURCE_NOT_ALLOWED: { zh: '你无权对该事项执行此操作。', en: 'You may not make this change to the item.' },
   SURVEY_ANSWER_INVALID: { zh: '问卷答案有误（{field}）：{detailZh}。', en: 'Survey answer not accepted ({field}): {detailEn}.' },
@@ -67,7 +67,7 @@ export const ERROR_CATALOGUE = {
   STALE: { zh: '该结果早于已记录的结果，已忽略。', en: 'This result is older than the one already recorded and was ignored.' },
   LOCAL_LOGIN_DISABLED: {
     zh: '本校已关闭该类账号的密码登录，请点击“统一身份认证登录”。',
-    en: 'Password login is turned off for this kind of account: sign in through the university\'s identity service.',
+    en: "Password login is turned off for this kind of account: sign in through the university's identity service.",
   },
   SSO_NOT_CONFIGURED: { zh: '未配置该统一身份认证方式。', en: 'This sign-in provider is not configured.' },
   SSO_UNKNOWN_IDENTITY: {

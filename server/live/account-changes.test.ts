@@ -22,10 +22,15 @@ describe('open sockets after account changes', () => {
     return socket;
   };
 
-  it('ends a demoted college admin\'s dashboard socket within a second of importStaff, and only that one', async () => {
+  it("ends a demoted college admin's dashboard socket within a second of importStaff, and only that one", async () => {
     const demoted = await watchStats(await api.staff('xgz-gemmology'), 'GEMMOLOGY');
     const untouched = await watchStats(await api.staff('xgz-marxism'), 'MARXISM');
-    const report = await uploadImport(server, await api.staff('admin'), 'importStaff', utf8Csv([STAFF_HEADER, ['xgz-gemmology', '珠宝学院学工组', 'COLLEGE_REVIEWER', 'STUDENT_WORK_GROUP', 'GEMMOLOGY', '', '']]));
+    const report = await uploadImport(
+      server,
+      await api.staff('admin'),
+      'importStaff',
+      utf8Csv([STAFF_HEADER, ['xgz-gemmology', '珠宝学院学工组', 'COLLEGE_REVIEWER', 'STUDENT_WORK_GROUP', 'GEMMOLOGY', '', '']]),
+    );
     expect(report.updated).toBe(1);
     const answered = Date.now();
     const closed = await demoted.closed;
@@ -43,7 +48,12 @@ describe('open sockets after account changes', () => {
     expect((await integration.run('q', '{ cohort(year: 2020) { year } }')).results).toEqual([{ data: { cohort: { year: 2020 } } }]);
     // Rotated outside the API (no mutation exists for it), then any staff change makes every process re-check.
     await server.db.prisma.reviewer.update({ where: { username: 'library-sync' }, data: { apiTokenHash: 'rotated' } });
-    await uploadImport(server, await api.staff('admin'), 'importStaff', utf8Csv([STAFF_HEADER, ['xgz-marxism', '马克思主义学院学工组（改）', 'COLLEGE_REVIEWER,COLLEGE_ADMIN', 'STUDENT_WORK_GROUP', 'MARXISM', '', '']]));
+    await uploadImport(
+      server,
+      await api.staff('admin'),
+      'importStaff',
+      utf8Csv([STAFF_HEADER, ['xgz-marxism', '马克思主义学院学工组（改）', 'COLLEGE_REVIEWER,COLLEGE_ADMIN', 'STUDENT_WORK_GROUP', 'MARXISM', '', '']]),
+    );
     expect(await integration.closed).toEqual({ code: 4403, reason: 'Account changed' });
   });
 });

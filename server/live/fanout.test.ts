@@ -66,7 +66,10 @@ describe('one batch fanned out to many sheet subscribers', () => {
       const update = followed.events.find((e) => watchedIds.has(e.data?.myClearanceUpdated.item.id))?.data.myClearanceUpdated;
       if (!update) continue;
       expect(update.item).toMatchObject({ code: 'LIBRARY', status: 'APPROVED' });
-      const row = await server.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: databaseId(update.item.id) }, include: { student: { include: { items: true } } } });
+      const row = await server.db.prisma.clearanceItem.findUniqueOrThrow({
+        where: { id: databaseId(update.item.id) },
+        include: { student: { include: { items: true } } },
+      });
       const current = row.student.items.filter((item) => item.cohortId === row.student.cohortId);
       expect(update.progress.approved).toBe(current.filter((item) => item.status === 'APPROVED').length);
       expect(update.progress.required).toBe(current.filter((item) => item.status !== 'WAIVED').length);

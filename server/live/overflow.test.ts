@@ -21,7 +21,12 @@ const SETUPS: { name: string; backend: Backend; env: Record<string, string>; rem
   ...(TEST_DATABASE_URL && REDIS
     ? [
         { name: 'PostgreSQL + Redis, subscribers on another server', backend: 'postgres' as const, env: { REDIS_URL: REDIS }, remote: true },
-        { name: 'PostgreSQL + Redis, a 100-event buffer on another server', backend: 'postgres' as const, env: { REDIS_URL: REDIS, LIVE_BUFFER_EVENTS: '100' }, remote: true },
+        {
+          name: 'PostgreSQL + Redis, a 100-event buffer on another server',
+          backend: 'postgres' as const,
+          env: { REDIS_URL: REDIS, LIVE_BUFFER_EVENTS: '100' },
+          remote: true,
+        },
       ]
     : []),
 ];
@@ -48,14 +53,20 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
     return client;
   };
 
-  it('keeps the process up and the dashboard on the latest numbers when a rule change rewrites every student\'s item', async () => {
-    const stats = follow(socket(await api.staff('admin')), 'subscription { cohortStatsUpdated(year: 2020) { items { template { code } waived outstanding } } }');
+  it("keeps the process up and the dashboard on the latest numbers when a rule change rewrites every student's item", async () => {
+    const stats = follow(
+      socket(await api.staff('admin')),
+      'subscription { cohortStatsUpdated(year: 2020) { items { template { code } waived outstanding } } }',
+    );
     const career = (data: any) => data.cohortStatsUpdated.items.find((i: any) => i.template.code === 'CAREER');
     const before = career((await waitFor(() => stats.events[0])).data);
     expect(before.outstanding).toBeGreaterThan(1100);
     const { ruleSetVersion } = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
     // Deactivating CAREER waives every undecided CAREER item: one commit, more events than a subscriber buffer holds.
-    const answer = await api.as(await api.staff('admin'), APPLY_RULE_CHANGE, { input: { cohortYear: 2020, template: { code: 'CAREER', active: false } }, version: ruleSetVersion });
+    const answer = await api.as(await api.staff('admin'), APPLY_RULE_CHANGE, {
+      input: { cohortYear: 2020, template: { code: 'CAREER', active: false } },
+      version: ruleSetVersion,
+    });
     expect(success(answer.data?.applyRuleChange)).toMatchObject({ applied: true });
     await waitFor(() => stats.events.length > 1 && career(stats.events.at(-1)!.data)?.outstanding === 0, 5000);
     expect(career(stats.events.at(-1)!.data).waived).toBe(before.waived + before.outstanding);

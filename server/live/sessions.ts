@@ -28,7 +28,12 @@ export class SocketSessions {
   add(socket: WebSocket, { viewer }: Authentication, token: string | null) {
     if (!viewer) return;
     const staff = viewer.kind === 'staff' ? viewer : null;
-    const session: Session = { credentialId: viewer.credentialId, staff, apiTokenHash: staff && !viewer.credentialId && token ? hashApiToken(token) : null, expiry: null };
+    const session: Session = {
+      credentialId: viewer.credentialId,
+      staff,
+      apiTokenHash: staff && !viewer.credentialId && token ? hashApiToken(token) : null,
+      expiry: null,
+    };
     if (viewer.tokenExpiresAt) {
       const delay = Math.max(0, viewer.tokenExpiresAt.getTime() - Date.now());
       session.expiry = setTimeout(() => socket.close(CLOSE_FORBIDDEN, 'Token expired'), Math.min(delay, 2 ** 31 - 1));

@@ -43,7 +43,9 @@ describe('one execution per event for identical subscriptions', () => {
     };
     const subscribed = streamsOpened(server, 3);
     const same = [open(socketClient(server, admin)), open(socketClient(server, admin))];
-    const english = open(createClient({ url: server.wsUrl, webSocketImpl: EnglishSocket, connectionParams: { authorization: `Bearer ${admin}` }, retryAttempts: 0, lazy: false }));
+    const english = open(
+      createClient({ url: server.wsUrl, webSocketImpl: EnglishSocket, connectionParams: { authorization: `Bearer ${admin}` }, retryAttempts: 0, lazy: false }),
+    );
     await subscribed;
 
     const item = await itemOf(server, student!.number, 'LIBRARY');

@@ -28,12 +28,22 @@ describe('graphql-ws socket limits', () => {
   it('refuses a subscription past the per-socket limit with SUBSCRIPTION_LIMIT; the socket and its other subscriptions go on', async () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'GEMMOLOGY' }, 1);
     const socket = await openSocket(server.wsUrl, await api.staff('admin'));
-    const watch = (id: string) => socket.send({ type: 'subscribe', id, payload: { query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { status } } }', variables: { id: globalId('Student', student!.id) } } });
+    const watch = (id: string) =>
+      socket.send({
+        type: 'subscribe',
+        id,
+        payload: {
+          query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { status } } }',
+          variables: { id: globalId('Student', student!.id) },
+        },
+      });
     const opened = streamsOpened(server, 3);
     for (const id of ['a', 'b', 'c', 'd']) watch(id);
     const refused = await socket.next((m) => m.id === 'd' && m.type === 'error');
     expect(refused.payload[0].extensions).toEqual({ code: 'SUBSCRIPTION_LIMIT', limit: 3 });
-    expect(refused.payload[0].message).toBe('每个连接最多同时进行 3 个订阅或操作，请先结束不再需要的订阅。 / At most 3 subscriptions or operations may run at once on one connection: end one you no longer need first.');
+    expect(refused.payload[0].message).toBe(
+      '每个连接最多同时进行 3 个订阅或操作，请先结束不再需要的订阅。 / At most 3 subscriptions or operations may run at once on one connection: end one you no longer need first.',
+    );
     await opened;
     await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
     for (const id of ['a', 'b', 'c']) {

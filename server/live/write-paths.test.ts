@@ -8,10 +8,14 @@ import { waitFor } from '../testing/wait.js';
 
 const STATS = 'subscription { cohortStatsUpdated(year: 2020) { graduates items { template { code } waived } } }';
 const QUEUE = 'subscription { reviewQueueChanged(cohortYear: 2020) { seq itemId removed item { code status student { number } } } }';
-const CHANGES = 'query ($cursor: String) { changesSince(cursor: $cursor, first: 500) { cursor changes { seq removed fromStatus toStatus reason item { id } template { code } student { number } } } }';
-const DEFER = 'mutation ($id: ID!, $reason: String!) { deferStudent(studentId: $id, reason: $reason, fromCohortYear: 2020) { __typename ... on Error { code } } }';
-const WAIVE = 'mutation ($id: ID!, $v: Int!) { waiveItem(id: $id, expectedVersion: $v, reason: "学院核准免办") { __typename ... on MutationWaiveItemSuccess { data { status version } } ... on Error { code } } }';
-const UNWAIVE = 'mutation ($id: ID!, $v: Int!) { unwaiveItem(id: $id, expectedVersion: $v) { __typename ... on MutationUnwaiveItemSuccess { data { status version } } ... on Error { code } } }';
+const CHANGES =
+  'query ($cursor: String) { changesSince(cursor: $cursor, first: 500) { cursor changes { seq removed fromStatus toStatus reason item { id } template { code } student { number } } } }';
+const DEFER =
+  'mutation ($id: ID!, $reason: String!) { deferStudent(studentId: $id, reason: $reason, fromCohortYear: 2020) { __typename ... on Error { code } } }';
+const WAIVE =
+  'mutation ($id: ID!, $v: Int!) { waiveItem(id: $id, expectedVersion: $v, reason: "学院核准免办") { __typename ... on MutationWaiveItemSuccess { data { status version } } ... on Error { code } } }';
+const UNWAIVE =
+  'mutation ($id: ID!, $v: Int!) { unwaiveItem(id: $id, expectedVersion: $v) { __typename ... on MutationUnwaiveItemSuccess { data { status version } } ... on Error { code } } }';
 
 /** Every write path publishes after its commit: imports, deferrals and waivers reach dashboards and queues. */
 describe('live updates from imports, deferrals and waivers', () => {
@@ -39,7 +43,7 @@ describe('live updates from imports, deferrals and waivers', () => {
     await server?.close();
   });
 
-  it('an import reaches the dashboard and the library queue with the new students\' items', async () => {
+  it("an import reaches the dashboard and the library queue with the new students' items", async () => {
     const before = latest().graduates as number;
     await importGraduates(server, await api.staff('admin'), 5, 'L');
     await waitFor(() => latest().graduates === before + 5, 4000);
@@ -103,11 +107,15 @@ describe('live updates from imports, deferrals and waivers', () => {
 
     const waived = await api.asText(await api.staff('admin'), WAIVE, { id: item.id, v: item.version });
     expect(waived.data.waiveItem.data.status).toBe('WAIVED');
-    await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'WAIVED'));
+    await waitFor(() =>
+      queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'WAIVED'),
+    );
     await waitFor(() => waivedLibrary() === waivedBefore + 1, 4000);
     const unwaived = await api.asText(await api.staff('admin'), UNWAIVE, { id: item.id, v: waived.data.waiveItem.data.version });
     expect(unwaived.data.unwaiveItem.data.status).toBe('PENDING');
-    await waitFor(() => queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'PENDING'));
+    await waitFor(() =>
+      queue.events.some((e) => e.data?.reviewQueueChanged.item?.student.number === student!.number && e.data.reviewQueueChanged.item?.status === 'PENDING'),
+    );
     await waitFor(() => waivedLibrary() === waivedBefore, 4000);
     expect(await audits()).toBe(auditsBefore + 2);
   });

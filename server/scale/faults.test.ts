@@ -21,7 +21,10 @@ import { waitFor } from '../testing/wait.js';
  * PostgreSQL and Redis installed); elsewhere they are skipped with a line saying so.
  */
 const enabled = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL);
-if (!enabled) console.log('skipped: no PostgreSQL + Redis (TEST_DATABASE_URL and TEST_REDIS_URL); the fault suite (PostgreSQL restart, Redis outage, SIGTERM mid-batch, catch-up) did not run');
+if (!enabled)
+  console.log(
+    'skipped: no PostgreSQL + Redis (TEST_DATABASE_URL and TEST_REDIS_URL); the fault suite (PostgreSQL restart, Redis outage, SIGTERM mid-batch, catch-up) did not run',
+  );
 
 const PASSWORD = 'Lixiao@2020';
 const GRACE_SECONDS = 5;
@@ -169,7 +172,9 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     a = await start({ DEMO_DATA: 'on' });
     b = await start({ DEMO_DATA: 'off' });
     admin = await login(a, 'admin');
-    console.log(`setup: private PostgreSQL and Redis ${instancesUpAt - started} ms, two server processes (one seeding the demo cohort) ${Date.now() - instancesUpAt} ms`);
+    console.log(
+      `setup: private PostgreSQL and Redis ${instancesUpAt - started} ms, two server processes (one seeding the demo cohort) ${Date.now() - instancesUpAt} ms`,
+    );
 
     const [item] = await pendingItems('CAREER', 1);
     const watcher = follow(b, admin, item!.studentId);
@@ -266,7 +271,8 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
 
     const answered = (server: ServerProcess, since: number, ok: boolean) => (entry: Sent) =>
       entry.server === server && entry.sentAt > since && entry.answer !== null && (entry.answer.status === 200 && !entry.answer.body?.errors) === ok;
-    const bothProcesses = (since: number, ok: boolean) => [a, b].every((server) => batches.some(answered(server, since, ok)) && reads.some(answered(server, since, ok)));
+    const bothProcesses = (since: number, ok: boolean) =>
+      [a, b].every((server) => batches.some(answered(server, since, ok)) && reads.some(answered(server, since, ok)));
     await waitFor(() => bothProcesses(0, true), 30_000, 'reads and batches to succeed on both processes before the restart');
     const stoppedAt = Date.now();
     await postgres.stop();
@@ -279,7 +285,11 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     await postgres.start();
     const restartedAt = Date.now();
     // Both processes must serve reads and decisions again, on their own.
-    const recoveredAfterMs = await waitFor(() => bothProcesses(restartedAt, true) && Date.now() - restartedAt, 30_000, 'reads and batches to succeed again on both processes');
+    const recoveredAfterMs = await waitFor(
+      () => bothProcesses(restartedAt, true) && Date.now() - restartedAt,
+      30_000,
+      'reads and batches to succeed again on both processes',
+    );
     const readiness200 = async () => {
       const states = [await readiness(a), await readiness(b)];
       return states.every((status) => status === 200) && states;
@@ -335,7 +345,11 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     const [first, duringOutage, subscribedDuringOutage] = await pendingItems('CAREER', 3);
     const onA = follow(a, admin, first!.studentId);
     const onB = follow(b, admin, duringOutage!.studentId);
-    await waitFor(async () => (await listeningFor(first!.studentId)) && listeningFor(duringOutage!.studentId), 10_000, 'A and B to listen for their students on Redis');
+    await waitFor(
+      async () => (await listeningFor(first!.studentId)) && listeningFor(duringOutage!.studentId),
+      10_000,
+      'A and B to listen for their students on Redis',
+    );
     const approve = async (item: Item) => (await gql(b, APPROVE, { items: [ref(item)] }, career)).body?.data?.approveItems?.data?.approved;
 
     expect(await approve(first!)).toBe(1);
@@ -356,22 +370,26 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
 
     await redis.start();
     // ioredis reconnects with a growing delay (at most 2 s) and re-subscribes A's channels.
-    const reconnected = (server: ServerProcess, count: number) => (server.output().match(/Redis reachable again/g)?.length ?? 0) >= count ? true : undefined;
+    const reconnected = (server: ServerProcess, count: number) => ((server.output().match(/Redis reachable again/g)?.length ?? 0) >= count ? true : undefined);
     await waitFor(() => reconnected(a, 2) && reconnected(b, 2), 15_000, 'both processes to reconnect to Redis');
     const reconnectedAfterMs = Date.now() - redisDownAt;
     // Re-subscribed: the channel A had before the outage, and the one its late subscriber asked for meanwhile.
     await waitFor(async () => (await listeningFor(first!.studentId)) && listeningFor(subscribedDuringOutage!.studentId), 10_000, 'A to listen on Redis again');
 
-    const [sameStudentAgain] = await sql.query<Item>(
-      `SELECT i.id, i.version, i."studentId" FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId" WHERE i."studentId" = $1 AND t.code = 'HOSPITAL' AND i.status = 'PENDING'`,
-      [first!.studentId],
-    ).then((result) => result.rows);
+    const [sameStudentAgain] = await sql
+      .query<Item>(
+        `SELECT i.id, i.version, i."studentId" FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId" WHERE i."studentId" = $1 AND t.code = 'HOSPITAL' AND i.status = 'PENDING'`,
+        [first!.studentId],
+      )
+      .then((result) => result.rows);
     const sent = Date.now();
     expect((await gql(b, APPROVE, { items: [ref(sameStudentAgain!)] }, await login(b, 'hospital'))).body?.data?.approveItems?.data?.approved).toBe(1);
     expect(await approve(subscribedDuringOutage!)).toBe(1);
     const resumed = await waitFor(() => onA.events[1], 3000, 'a decision on B to reach A after Redis returned');
     await waitFor(() => lateOnA.events[0], 3000, 'the subscription made during the outage to hear B');
-    console.log(`Redis outage: both processes reconnected ${reconnectedAfterMs} ms after Redis went down (down ~1.5 s); cross-process delivery afterwards ${resumed.at - sent} ms`);
+    console.log(
+      `Redis outage: both processes reconnected ${reconnectedAfterMs} ms after Redis went down (down ~1.5 s); cross-process delivery afterwards ${resumed.at - sent} ms`,
+    );
     expect(resumed.item).toEqual({ code: 'HOSPITAL', status: 'APPROVED' });
     approvedDuringFaults.add(sameStudentAgain!.id);
     await Promise.all([onA.close(), onB.close(), lateOnA.close()]);
@@ -383,9 +401,27 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
 
     beforeAll(async () => {
       // The demo cohort has about 200 undergraduates; a 1,000-item batch from one reviewer needs more.
-      const rows = Array.from({ length: 2 * BATCH }, (_, i) => [String(2020970000 + i), `容错${i}`, nationalId(3000 + i), '本科生', '计算机学院', '南望山校区', '', '', '在校住宿', '2020届']);
+      const rows = Array.from({ length: 2 * BATCH }, (_, i) => [
+        String(2020970000 + i),
+        `容错${i}`,
+        nationalId(3000 + i),
+        '本科生',
+        '计算机学院',
+        '南望山校区',
+        '',
+        '',
+        '在校住宿',
+        '2020届',
+      ]);
       const form = new FormData();
-      form.append('operations', JSON.stringify({ query: 'mutation ($file: File!) { importStudents(file: $file, dryRun: false) { __typename ... on MutationImportStudentsSuccess { data { created } } } }', variables: { file: null } }));
+      form.append(
+        'operations',
+        JSON.stringify({
+          query:
+            'mutation ($file: File!) { importStudents(file: $file, dryRun: false) { __typename ... on MutationImportStudentsSuccess { data { created } } } }',
+          variables: { file: null },
+        }),
+      );
       form.append('map', JSON.stringify({ 0: ['variables.file'] }));
       form.append('0', new Blob([utf8Csv([[...STUDENT_HEADER_ZH], ...rows]) as Uint8Array<ArrayBuffer>]), 'students.csv');
       const started = Date.now();
@@ -416,7 +452,11 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
         (result) => ({ result, error: null }),
         (error: unknown) => ({ result: null, error: String(error) }),
       );
-      await waitFor(async () => (await backendsBlockedBy(async (text, params) => (await sql.query(text, params)).rows, [blockerPid])).length > 0, 30_000, 'the batch to wait on the event counter');
+      await waitFor(
+        async () => (await backendsBlockedBy(async (text, params) => (await sql.query(text, params)).rows, [blockerPid])).length > 0,
+        30_000,
+        'the batch to wait on the event counter',
+      );
       const exit = exitOf(server);
       const signalledAt = Date.now();
       server.child.kill('SIGTERM');
@@ -435,7 +475,9 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       const answeredAt = Date.now();
       const code = await run.exit;
       const exitedAfterMs = Date.now() - run.signalledAt;
-      console.log(`SIGTERM, batch finishing in the grace period: answered ${answeredAt - run.signalledAt} ms after SIGTERM, process exited ${exitedAfterMs} ms after SIGTERM`);
+      console.log(
+        `SIGTERM, batch finishing in the grace period: answered ${answeredAt - run.signalledAt} ms after SIGTERM, process exited ${exitedAfterMs} ms after SIGTERM`,
+      );
 
       expect(run.sockets.map((socket) => socket.closeCodes)).toEqual([[1001], [1001]]);
       expect(error).toBeNull();
@@ -463,7 +505,9 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
         10_000,
         'the abandoned transaction to end',
       );
-      console.log(`SIGTERM, batch outlasting the grace period: process exited ${exitedAfterMs} ms after SIGTERM; the client got ${error ?? `HTTP ${result?.status}`}`);
+      console.log(
+        `SIGTERM, batch outlasting the grace period: process exited ${exitedAfterMs} ms after SIGTERM; the client got ${error ?? `HTTP ${result?.status}`}`,
+      );
 
       expect(run.sockets.map((socket) => socket.closeCodes)).toEqual([[1001], [1001]]);
       expect(result?.body?.data?.approveItems?.data?.approved).toBeUndefined();
@@ -483,11 +527,15 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       const answer = await gql(b, CHANGES, { cursor, first: 500 }, admin);
       const page = answer.body?.data?.changesSince;
       expect(page, answer.text).toBeTruthy();
-      seen.push(...page.changes.map((change: any) => ({ seq: change.seq, toStatus: change.toStatus, itemId: change.item ? databaseId(change.item.id) : null })));
+      seen.push(
+        ...page.changes.map((change: any) => ({ seq: change.seq, toStatus: change.toStatus, itemId: change.item ? databaseId(change.item.id) : null })),
+      );
       cursor = page.cursor;
       if (!page.hasMore) break;
     }
-    const { rows } = await sql.query<{ seq: string }>('SELECT e.seq::text AS seq FROM "ClearanceEvent" e WHERE e.seq > $1 ORDER BY e.seq', [lastSeqBeforeFaults]);
+    const { rows } = await sql.query<{ seq: string }>('SELECT e.seq::text AS seq FROM "ClearanceEvent" e WHERE e.seq > $1 ORDER BY e.seq', [
+      lastSeqBeforeFaults,
+    ]);
     console.log(`catch-up: ${seen.length} changes since seq ${lastSeqBeforeFaults}, ${approvedDuringFaults.size} approvals seen by clients during the faults`);
     // Everything committed meanwhile, in order, nothing else; including every approval a client was told about.
     expect(seen.map((change) => change.seq)).toEqual(rows.map((row) => row.seq));

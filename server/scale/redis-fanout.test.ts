@@ -36,7 +36,6 @@ const login = (server: ServerProcess, username: string) => logIn(server.url, use
 /** Whether the process subscribed to a student's item events on Redis hears decisions made on the other. */
 const listeningFor = (studentId: string) => redisListeners(REDIS!, `student:items:${studentId}`);
 
-
 describe.runIf(enabled)('two server processes behind Redis', () => {
   const database = `lixiao_scale_${randomBytes(5).toString('hex')}`;
   let admin: pg.Client;
@@ -78,10 +77,19 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     const events: { at: number; data: any }[] = [];
     const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
     const stop = client.subscribe(
-      { query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }', variables: { id: globalId('Student', studentId) } },
+      {
+        query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }',
+        variables: { id: globalId('Student', studentId) },
+      },
       { next: (message) => events.push({ at: Date.now(), data: message.data }), error: () => undefined, complete: () => undefined },
     );
-    return { events, close: async () => { stop(); await client.dispose(); } };
+    return {
+      events,
+      close: async () => {
+        stop();
+        await client.dispose();
+      },
+    };
   }
 
   it('delivers a decision made on one process to a subscriber on the other within a second', async () => {
@@ -90,9 +98,14 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     await waitFor(() => listeningFor(item.studentId), 10_000, 'A to listen for the student on Redis');
     const library = await login(b, 'library');
     const sent = Date.now();
-    const answer = await gql(b, 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }', {
-      items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
-    }, library);
+    const answer = await gql(
+      b,
+      'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
+      {
+        items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
+      },
+      library,
+    );
     expect(answer.data.approveItems.data.approved).toBe(1);
     await waitFor(() => subscriber.events.length > 0, 3000, 'the decision to reach A');
     await subscriber.close();
@@ -105,14 +118,21 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     const item = await pendingLibraryItem(1);
     // A database fault after the item row was written: the event insert fails, so the whole decision rolls back.
     await db.query(`CREATE FUNCTION fail_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$`);
-    await db.query(`CREATE TRIGGER fail_event BEFORE INSERT ON "ClearanceEvent" FOR EACH ROW WHEN (NEW.reason = 'injected fault') EXECUTE FUNCTION fail_event()`);
+    await db.query(
+      `CREATE TRIGGER fail_event BEFORE INSERT ON "ClearanceEvent" FOR EACH ROW WHEN (NEW.reason = 'injected fault') EXECUTE FUNCTION fail_event()`,
+    );
     try {
       const subscriber = watch(a, await login(a, 'admin'), item.studentId);
       await waitFor(() => listeningFor(item.studentId), 10_000, 'A to listen for the student on Redis');
-      const answer = await gql(b, 'mutation ($items: [ItemRefInput!]!, $r: String!) { rejectItems(items: $items, reason: $r) { __typename } }', {
-        items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
-        r: 'injected fault',
-      }, await login(b, 'library'));
+      const answer = await gql(
+        b,
+        'mutation ($items: [ItemRefInput!]!, $r: String!) { rejectItems(items: $items, reason: $r) { __typename } }',
+        {
+          items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
+          r: 'injected fault',
+        },
+        await login(b, 'library'),
+      );
       expect(answer.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
       expect(JSON.stringify(answer)).not.toContain('injected fault');
       // A later decision on the same student through the same path: once it arrives, anything published before it would have.
@@ -120,9 +140,14 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
         `SELECT i.id, i.version FROM "ClearanceItem" i JOIN "ItemTemplate" t ON t.id = i."templateId" WHERE i."studentId" = $1 AND t.code = 'FINANCE' AND i.status = 'PENDING'`,
         [item.studentId],
       );
-      const marker = await gql(b, 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }', {
-        items: [{ id: globalId('ClearanceItem', finance[0].id), expectedVersion: finance[0].version }],
-      }, await login(b, 'finance'));
+      const marker = await gql(
+        b,
+        'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
+        {
+          items: [{ id: globalId('ClearanceItem', finance[0].id), expectedVersion: finance[0].version }],
+        },
+        await login(b, 'finance'),
+      );
       expect(marker.data.approveItems.data.approved).toBe(1);
       await waitFor(() => subscriber.events.length > 0, 3000, 'the later decision to reach A');
       await subscriber.close();
@@ -142,7 +167,8 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
   });
 
   it('revokes a session family on one process when a refresh token rotated on the other comes back', async () => {
-    const REFRESH = 'mutation ($r: String!) { refreshSession(refreshToken: $r) { ... on MutationRefreshSessionSuccess { data { accessToken } } ... on DomainError { code } } }';
+    const REFRESH =
+      'mutation ($r: String!) { refreshSession(refreshToken: $r) { ... on MutationRefreshSessionSuccess { data { accessToken } } ... on DomainError { code } } }';
     const first = success((await request(a.url, LOGIN, { username: 'career', password: PASSWORD })).data?.login).refreshToken;
     const rotated = await gql(a, REFRESH, { r: first });
     expect(rotated.data.refreshSession.data.accessToken).toEqual(expect.any(String));

@@ -12,7 +12,8 @@ export const DormitoryStateEnum = builder.enumType('DormitoryState', {
 });
 
 export const ItemStatusEnum = builder.enumType('ItemStatus', {
-  description: 'LOCKED: a prerequisite is not approved; PENDING: waiting for a decision; APPROVED; REJECTED (with a reason); WAIVED: not required for this student.',
+  description:
+    'LOCKED: a prerequisite is not approved; PENDING: waiting for a decision; APPROVED; REJECTED (with a reason); WAIVED: not required for this student.',
   values: ITEM_STATUSES,
 });
 

@@ -37,7 +37,13 @@ export function resolveNode(_root: unknown, { id }: { id: GlobalId }, _ctx: unkn
   return notFoundWhenMissing(() => load(id));
 }
 
-export function resolveNodes(_root: unknown, { ids }: { ids: GlobalId[] }, _ctx: unknown, info: GraphQLResolveInfo, load: (ids: GlobalId[]) => Promise<unknown[]>) {
+export function resolveNodes(
+  _root: unknown,
+  { ids }: { ids: GlobalId[] },
+  _ctx: unknown,
+  info: GraphQLResolveInfo,
+  load: (ids: GlobalId[]) => Promise<unknown[]>,
+) {
   for (const id of ids) assertNodeType(info, id);
   return notFoundWhenMissing(() => load(ids));
 }

@@ -44,7 +44,7 @@ describe('statements per operation (embedded PostgreSQL)', () => {
   }
 
   // Issue 8 asks for at most 4; the bounds below are what the code does now, so a regression shows.
-  it('reads a student\'s whole sheet (items, departments, campus contacts, progress) in 2 statements: the token\'s account, then the sheet', async () => {
+  it("reads a student's whole sheet (items, departments, campus contacts, progress) in 2 statements: the token's account, then the sheet", async () => {
     const [student] = await findStudents(server, { category: 'POSTGRADUATE_DUAL', secondSupervisor: true });
     const token = await api.student(student!.number);
     await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
@@ -58,7 +58,11 @@ describe('statements per operation (embedded PostgreSQL)', () => {
   it('reads a review queue page of 50 items with student, template and department in 3 statements: account, page with counts, items', async () => {
     const { data, statements } = await measure(await api.staff('finance'), QUEUE_PAGE);
     expect(data.reviewQueue.edges).toHaveLength(50);
-    expect(data.reviewQueue.edges.every((edge: { node: { student: unknown; template: { department: unknown } } }) => edge.node.student && edge.node.template.department)).toBe(true);
+    expect(
+      data.reviewQueue.edges.every(
+        (edge: { node: { student: unknown; template: { department: unknown } } }) => edge.node.student && edge.node.template.department,
+      ),
+    ).toBe(true);
     expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(3);
   });
 
@@ -67,7 +71,10 @@ describe('statements per operation (embedded PostgreSQL)', () => {
     expect(data.cohortStats.graduates).toBeGreaterThan(0);
     expect(data.cohortStats.items.map((item: { template: { code: string } }) => item.template.code)).toContain('LIBRARY');
     expect(data.cohortStats.colleges.map((college: { college: { code: string } }) => college.college.code)).toContain('EARTH_SCIENCES');
-    expect(statements.some((sql) => sql.includes('"ClearanceItem"')), statements.join('\n\n')).toBe(false);
+    expect(
+      statements.some((sql) => sql.includes('"ClearanceItem"')),
+      statements.join('\n\n'),
+    ).toBe(false);
     expect(statements.length, statements.join('\n\n')).toBeLessThanOrEqual(2);
   });
 });

@@ -217,7 +217,9 @@ describe('attacks over HTTP and graphql-ws', () => {
         expectNoLeak(answer.errors);
       }
       // The same GET with the header is served (queries only).
-      const withHeader = await fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', [CSRF_HEADER]: '1' } });
+      const withHeader = await fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`, {
+        headers: { accept: 'application/json', [CSRF_HEADER]: '1' },
+      });
       expect(withHeader.status).toBe(200);
       expect(await withHeader.json()).toEqual({ data: { __typename: 'Query' } });
       // graphql-ws: a browser's cross-site socket carries no token (no cookies are used), so it is anonymous.
@@ -227,7 +229,7 @@ describe('attacks over HTTP and graphql-ws', () => {
   });
 
   describe('authorization', () => {
-    it('gives a student null and FORBIDDEN for another student\'s item by node id', async () => {
+    it("gives a student null and FORBIDDEN for another student's item by node id", async () => {
       const [me, other] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'GEMMOLOGY' }, 2, 10);
       const token = await api.student(me!.number);
       const theirs = await itemOf(server, other!.number, 'LIBRARY');
@@ -246,7 +248,10 @@ describe('attacks over HTTP and graphql-ws', () => {
     it('refuses, per item, a reviewer deciding outside their scope (DecisionReport of approveItems)', async () => {
       const [a, b] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES' }, 2, 10);
       const token = await api.staff('library');
-      for (const [transport, student] of [['http', a!], ['ws', b!]] as const) {
+      for (const [transport, student] of [
+        ['http', a!],
+        ['ws', b!],
+      ] as const) {
         const own = await itemOf(server, student.number, 'LIBRARY');
         const foreign = await itemOf(server, student.number, 'FINANCE');
         const variables = { items: [ref(own), ref(foreign)] };
@@ -353,7 +358,7 @@ describe('attacks over HTTP and graphql-ws', () => {
   });
 
   describe('error masking', () => {
-    it('masks a database error from a read: the driver\'s message never reaches the client', async () => {
+    it("masks a database error from a read: the driver's message never reaches the client", async () => {
       // A table gone missing (a botched migration, say) is the server's fault, not the client's.
       const token = await api.staff('admin');
       const query = '{ departments { code } }';
@@ -398,7 +403,10 @@ describe('attacks over HTTP and graphql-ws', () => {
       `mutation { ${Array.from({ length: n }, (_, i) => `a${i}: login(username: "${username}", password: "guess-${i}") { ... on DomainError { code } }`).join(' ')} }`;
 
     it('locks the account part-way through aliases in one document, over HTTP and graphql-ws', async () => {
-      for (const [transport, username] of [['http', 'asset'], ['ws', 'career']] as const) {
+      for (const [transport, username] of [
+        ['http', 'asset'],
+        ['ws', 'career'],
+      ] as const) {
         const document = attempts(username, 7);
         const answer = transport === 'http' ? await http(document) : await ws(document);
         const data = transport === 'http' ? (answer as { data: any }).data : (answer as { payload: any }).payload.data;
@@ -456,10 +464,25 @@ describe('production', () => {
     url = `http://127.0.0.1:${port}/graphql`;
     child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: 'production-test-secret-0123456789abcdef', DATA_DIR: 'memory://', PORT: String(port), LOG_LEVEL: 'error' },
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        JWT_SECRET: 'production-test-secret-0123456789abcdef',
+        DATA_DIR: 'memory://',
+        PORT: String(port),
+        LOG_LEVEL: 'error',
+      },
       stdio: 'ignore',
     });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false), 50_000, 'the production server to become ready');
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      50_000,
+      'the production server to become ready',
+    );
   });
   afterAll(async () => {
     if (child && child.exitCode === null) {

@@ -58,7 +58,9 @@ describe('every SDK operation fits the budget', () => {
     (_name, query) => {
       const document = parse(query);
       const pageVariables = Object.fromEntries(
-        document.definitions.flatMap((definition) => ('variableDefinitions' in definition ? (definition.variableDefinitions ?? []) : [])).map((variable) => [variable.variable.name.value, 500]),
+        document.definitions
+          .flatMap((definition) => ('variableDefinitions' in definition ? (definition.variableDefinitions ?? []) : []))
+          .map((variable) => [variable.variable.name.value, 500]),
       );
       expect(operationCost(schema, document, null, pageVariables)).toBeLessThanOrEqual(OPERATION_COST_BUDGET);
     },
@@ -67,6 +69,8 @@ describe('every SDK operation fits the budget', () => {
   it('counts an unpaged list as LIST_ESTIMATE entries and a variable page like a literal one', () => {
     const query = parse('query ($n: Int) { changesSince(first: $n) { changes { seq student { clearanceItems { status } } } } }');
     expect(operationCost(schema, query, null, { n: 10 })).toBe(1 + 10 * (1 + 1 + 1 + LIST_ESTIMATE * 2));
-    expect(operationCost(schema, query, null, {})).toBe(operationCost(schema, parse('{ changesSince(first: 100) { changes { seq student { clearanceItems { status } } } } }'), null, {}));
+    expect(operationCost(schema, query, null, {})).toBe(
+      operationCost(schema, parse('{ changesSince(first: 100) { changes { seq student { clearanceItems { status } } } } }'), null, {}),
+    );
   });
 });

@@ -58,7 +58,10 @@ describe('a decision and its event are one transaction', () => {
     for (const item of items) {
       const outcomes = reports.flatMap((report) => report.outcomes.filter((o) => o.id === item.id));
       if (outcomes.length === 0) continue;
-      expect(outcomes.filter((o) => o.ok), item.id).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => o.ok),
+        item.id,
+      ).toHaveLength(1);
       for (const failed of outcomes.filter((o) => !o.ok)) expect(failed.error?.code).toBe('CONFLICT');
     }
 

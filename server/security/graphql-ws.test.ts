@@ -15,7 +15,11 @@ describe('graphql-ws protocol on a real socket', () => {
   afterAll(() => server?.close());
 
   it('closes 4400 on a message that is not a protocol message', async () => {
-    for (const garbage of ['not json', JSON.stringify({ type: 'no_such_type' }), JSON.stringify({ type: 'subscribe', payload: { query: '{ cohorts { year } }' } })]) {
+    for (const garbage of [
+      'not json',
+      JSON.stringify({ type: 'no_such_type' }),
+      JSON.stringify({ type: 'subscribe', payload: { query: '{ cohorts { year } }' } }),
+    ]) {
       const socket = new RawSocket(server.wsUrl);
       await socket.opened;
       if (garbage.includes('subscribe')) {
@@ -61,7 +65,7 @@ describe('graphql-ws protocol on a real socket', () => {
     expect((await none.closed).code).toBe(4406);
   });
 
-  it('closes 4408 when no connection_init arrives within graphql-ws\'s default 3 s', async () => {
+  it("closes 4408 when no connection_init arrives within graphql-ws's default 3 s", async () => {
     // server/app.ts does not set connectionInitWaitTimeout, so graphql-ws's default (3 s) applies.
     const socket = new RawSocket(server.wsUrl);
     await socket.opened;

@@ -49,10 +49,18 @@ describe.each(BACKENDS)('malformed inputs answer typed errors (%s)', (backend) =
   });
 
   it('a lone surrogate in a reason answers INVALID_INPUT and nothing is stored', async () => {
-    const item = await itemOf(server, (await server.db.prisma.student.findFirstOrThrow({ where: { cohort: { year: 2020 } }, orderBy: { number: 'asc' } })).number, 'LIBRARY');
+    const item = await itemOf(
+      server,
+      (await server.db.prisma.student.findFirstOrThrow({ where: { cohort: { year: 2020 } }, orderBy: { number: 'asc' } })).number,
+      'LIBRARY',
+    );
     const library = await api.staff('library');
     const body = `{"query":"mutation ($items: [ItemRefInput!]!, $reason: String!) { rejectItems(items: $items, reason: $reason) { __typename } }","variables":{"items":${JSON.stringify([ref(item)])},"reason":"欠书\\ud800未还"}}`;
-    const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${library}`, 'accept-language': 'en' }, body });
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${library}`, 'accept-language': 'en' },
+      body,
+    });
     const result = await response.json();
     expect(result.errors?.map((error: { extensions: { code: string } }) => error.extensions.code)).toEqual(['INVALID_INPUT']);
     expect(result.errors[0].message).toMatch(/^Invalid input: .*surrogate/);

@@ -14,7 +14,9 @@ describe('refusals say what happened, in the request language, with a code', () 
 
   it('refuses a CSRF-style request with 403, extensions.code and a localized message', async () => {
     const get = (language?: string) =>
-      fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', ...(language ? { 'accept-language': language } : {}) } });
+      fetch(`${server.url}?query=${encodeURIComponent('{ __typename }')}`, {
+        headers: { accept: 'application/json', ...(language ? { 'accept-language': language } : {}) },
+      });
     const zh = await get();
     expect(zh.status).toBe(403);
     expect((await zh.json()).errors).toEqual([

@@ -39,7 +39,7 @@ describe('demo data', () => {
     expect(postgraduates.some((s) => !s.secondSupervisorId)).toBe(true);
   });
 
-  it('keys the students\' initial passwords with the initial-password key; staff passwords are scrypt', async () => {
+  it("keys the students' initial passwords with the initial-password key; staff passwords are scrypt", async () => {
     const credentials = await test.db.prisma.credential.findMany({ select: { passwordHash: true, mustChangePassword: true, studentId: true } });
     const students = credentials.filter((c) => c.studentId);
     expect(students.length).toBeGreaterThanOrEqual(300);
@@ -72,7 +72,12 @@ describe('demo data', () => {
     const reviewedDepartments = new Set(staff.map((s) => s.department?.code));
     const templateDepartments = await prisma.department.findMany({ where: { templates: { some: { scope: { in: ['UNIVERSITY', 'CAMPUS', 'COLLEGE'] } } } } });
     for (const department of templateDepartments) expect(reviewedDepartments).toContain(department.code);
-    expect(staff.filter((s) => s.department?.code === 'DORM_OFFICE').map((s) => s.campusId).filter(Boolean)).toHaveLength(2);
+    expect(
+      staff
+        .filter((s) => s.department?.code === 'DORM_OFFICE')
+        .map((s) => s.campusId)
+        .filter(Boolean),
+    ).toHaveLength(2);
   });
 
   it('prints logins once and loads nothing on the next start', async () => {

@@ -83,20 +83,38 @@ export async function seedDemoData(db: Database): Promise<{ logins: DemoLogin[];
   }
   logins.push({ role: 'department reviewers 部门审核员', username: universityDesks.map(([u]) => u).join(', '), password: DEMO_STAFF_PASSWORD });
   for (const campus of campuses) {
-    await createStaff(`dorm-${campus.code.toLowerCase().replaceAll('_', '-')}`, `${campus.nameZh}退宿审核员`, ['CAMPUS_REVIEWER'], { departmentCode: 'DORM_OFFICE', campusId: campus.id });
+    await createStaff(`dorm-${campus.code.toLowerCase().replaceAll('_', '-')}`, `${campus.nameZh}退宿审核员`, ['CAMPUS_REVIEWER'], {
+      departmentCode: 'DORM_OFFICE',
+      campusId: campus.id,
+    });
   }
-  logins.push({ role: 'dormitory reviewers 退宿审核员', username: campuses.map((c) => `dorm-${c.code.toLowerCase().replaceAll('_', '-')}`).join(', '), password: DEMO_STAFF_PASSWORD });
+  logins.push({
+    role: 'dormitory reviewers 退宿审核员',
+    username: campuses.map((c) => `dorm-${c.code.toLowerCase().replaceAll('_', '-')}`).join(', '),
+    password: DEMO_STAFF_PASSWORD,
+  });
 
   const supervisorsByCollege = new Map<string, string[]>();
   let supervisorNumber = 0;
   for (const college of colleges) {
     const slug = college.code.toLowerCase().replaceAll('_', '-');
-    await createStaff(`xgz-${slug}`, `${college.nameZh}学工组`, ['COLLEGE_REVIEWER', 'COLLEGE_ADMIN'], { departmentCode: 'STUDENT_WORK_GROUP', collegeId: college.id });
-    await createStaff(`yjsms-${slug}`, `${college.nameZh}研究生秘书`, ['COLLEGE_REVIEWER', 'COLLEGE_ADMIN'], { departmentCode: 'GRAD_SECRETARY_OFFICE', collegeId: college.id });
+    await createStaff(`xgz-${slug}`, `${college.nameZh}学工组`, ['COLLEGE_REVIEWER', 'COLLEGE_ADMIN'], {
+      departmentCode: 'STUDENT_WORK_GROUP',
+      collegeId: college.id,
+    });
+    await createStaff(`yjsms-${slug}`, `${college.nameZh}研究生秘书`, ['COLLEGE_REVIEWER', 'COLLEGE_ADMIN'], {
+      departmentCode: 'GRAD_SECRETARY_OFFICE',
+      collegeId: college.id,
+    });
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
       supervisorNumber++;
-      const supervisor = await createStaff(`t${String(supervisorNumber).padStart(4, '0')}`, `${pick(SURNAMES)}${pick(GIVEN_NAMES)}${pick(GIVEN_NAMES)}`, ['SUPERVISOR'], { collegeId: college.id });
+      const supervisor = await createStaff(
+        `t${String(supervisorNumber).padStart(4, '0')}`,
+        `${pick(SURNAMES)}${pick(GIVEN_NAMES)}${pick(GIVEN_NAMES)}`,
+        ['SUPERVISOR'],
+        { collegeId: college.id },
+      );
       ids.push(supervisor.id);
     }
     supervisorsByCollege.set(college.id, ids);
@@ -234,4 +252,35 @@ function mulberry32(seed: number): () => number {
 }
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高', '欧阳', '诸葛'];
-const GIVEN_NAMES = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀', '霞', '平', '刚', '桂', '婷', '浩', '宇', '欣', '怡', '梓', '晨', '睿'];
+const GIVEN_NAMES = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀',
+  '霞',
+  '平',
+  '刚',
+  '桂',
+  '婷',
+  '浩',
+  '宇',
+  '欣',
+  '怡',
+  '梓',
+  '晨',
+  '睿',
+];

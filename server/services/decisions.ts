@@ -28,9 +28,7 @@ export interface Actor {
   viewer: Viewer | null;
 }
 
-export type ChangeOutcome =
-  | { itemId: string; ok: true; status: ItemStatus; version: number }
-  | { itemId: string; ok: false; code: ErrorCode };
+export type ChangeOutcome = { itemId: string; ok: true; status: ItemStatus; version: number } | { itemId: string; ok: false; code: ErrorCode };
 
 /** A locked item with what deciding it needs: its template and its student's facts. */
 interface DecidableItem extends LockedItem {

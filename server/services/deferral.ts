@@ -39,7 +39,9 @@ export async function deferStudent(services: Pick<Services, 'db' | 'pubsub'>, re
   const { prisma } = services.db;
   const deferred = await prisma.$transaction(
     async (tx) => {
-      const [student] = await tx.$queryRaw<{ id: string; cohortId: string; year: number; loginHelpZh: string; loginHelpEn: string; deferredFrom: number | null }[]>`
+      const [student] = await tx.$queryRaw<
+        { id: string; cohortId: string; year: number; loginHelpZh: string; loginHelpEn: string; deferredFrom: number | null }[]
+      >`
         SELECT s.id, s."cohortId", c.year, c."loginHelpZh", c."loginHelpEn",
                (SELECT f.year FROM "Deferral" d JOIN "Cohort" f ON f.id = d."fromCohortId"
                 WHERE d."studentId" = s.id AND d."toCohortId" = s."cohortId" ORDER BY d."createdAt" DESC LIMIT 1) AS "deferredFrom"
@@ -63,7 +65,15 @@ export async function deferStudent(services: Pick<Services, 'db' | 'pubsub'>, re
         data: {
           actorId,
           kind: 'DEFER_STUDENT',
-          payload: { studentId, fromCohortId: student.cohortId, fromYear: student.year, toCohortId: next.id, toYear: year, reason, removedItemIds: removed.map((r) => r.itemId) },
+          payload: {
+            studentId,
+            fromCohortId: student.cohortId,
+            fromYear: student.year,
+            toCohortId: next.id,
+            toYear: year,
+            reason,
+            removedItemIds: removed.map((r) => r.itemId),
+          },
         },
       });
       return { fromCohortId: student.cohortId, events: await recordItemChanges(tx, removed, { clearedAt: false, describe: true }) };

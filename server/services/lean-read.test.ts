@@ -37,7 +37,11 @@ const WIDE = {
       include: {
         decidedBy: { select: { username: true, roles: true } },
         template: { select: { prerequisites: true, applicability: true, requirementVariants: true, updatedAt: true, sequence: true } },
-        student: { select: { items: { orderBy: [{ cohortId: 'asc' }, { templateId: 'desc' }], select: { status: true, cohortId: true, template: { select: { code: true } } } } } },
+        student: {
+          select: {
+            items: { orderBy: [{ cohortId: 'asc' }, { templateId: 'desc' }], select: { status: true, cohortId: true, template: { select: { code: true } } } },
+          },
+        },
       },
     },
   },
@@ -48,7 +52,7 @@ describe('lean one-statement reads', () => {
   beforeAll(async () => ({ server } = await openDemoServer()), 180_000);
   afterAll(() => server?.close());
 
-  it('reads every demo student\'s sheet exactly as Prisma does, for the portal\'s selection and a wider one', async () => {
+  it("reads every demo student's sheet exactly as Prisma does, for the portal's selection and a wider one", async () => {
     // Some decisions first, so dates, reasons and deciders are not all null.
     const decided = await server.db.prisma.clearanceItem.findMany({ where: { status: 'PENDING' }, take: 40, select: { id: true } });
     const reviewer = await server.db.prisma.reviewer.findFirstOrThrow({ where: { username: 'library' } });
@@ -71,7 +75,9 @@ describe('lean one-statement reads', () => {
   it('reads a staff account with its relations as Prisma does, and answers null for a missing row', async () => {
     const args = { include: { department: { include: { contacts: { orderBy: { campusId: 'asc' } } } }, college: true, campus: true } };
     for (const { id } of await server.db.prisma.reviewer.findMany({ select: { id: true } })) {
-      expect(await leanFindUnique(server.db.sql, 'Reviewer', args, id)).toStrictEqual(await server.db.prisma.reviewer.findUnique({ ...(args as object), where: { id } }));
+      expect(await leanFindUnique(server.db.sql, 'Reviewer', args, id)).toStrictEqual(
+        await server.db.prisma.reviewer.findUnique({ ...(args as object), where: { id } }),
+      );
     }
     expect(await leanFindUnique(server.db.sql, 'Reviewer', args, '00000000-0000-7000-8000-000000000000')).toBeNull();
   });
@@ -82,7 +88,7 @@ describe('lean one-statement reads', () => {
     expect(await leanFindUnique(server.db.sql, 'Student', { include: { items: { skip: 1 } } }, id)).toBeUndefined();
   });
 
-  it('answers the portal\'s sheet query over HTTP with what the Prisma path answered (same bytes)', async () => {
+  it("answers the portal's sheet query over HTTP with what the Prisma path answered (same bytes)", async () => {
     const api = clients(server);
     const [student] = await server.db.prisma.student.findMany({ where: { deferrals: { none: {} } }, orderBy: { number: 'asc' }, take: 1 });
     const token = await api.student(student!.number);
@@ -92,16 +98,43 @@ describe('lean one-statement reads', () => {
     expect(answer.errors).toBeUndefined();
     // The same answer built from Prisma's rows by hand, as the resolvers did before.
     const prisma = await server.db.prisma.student.findUniqueOrThrow({ ...(PORTAL_SHEET as object), where: { id: student!.id } });
-    const rows = (prisma as unknown as { cohortId: string; campusId: string; items: { cohortId: string; status: string; reason: string | null; template: { code: string; nameZh: string; department: { nameZh: string; contacts: { campusId: string | null; phone: string | null; officeZh: string }[] } } }[] }).items;
+    const rows = (
+      prisma as unknown as {
+        cohortId: string;
+        campusId: string;
+        items: {
+          cohortId: string;
+          status: string;
+          reason: string | null;
+          template: {
+            code: string;
+            nameZh: string;
+            department: { nameZh: string; contacts: { campusId: string | null; phone: string | null; officeZh: string }[] };
+          };
+        }[];
+      }
+    ).items;
     const items = rows.filter((item) => item.cohortId === student!.cohortId);
-    const contactOf = (contacts: (typeof items)[number]['template']['department']['contacts']) => contacts.find((c) => c.campusId === student!.campusId) ?? contacts.find((c) => c.campusId === null) ?? null;
+    const contactOf = (contacts: (typeof items)[number]['template']['department']['contacts']) =>
+      contacts.find((c) => c.campusId === student!.campusId) ?? contacts.find((c) => c.campusId === null) ?? null;
     const expected = {
       viewer: {
         clearanceItems: items.map((item) => {
           const contact = contactOf(item.template.department.contacts);
-          return { code: item.template.code, name: item.template.nameZh, status: item.status, reason: item.reason, department: { name: item.template.department.nameZh }, contact: contact && { phone: contact.phone, office: contact.officeZh } };
+          return {
+            code: item.template.code,
+            name: item.template.nameZh,
+            status: item.status,
+            reason: item.reason,
+            department: { name: item.template.department.nameZh },
+            contact: contact && { phone: contact.phone, office: contact.officeZh },
+          };
         }),
-        progress: { required: items.filter((i) => i.status !== 'WAIVED').length, approved: items.filter((i) => i.status === 'APPROVED').length, cleared: items.every((i) => i.status === 'APPROVED' || i.status === 'WAIVED') },
+        progress: {
+          required: items.filter((i) => i.status !== 'WAIVED').length,
+          approved: items.filter((i) => i.status === 'APPROVED').length,
+          cleared: items.every((i) => i.status === 'APPROVED' || i.status === 'WAIVED'),
+        },
       },
     };
     expect(JSON.stringify(answer.data)).toBe(JSON.stringify(expected));

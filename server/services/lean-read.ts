@@ -114,7 +114,9 @@ function objectOf(model: string, args: Args, alias: string, aliases: { next: num
 /** The join condition between the row `alias` of `model` and the related row `target` of `field`. */
 function joinCondition(model: string, field: Field, alias: string, target: string): string {
   if (field.relationFromFields?.length === 1) return `${target}."id" = ${alias}."${field.relationFromFields[0]}"`;
-  const back = fieldsOf(field.type).find((other) => other.relationName === field.relationName && other.type === model && other.relationFromFields?.length === 1);
+  const back = fieldsOf(field.type).find(
+    (other) => other.relationName === field.relationName && other.type === model && other.relationFromFields?.length === 1,
+  );
   if (!back) throw new Unsupported();
   return `${target}."${back.relationFromFields![0]}" = ${alias}."id"`;
 }

@@ -130,9 +130,7 @@ export function queuePageStatement(viewer: StaffViewer, filter: QueueFilter, pag
   const streams = scoped
     ? Prisma.sql`SELECT s."templateId", s."scopeId", NULL::uuid AS "cohortId" FROM (${scoped}) s`
     : Prisma.sql`SELECT NULL::uuid AS "templateId", NULL::uuid AS "scopeId", c.id AS "cohortId" FROM "Cohort" c WHERE ${cohortOf(filter, Prisma.sql`c.id`)}`;
-  const inStream = scoped
-    ? Prisma.sql`i."templateId" = st."templateId" AND i."reviewScopeId" = st."scopeId"`
-    : Prisma.sql`i."cohortId" = st."cohortId"`;
+  const inStream = scoped ? Prisma.sql`i."templateId" = st."templateId" AND i."reviewScopeId" = st."scopeId"` : Prisma.sql`i."cohortId" = st."cohortId"`;
   const itemFilter = Prisma.sql`${studentFactsCondition(filter, {
     college: Prisma.sql`i."studentCollegeId"`,
     campus: Prisma.sql`i."studentCampusId"`,

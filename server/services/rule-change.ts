@@ -75,7 +75,12 @@ export async function previewRuleChange(services: Services, request: RuleChangeR
  * rule-made items brought in line with their history events. Decisions are
  * never touched. Events are published after the commit.
  */
-export async function applyRuleChange(services: Services, request: RuleChangeRequest, expectedVersion: number, actorId: string | null): Promise<RuleChangeReport> {
+export async function applyRuleChange(
+  services: Services,
+  request: RuleChangeRequest,
+  expectedVersion: number,
+  actorId: string | null,
+): Promise<RuleChangeReport> {
   const { result, events } = await services.db.prisma.$transaction(
     async (tx) => {
       const planned = await planChange(tx, request, true, expectedVersion);
@@ -116,7 +121,9 @@ async function planChange(tx: Tx, request: RuleChangeRequest, forUpdate: boolean
   if (expectedVersion !== undefined && expectedVersion !== cohort.ruleSetVersion) throw new AppError('CONFLICT');
 
   const { templates, departments } = validate(await currentRules(tx, cohort.id), request);
-  const codeOfTemplate = new Map((await tx.itemTemplate.findMany({ where: { cohortId: cohort.id }, select: { id: true, code: true } })).map((row) => [row.id, row.code]));
+  const codeOfTemplate = new Map(
+    (await tx.itemTemplate.findMany({ where: { cohortId: cohort.id }, select: { id: true, code: true } })).map((row) => [row.id, row.code]),
+  );
 
   if (forUpdate) {
     // A deferral moving one of these students waits for this change (it locks the student FOR UPDATE),
@@ -129,7 +136,9 @@ async function planChange(tx: Tx, request: RuleChangeRequest, forUpdate: boolean
     orderBy: { number: 'asc' },
   });
   // Items in id order, as decisions lock them, so two writers never wait on each other in a cycle.
-  const items = await tx.$queryRaw<{ id: string; studentId: string; templateId: string; status: ItemStatus; source: DecisionSource | null; waiverCode: string | null; version: number }[]>`
+  const items = await tx.$queryRaw<
+    { id: string; studentId: string; templateId: string; status: ItemStatus; source: DecisionSource | null; waiverCode: string | null; version: number }[]
+  >`
     SELECT i.id, i."studentId", i."templateId", i.status::text AS status, i.source::text AS source, i."waiverCode", i.version
     FROM "ClearanceItem" i JOIN "Student" s ON s.id = i."studentId" AND s."cohortId" = i."cohortId"
     WHERE i."cohortId" = ${cohort.id}::uuid
@@ -147,7 +156,12 @@ async function planChange(tx: Tx, request: RuleChangeRequest, forUpdate: boolean
     const effects = planRuleChange(studentFacts(student), current, templates);
     if (effects.length === 0) return [];
     const byCode = new Map(current.map((item) => [item.code, item]));
-    return [{ student, effects: effects.map((effect) => ({ ...effect, itemId: byCode.get(effect.code)?.id ?? null, version: byCode.get(effect.code)?.version ?? 0 })) }];
+    return [
+      {
+        student,
+        effects: effects.map((effect) => ({ ...effect, itemId: byCode.get(effect.code)?.id ?? null, version: byCode.get(effect.code)?.version ?? 0 })),
+      },
+    ];
   });
   return { cohort, templates, departments, students: planned };
 }
@@ -190,14 +204,23 @@ function validate(current: CurrentRules, request: RuleChangeRequest) {
 }
 
 function report(request: RuleChangeRequest, planned: PlannedChange, ruleSetVersion: number, applied: boolean): RuleChangeReport {
-  const effects = Object.fromEntries(RULE_CHANGE_EFFECTS.map((effect) => [effect, { total: 0, entries: [] as RuleChangeEntry[] }])) as RuleChangeReport['effects'];
+  const effects = Object.fromEntries(
+    RULE_CHANGE_EFFECTS.map((effect) => [effect, { total: 0, entries: [] as RuleChangeEntry[] }]),
+  ) as RuleChangeReport['effects'];
   // Students come in student-number order and their effects in sequence order, so the lists are too.
   for (const { student, effects: studentEffects } of planned.students) {
     for (const effect of studentEffects) {
       const list = effects[effect.effect];
       list.total += 1;
       if (list.entries.length < MAX_LISTED_CHANGES) {
-        list.entries.push({ studentNumber: student.number, studentName: student.name, itemCode: effect.code, from: effect.from, to: effect.to, reason: historyReason(effect) });
+        list.entries.push({
+          studentNumber: student.number,
+          studentName: student.name,
+          itemCode: effect.code,
+          from: effect.from,
+          to: effect.to,
+          reason: historyReason(effect),
+        });
       }
     }
   }
@@ -262,7 +285,9 @@ interface WrittenChange {
 async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedChange, actorId: string | null): Promise<ItemChangedEvent[]> {
   const cohortId = planned.cohort.id;
   const templateIds = new Map((await tx.itemTemplate.findMany({ where: { cohortId }, select: { id: true, code: true } })).map((row) => [row.code, row.id]));
-  const gained = planned.students.flatMap(({ student, effects }) => effects.filter((effect) => effect.effect === 'GAINED').map((effect) => ({ student, effect })));
+  const gained = planned.students.flatMap(({ student, effects }) =>
+    effects.filter((effect) => effect.effect === 'GAINED').map((effect) => ({ student, effect })),
+  );
   const updated = planned.students.flatMap(({ student, effects }) =>
     effects.filter((effect) => effect.effect !== 'GAINED' && effect.effect !== 'KEPT').map((effect) => ({ student, effect })),
   );
@@ -289,10 +314,23 @@ async function writeItemChanges(tx: Prisma.TransactionClient, planned: PlannedCh
   if (updated.length > 0) {
     await updateRuleMadeItems(
       tx,
-      updated.map(({ effect }) => ({ id: effect.itemId!, to: effect.to, reason: effect.reason?.zh ?? null, source: effect.source, waiverCode: effect.waiverCode })),
+      updated.map(({ effect }) => ({
+        id: effect.itemId!,
+        to: effect.to,
+        reason: effect.reason?.zh ?? null,
+        source: effect.source,
+        waiverCode: effect.waiverCode,
+      })),
     );
     for (const { student, effect } of updated) {
-      written.push({ itemId: effect.itemId!, templateId: templateIds.get(effect.code)!, studentId: student.id, from: effect.from, effect, version: effect.version + 1 });
+      written.push({
+        itemId: effect.itemId!,
+        templateId: templateIds.get(effect.code)!,
+        studentId: student.id,
+        from: effect.from,
+        effect,
+        version: effect.version + 1,
+      });
     }
   }
   if (written.length === 0) return [];

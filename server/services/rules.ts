@@ -1,12 +1,5 @@
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type {
-  ApplicabilityRule,
-  AutoApprovalPolicy,
-  ItemTemplate,
-  RequirementVariant,
-  RuleSet,
-  StudentFacts,
-} from '../domain/index.js';
+import type { ApplicabilityRule, AutoApprovalPolicy, ItemTemplate, RequirementVariant, RuleSet, StudentFacts } from '../domain/index.js';
 
 type Tx = Prisma.TransactionClient | PrismaClient;
 
@@ -107,7 +100,12 @@ export async function installRuleSet(prisma: PrismaClient, ruleSet: RuleSet, coh
   });
 }
 
-export function templateData(template: ItemTemplate, cohortId: string, departmentIds: Map<string, string>, version: number): Prisma.ItemTemplateCreateManyInput {
+export function templateData(
+  template: ItemTemplate,
+  cohortId: string,
+  departmentIds: Map<string, string>,
+  version: number,
+): Prisma.ItemTemplateCreateManyInput {
   return {
     cohortId,
     code: template.code,

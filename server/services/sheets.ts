@@ -21,7 +21,12 @@ export interface NewSheetStudent {
  * Inside an outbox (collectItemEvents) the new items' events are recorded for
  * publishing after the commit.
  */
-export async function createSheets(tx: Prisma.TransactionClient, students: readonly NewSheetStudent[], templates: readonly TemplateRow[], now = new Date()): Promise<number> {
+export async function createSheets(
+  tx: Prisma.TransactionClient,
+  students: readonly NewSheetStudent[],
+  templates: readonly TemplateRow[],
+  now = new Date(),
+): Promise<number> {
   const byCode = new Map(templates.map((row) => [row.code, row]));
   const domainTemplates = templates.map(toDomainTemplate);
   const rows: NewItemRow[] = [];

@@ -88,7 +88,10 @@ export async function syncResults(services: Services, viewer: StaffViewer, idemp
       throw new AppError('INVALID_INPUT', { detail: `results[${row}].externalRef: at most ${MAX_EXTERNAL_REF_LENGTH} characters`, field: 'externalRef' });
     }
     if (Number.isNaN(result.observedAt.getTime()) || result.observedAt.getTime() > latestAllowed) {
-      throw new AppError('INVALID_INPUT', { detail: `results[${row}].observedAt: later than the server's clock (more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead)`, field: 'observedAt' });
+      throw new AppError('INVALID_INPUT', {
+        detail: `results[${row}].observedAt: later than the server's clock (more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead)`,
+        field: 'observedAt',
+      });
     }
   });
   const requestHash = syncRequestHash(results);

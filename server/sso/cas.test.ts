@@ -121,7 +121,11 @@ describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
     const ticket = cas.issueTicket(serviceUrl);
     await cas.close();
     const { result } = await completeSignIn(server, ssoCodeOf(await browser.navigate(`${serviceUrl}?ticket=${ticket}`, returnUrl)), 'en');
-    expect(result).toMatchObject({ __typename: 'SsoRefusal', code: 'SSO_PROVIDER_UNAVAILABLE', message: 'The identity provider cannot be reached right now: try again shortly.' });
+    expect(result).toMatchObject({
+      __typename: 'SsoRefusal',
+      code: 'SSO_PROVIDER_UNAVAILABLE',
+      message: 'The identity provider cannot be reached right now: try again shortly.',
+    });
     expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
   });
 

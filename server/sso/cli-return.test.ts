@@ -26,8 +26,7 @@ describe('sign-in handed to a CLI on this machine', () => {
     await cas?.close();
   });
 
-  const start = (cliReturn: string, browser = new TestBrowser()) =>
-    browser.request(`${server.origin}/auth/cas/start?return=${encodeURIComponent(cliReturn)}`);
+  const start = (cliReturn: string, browser = new TestBrowser()) => browser.request(`${server.origin}/auth/cas/start?return=${encodeURIComponent(cliReturn)}`);
 
   it.each([
     'http://attacker.example/lixiao-sso',

@@ -42,7 +42,11 @@ describe('sign-in configuration', () => {
   });
 
   it('names every missing or unsafe sign-in setting', () => {
-    const problems = problemsOf({ OIDC_ISSUER: 'http://sso.example.edu.cn', OIDC_REDIRECT_URI: 'https://lixiao.example.edu.cn/callback', CAS_BASE_URL: 'https://cas.example.edu.cn/cas' });
+    const problems = problemsOf({
+      OIDC_ISSUER: 'http://sso.example.edu.cn',
+      OIDC_REDIRECT_URI: 'https://lixiao.example.edu.cn/callback',
+      CAS_BASE_URL: 'https://cas.example.edu.cn/cas',
+    });
     expect(problems.map((problem) => problem.split(/[:=]/)[0])).toEqual(
       expect.arrayContaining(['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URI', 'CAS_SERVICE_URL', 'SSO_RETURN_URL']),
     );
@@ -50,7 +54,11 @@ describe('sign-in configuration', () => {
   });
 
   it('reads a CAS server without a trailing slash, http allowed on localhost only', () => {
-    const cas = loadConfig({ CAS_BASE_URL: 'http://127.0.0.1:8443/cas/', CAS_SERVICE_URL: 'http://127.0.0.1:4000/auth/cas/callback', SSO_RETURN_URL: 'http://127.0.0.1:4000/' }).cas;
+    const cas = loadConfig({
+      CAS_BASE_URL: 'http://127.0.0.1:8443/cas/',
+      CAS_SERVICE_URL: 'http://127.0.0.1:4000/auth/cas/callback',
+      SSO_RETURN_URL: 'http://127.0.0.1:4000/',
+    }).cas;
     expect(cas).toEqual({ baseUrl: 'http://127.0.0.1:8443/cas', serviceUrl: 'http://127.0.0.1:4000/auth/cas/callback', usernameAttribute: null });
   });
 });

@@ -31,7 +31,11 @@ describe.each([
 
   it(`refuses the right password of a ${refused} with a typed error, in both languages`, async () => {
     const zh = await login(account(refused));
-    expect(zh.data.login).toMatchObject({ __typename: 'DomainError', code: 'LOCAL_LOGIN_DISABLED', message: '本校已关闭该类账号的密码登录，请点击“统一身份认证登录”。' });
+    expect(zh.data.login).toMatchObject({
+      __typename: 'DomainError',
+      code: 'LOCAL_LOGIN_DISABLED',
+      message: '本校已关闭该类账号的密码登录，请点击“统一身份认证登录”。',
+    });
     const en = await login(account(refused), 'en');
     expect(en.data.login.message).toMatch(/^Password login is turned off/);
   });

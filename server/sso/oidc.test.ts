@@ -9,7 +9,8 @@ import { startOidcProvider, type TestOidcProvider } from '../testing/sso/oidc-pr
 import { completeSignIn, passProviderPages, ssoCodeOf } from '../testing/sso/sign-in.js';
 import { freePort } from '../testing/ports.js';
 
-const LOGIN = 'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { mustChangePassword } } ... on Error { code } } }';
+const LOGIN =
+  'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { mustChangePassword } } ... on Error { code } } }';
 
 /**
  * Sign-in through a real OpenID Connect provider (node-oidc-provider) on its own port,
@@ -90,12 +91,19 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
   });
 
   it('signs a student in: tokens like a password login, the sheet readable, the initial password retired, the code good once', async () => {
-    const [student] = await server.db.prisma.student.findMany({ where: { cohort: { year: 2020 }, deferrals: { none: {} } }, orderBy: { number: 'asc' }, take: 1 });
+    const [student] = await server.db.prisma.student.findMany({
+      where: { cohort: { year: 2020 }, deferrals: { none: {} } },
+      orderBy: { number: 'asc' },
+      take: 1,
+    });
     // Past the survey gate, so the sheet itself can be read (the survey has its own suite).
     await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
     // An initial password, known to work before the provider signs its owner in.
     const initial = '12345X';
-    await server.db.prisma.credential.update({ where: { studentId: student!.id }, data: { passwordHash: await hashPassword(initial, INITIAL_PASSWORD_COST), mustChangePassword: true } });
+    await server.db.prisma.credential.update({
+      where: { studentId: student!.id },
+      data: { passwordHash: await hashPassword(initial, INITIAL_PASSWORD_COST), mustChangePassword: true },
+    });
     const before = await server.gqlText(LOGIN, { u: student!.number, p: initial });
     expect(before.data.login.data.mustChangePassword).toBe(true);
 
@@ -122,7 +130,10 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
   it('signs a reviewer in, who reads their review queue; logout ends that session', async () => {
     const { result } = await completeSignIn(server, await signIn('library'));
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const queue = await api.asText(result!.data!.accessToken, '{ viewer { ... on Reviewer { username } } reviewQueue(first: 5) { counts { total } edges { node { id } } } }');
+    const queue = await api.asText(
+      result!.data!.accessToken,
+      '{ viewer { ... on Reviewer { username } } reviewQueue(first: 5) { counts { total } edges { node { id } } } }',
+    );
     expect(queue.errors).toBeUndefined();
     expect(queue.data.viewer.username).toBe('library');
     expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
@@ -198,7 +209,10 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
   });
 
   async function idTokenForOtherClient(browser: TestBrowser, nonce: string): Promise<string> {
-    const metadata = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as { authorization_endpoint: string; token_endpoint: string };
+    const metadata = (await (await fetch(`${provider.issuer}/.well-known/openid-configuration`)).json()) as {
+      authorization_endpoint: string;
+      token_endpoint: string;
+    };
     const verifier = randomBytes(32).toString('base64url');
     const authorize = new URL(metadata.authorization_endpoint);
     authorize.search = new URLSearchParams({
@@ -218,7 +232,12 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
         'content-type': 'application/x-www-form-urlencoded',
         authorization: `Basic ${Buffer.from(`${provider.otherClient.id}:${provider.otherClient.secret}`).toString('base64')}`,
       },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: new URL(back.url).searchParams.get('code')!, redirect_uri: redirectUri, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: new URL(back.url).searchParams.get('code')!,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      }),
     });
     const tokens = (await response.json()) as { id_token: string };
     return tokens.id_token;

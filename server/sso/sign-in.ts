@@ -122,7 +122,12 @@ function redirect(res: ServerResponse, location: string, cookie: string) {
   res.end();
 }
 
-function sendRefusal(res: ServerResponse, status: number, code: 'SSO_NOT_CONFIGURED' | 'INVALID_INPUT' | 'SERVICE_UNAVAILABLE', params: Record<string, string> = {}) {
+function sendRefusal(
+  res: ServerResponse,
+  status: number,
+  code: 'SSO_NOT_CONFIGURED' | 'INVALID_INPUT' | 'SERVICE_UNAVAILABLE',
+  params: Record<string, string> = {},
+) {
   const message = bilingualMessage(code, params);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));

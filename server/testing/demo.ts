@@ -97,7 +97,8 @@ export const ref = (item: ItemHandle) => ({ id: item.id, expectedVersion: item.v
  * runs (PGlite only: wraps the client behind the Prisma adapter). Null on PostgreSQL.
  */
 export async function countStatements<T>(server: TestServer, work: () => Promise<T>): Promise<{ result: T; statements: string[] | null }> {
-  const client = (server.db.prisma as unknown as { _engineConfig?: { adapter?: { client?: { query?: (...args: unknown[]) => unknown } } } })._engineConfig?.adapter?.client;
+  const client = (server.db.prisma as unknown as { _engineConfig?: { adapter?: { client?: { query?: (...args: unknown[]) => unknown } } } })._engineConfig
+    ?.adapter?.client;
   if (!client?.query || server.db.sql.kind !== 'pglite') return { result: await work(), statements: null };
   const original = client.query;
   const statements: string[] = [];

@@ -49,7 +49,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (chunk) => (output += String(chunk)));
       child.stderr!.on('data', (chunk) => (output += String(chunk)));
-      await waitFor(async () => (await ask(port, 'PING\r\n')).startsWith('+PONG'), 10_000, () => `redis-server to come up:\n${output}`);
+      await waitFor(
+        async () => (await ask(port, 'PING\r\n')).startsWith('+PONG'),
+        10_000,
+        () => `redis-server to come up:\n${output}`,
+      );
     },
     async stop() {
       if (!child) return;
@@ -90,7 +94,9 @@ function postgresBinDir(): string {
 /** PostgreSQL refuses to run as root: then the cluster belongs to the `postgres` account. */
 function runAs(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith('postgres:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('postgres:'));
   if (!line) throw new Error('running as root and there is no postgres account to run a private PostgreSQL as');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
@@ -124,7 +130,11 @@ export async function startPrivatePostgres(database: string): Promise<PrivatePos
       );
       child.stdout!.on('data', (chunk) => (output += String(chunk)));
       child.stderr!.on('data', (chunk) => (output += String(chunk)));
-      await waitFor(async () => /ready to accept connections/.test(output) && (await accepting()), 30_000, () => `the private PostgreSQL to come up:\n${output}`);
+      await waitFor(
+        async () => /ready to accept connections/.test(output) && (await accepting()),
+        30_000,
+        () => `the private PostgreSQL to come up:\n${output}`,
+      );
     },
     async stop() {
       if (!child) return;

@@ -12,7 +12,6 @@ import type { TestServer } from './server.js';
 
 /** Helpers for the live-update suites (not a test file itself). */
 
-
 /** Per server, the probes waiting for live streams to open (the server's pubsub is wrapped once). */
 const streamProbes = new WeakMap<Services['pubsub'], Set<() => void>>();
 
@@ -78,7 +77,13 @@ export function socketClient(server: { wsUrl: string }, token: string): Client {
 export async function uploadImport(server: TestServer, adminToken: string, mutation: 'importStudents' | 'importStaff', bytes: Uint8Array) {
   const success = mutation === 'importStudents' ? 'MutationImportStudentsSuccess' : 'MutationImportStaffSuccess';
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: `mutation ($file: File!) { ${mutation}(file: $file, dryRun: false) { __typename ... on ${success} { data { applied created updated errorCount } } } }`, variables: { file: null } }));
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: `mutation ($file: File!) { ${mutation}(file: $file, dryRun: false) { __typename ... on ${success} { data { applied created updated errorCount } } } }`,
+      variables: { file: null },
+    }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   form.append('0', new Blob([bytes as Uint8Array<ArrayBuffer>]), 'import.csv');
   const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'x-graphql-yoga-csrf': '1' }, body: form });

@@ -35,7 +35,10 @@ export async function policyViewers(db: Database): Promise<{ name: string; viewe
     staff('integration of a department', ['INTEGRATION'], { departmentId: department.departmentId }),
     staff('integration of no department', ['INTEGRATION']),
     staff('no roles', []),
-    { name: 'admin before changing the password', viewer: { ...staffViewer(accounts.find((a) => a.roles.includes('UNIVERSITY_ADMIN'))!), mustChangePassword: true } },
+    {
+      name: 'admin before changing the password',
+      viewer: { ...staffViewer(accounts.find((a) => a.roles.includes('UNIVERSITY_ADMIN'))!), mustChangePassword: true },
+    },
     ...students.map((student) => ({ name: `student ${student.number}`, viewer: studentViewer(student.id) })),
   ];
 }

@@ -38,7 +38,13 @@ export interface TestServerOptions {
 export async function startTestServer({ backend = 'pglite', demo = false, env = {} }: TestServerOptions = {}): Promise<TestServer> {
   const { db, drop } = await openTestDatabase(backend, demo ? 'demo' : 'rules');
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent');
-  const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!', PASSWORD_PEPPER: TEST_PASSWORD_PEPPER, ...env });
+  const config = loadConfig({
+    PORT: '0',
+    SHUTDOWN_GRACE_SECONDS: '1',
+    JWT_SECRET: 'test-secret-test-secret-test-secret!',
+    PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
+    ...env,
+  });
   // The key is the process's (as in a deployment): test servers of one file share it.
   useInitialPasswordKey(config.passwordPepper);
   const runtime = createServices(config, db, log);

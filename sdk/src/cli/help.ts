@@ -14,12 +14,12 @@ export const HELP = {
     helpOption: 'show help for the command',
     helpCommand: 'show help for a command',
     footer:
-      'Tokens: LIXIAO_TOKEN (e.g. an integration\'s lxi_… API token) wins over the stored login.\n' +
+      "Tokens: LIXIAO_TOKEN (e.g. an integration's lxi_… API token) wins over the stored login.\n" +
       'Exit codes: 0 ok, 1 user or data error, 2 usage, 3 server or network error.',
     login: 'log in; the token is kept in ~/.config/lixiao/token.json (mode 600)',
     username: 'student number or staff username (LIXIAO_USERNAME)',
     password: 'password (LIXIAO_PASSWORD; asked for, hidden, when missing)',
-    sso: 'sign in through the university\'s identity provider (统一身份认证) in the browser, which hands the session back to this command on 127.0.0.1',
+    sso: "sign in through the university's identity provider (统一身份认证) in the browser, which hands the session back to this command on 127.0.0.1",
     provider: 'oidc or cas: which provider, when the server offers both',
     noOpen: 'print the sign-in URL instead of opening a browser (open it on this machine)',
     ssoTimeout: 'minutes to wait for the browser (default 5)',

@@ -6,8 +6,11 @@ type ImportReport = ImportReportFieldsFragment;
 export const MESSAGES = {
   en: {
     noCohortOrCollege: (year: number, college: string | undefined) =>
-      college ? `Cohort ${year} has no college ${college}, or there is no cohort ${year}: check --cohort and --college.` : `There is no cohort ${year}: check --cohort.`,
-    templateWritten: (file: string, kind: string) => `Wrote ${file}: the header row of a ${kind} import; fill in one row each, then run \`lixiao import ${kind} ${file} --dry-run\`.`,
+      college
+        ? `Cohort ${year} has no college ${college}, or there is no cohort ${year}: check --cohort and --college.`
+        : `There is no cohort ${year}: check --cohort.`,
+    templateWritten: (file: string, kind: string) =>
+      `Wrote ${file}: the header row of a ${kind} import; fill in one row each, then run \`lixiao import ${kind} ${file} --dry-run\`.`,
     listed: (shown: number, total: number) => `${shown} of ${total} items.`,
     seeHelp: 'Run `lixiao help` for the commands, `lixiao help <command>` for one of them.',
     logInAgain: 'Log in again: `lixiao login`.',
@@ -35,7 +38,8 @@ export const MESSAGES = {
     xlsxToTerminal: 'export summary: an XLSX file is binary: pass --output <file> (or redirect stdout).',
     downloadBroken: (why: string) => `The download broke off: ${why}`,
     uploading: (file: string, size: string) => `Uploading ${file} (${size})…`,
-    serverChecking: (dryRun: boolean) => (dryRun ? 'Uploaded; the server is validating the rows…' : 'Uploaded; the server is validating and importing the rows…'),
+    serverChecking: (dryRun: boolean) =>
+      dryRun ? 'Uploaded; the server is validating the rows…' : 'Uploaded; the server is validating and importing the rows…',
     passwordPrompt: 'Password: ',
     noCohort: (year: number) => `There is no cohort ${year}.`,
     cohortNote: (year: number) =>
@@ -54,7 +58,18 @@ export const MESSAGES = {
     graduates: 'graduates',
     cleared: 'cleared',
     updatedAt: 'updated',
-    headers: { row: 'Row', column: 'Column', severity: 'Severity', code: 'Code', message: 'Message', id: 'Item', error: 'Error', item: 'Item', outstanding: 'Outstanding', college: 'College' },
+    headers: {
+      row: 'Row',
+      column: 'Column',
+      severity: 'Severity',
+      code: 'Code',
+      message: 'Message',
+      id: 'Item',
+      error: 'Error',
+      item: 'Item',
+      outstanding: 'Outstanding',
+      college: 'College',
+    },
   },
   zh: {
     noCohortOrCollege: (year: number, college: string | undefined) =>
@@ -105,7 +120,18 @@ export const MESSAGES = {
     graduates: '毕业生',
     cleared: '已离校',
     updatedAt: '更新于',
-    headers: { row: '行', column: '列', severity: '级别', code: '代码', message: '说明', id: '事项', error: '错误', item: '事项', outstanding: '未完成', college: '培养单位' },
+    headers: {
+      row: '行',
+      column: '列',
+      severity: '级别',
+      code: '代码',
+      message: '说明',
+      id: '事项',
+      error: '错误',
+      item: '事项',
+      outstanding: '未完成',
+      college: '培养单位',
+    },
   },
 } as const;
 

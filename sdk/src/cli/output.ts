@@ -9,7 +9,23 @@ import { formatBytes, type Messages } from './messages.js';
 
 /** A borderless table: a header, a rule, then the rows; columns aligned by display width (Chinese counts double). */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
-  const chars = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' };
+  const chars = {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
+  };
   const view = new Table({ head: headers, chars, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true } });
   view.push(headers.map((header) => '-'.repeat(Math.max(3, [...header].length))));
   for (const row of rows) view.push(row.map((cell) => (cell === null || cell === undefined ? '' : String(cell))));
@@ -26,7 +42,15 @@ export function table(headers: string[], rows: (string | number | null | undefin
  */
 export function uploadProgress(stream: CliIo['stderrStream'], t: Messages, file: string, dryRun: boolean) {
   const terminal = stream.isTTY === true;
-  const bar = terminal ? new SingleBar({ stream: stream as NodeJS.WriteStream, format: `[{bar}] {percentage}% {sent}/{size} ${file}`, barsize: 24, clearOnComplete: true, hideCursor: true }) : null;
+  const bar = terminal
+    ? new SingleBar({
+        stream: stream as NodeJS.WriteStream,
+        format: `[{bar}] {percentage}% {sent}/{size} ${file}`,
+        barsize: 24,
+        clearOnComplete: true,
+        hideCursor: true,
+      })
+    : null;
   let timer: NodeJS.Timeout | undefined;
   return {
     update(sent: number, total: number) {

@@ -26,7 +26,7 @@ describe.each(BACKENDS)('admin scope policy on %s', (backend) => {
     }
   });
 
-  it('a request\'s college and its SQL condition select the students the scope allows', async () => {
+  it("a request's college and its SQL condition select the students the scope allows", async () => {
     const students = await db.prisma.student.findMany({ select: { id: true, collegeId: true } });
     const [own, other] = await db.prisma.college.findMany({ where: { students: { some: {} } }, take: 2, orderBy: { code: 'asc' } });
     const cases = [

@@ -20,4 +20,3 @@ export type ItemWithVisibility = Prisma.ClearanceItemGetPayload<{ include: typeo
 export function canSeeItem(viewer: Viewer | null, item: Pick<ItemWithVisibility, 'student'>): boolean {
   return canSeeStudent(viewer, item.student);
 }
-

@@ -18,7 +18,7 @@ describe.each(BACKENDS)('review scope policy on %s', (backend) => {
   const loadItems = () => db.prisma.clearanceItem.findMany({ select: { id: true, studentId: true, ...REVIEW_SCOPE_SELECT } });
   const reviewable = (item: Awaited<ReturnType<typeof loadItems>>[number]) => ({ ...item.template, student: item.student });
 
-  it('canReview and the review queue\'s streams pick the same items for every staff account but the university admin', async () => {
+  it("canReview and the review queue's streams pick the same items for every staff account but the university admin", async () => {
     const items = await loadItems();
     const seen = new Map<string, number>();
     for (const { name, viewer } of await policyViewers(db)) {
@@ -57,9 +57,15 @@ describe.each(BACKENDS)('review scope policy on %s', (backend) => {
       const own = items.filter((item) => canReview(viewer, reviewable(item)));
       if (viewer?.kind === 'student') {
         expect(own.length, name).toBeGreaterThan(0);
-        expect(own.every((item) => item.template.scope === 'SELF' && item.studentId === viewer.studentId), name).toBe(true);
+        expect(
+          own.every((item) => item.template.scope === 'SELF' && item.studentId === viewer.studentId),
+          name,
+        ).toBe(true);
       } else {
-        expect(own.some((item) => item.template.scope === 'SELF'), name).toBe(false);
+        expect(
+          own.some((item) => item.template.scope === 'SELF'),
+          name,
+        ).toBe(false);
       }
     }
   });

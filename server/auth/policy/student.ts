@@ -37,7 +37,8 @@ function staffGrants(viewer: StaffViewer): StudentGrant[] {
   const { roles } = viewer;
   if (roles.includes('UNIVERSITY_ADMIN') || roles.includes('DEPARTMENT_REVIEWER') || roles.includes('INTEGRATION')) return [{ kind: 'everyone' }];
   const grants: StudentGrant[] = [];
-  if ((roles.includes('COLLEGE_REVIEWER') || roles.includes('COLLEGE_ADMIN')) && viewer.collegeId) grants.push({ kind: 'college', collegeId: viewer.collegeId });
+  if ((roles.includes('COLLEGE_REVIEWER') || roles.includes('COLLEGE_ADMIN')) && viewer.collegeId)
+    grants.push({ kind: 'college', collegeId: viewer.collegeId });
   if (roles.includes('CAMPUS_REVIEWER') && viewer.campusId) grants.push({ kind: 'campus', campusId: viewer.campusId });
   if (roles.includes('SUPERVISOR')) grants.push({ kind: 'supervised', reviewerId: viewer.reviewerId });
   return grants;

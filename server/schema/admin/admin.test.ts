@@ -18,7 +18,8 @@ const REMIND = `mutation ($year: Int!, $college: String) {
   }
 }`;
 const MINE = 'query ($unread: Boolean) { myNotifications(unreadOnly: $unread) { id kind title body readAt } }';
-const READ = 'mutation ($id: ID!) { markNotificationRead(id: $id) { __typename ... on MutationMarkNotificationReadSuccess { data { id readAt } } ... on Error { code } } }';
+const READ =
+  'mutation ($id: ID!) { markNotificationRead(id: $id) { __typename ... on MutationMarkNotificationReadSuccess { data { id readAt } } ... on Error { code } } }';
 const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed } } } }`;
 const REJECT = `mutation ($items: [ItemRefInput!]!, $reason: String!) { rejectItems(items: $items, reason: $reason) { ... on MutationRejectItemsSuccess { data { rejected failed } } } }`;
 
@@ -34,7 +35,10 @@ describe('admin journey', () => {
       const library = await itemOf(server, student!.number, 'LIBRARY');
       const finance = await itemOf(server, student!.number, 'FINANCE');
       expect((await api.asText(await api.staff('library'), APPROVE, { items: [ref(library)] })).data.approveItems.data).toEqual({ approved: 1, failed: 0 });
-      expect((await api.asText(await api.staff('finance'), REJECT, { items: [ref(finance)], reason: '学费未缴清' })).data.rejectItems.data).toEqual({ rejected: 1, failed: 0 });
+      expect((await api.asText(await api.staff('finance'), REJECT, { items: [ref(finance)], reason: '学费未缴清' })).data.rejectItems.data).toEqual({
+        rejected: 1,
+        failed: 0,
+      });
       const before = await server.db.prisma.clearanceItem.findMany({ where: { studentId: student!.id }, include: { template: true } });
       const decided = before.filter((i) => ['APPROVED', 'REJECTED', 'WAIVED'].includes(i.status));
       const undecided = before.filter((i) => ['LOCKED', 'PENDING'].includes(i.status));
@@ -44,23 +48,33 @@ describe('admin journey', () => {
 
       const admin = await api.staff('admin');
       const result = await api.asText(admin, DEFER, { id: globalId('Student', student!.id), reason: '申请延期至2020年12月毕业，已获批准' });
-      expect(result.data.deferStudent).toMatchObject({ __typename: 'MutationDeferStudentSuccess', data: { number: student!.number, cohort: { year: 2021 }, clearedAt: null } });
+      expect(result.data.deferStudent).toMatchObject({
+        __typename: 'MutationDeferStudentSuccess',
+        data: { number: student!.number, cohort: { year: 2021 }, clearedAt: null },
+      });
 
       const after = await server.db.prisma.clearanceItem.findMany({ where: { studentId: student!.id } });
       expect(after.map((i) => i.id).sort()).toEqual(decided.map((i) => i.id).sort());
       expect(after.every((i) => i.cohortId === before[0]!.cohortId)).toBe(true);
-      expect(await server.db.prisma.clearanceEvent.findMany({ where: { itemId: { in: decided.map((i) => i.id) } }, orderBy: { seq: 'asc' } })).toEqual(decidedEvents);
+      expect(await server.db.prisma.clearanceEvent.findMany({ where: { itemId: { in: decided.map((i) => i.id) } }, orderBy: { seq: 'asc' } })).toEqual(
+        decidedEvents,
+      );
       const deferral = await server.db.prisma.deferral.findFirstOrThrow({ where: { studentId: student!.id }, orderBy: { createdAt: 'desc' } });
       expect(deferral).toMatchObject({ reason: '申请延期至2020年12月毕业，已获批准', fromCohortId: before[0]!.cohortId });
       const audit = await server.db.prisma.adminAction.findFirstOrThrow({ where: { kind: 'DEFER_STUDENT' } });
       expect(audit.payload).toMatchObject({ studentId: student!.id, fromYear: 2020, toYear: 2021 });
 
       // The student now sees an empty sheet and the deferral.
-      const asStudent = await api.asText(await api.student(student!.number), '{ viewer { ... on Student { cohort { year } clearanceItems { id } deferral { deferred movedToCohort { year } } } } }');
+      const asStudent = await api.asText(
+        await api.student(student!.number),
+        '{ viewer { ... on Student { cohort { year } clearanceItems { id } deferral { deferred movedToCohort { year } } } } }',
+      );
       expect(asStudent.errors).toBeUndefined();
       expect(asStudent.data.viewer).toEqual({ cohort: { year: 2021 }, clearanceItems: [], deferral: { deferred: true, movedToCohort: { year: 2021 } } });
       // Out of the 2020 queue of its reviewers.
-      const queue = await api.asText(await api.staff('hospital'), 'query ($f: ReviewQueueFilter) { reviewQueue(filter: $f) { counts { total } } }', { f: { search: student!.number } });
+      const queue = await api.asText(await api.staff('hospital'), 'query ($f: ReviewQueueFilter) { reviewQueue(filter: $f) { counts { total } } }', {
+        f: { search: student!.number },
+      });
       expect(queue.data.reviewQueue.counts.total).toBe(0);
 
       // A second deferral creates the next cohort (without templates).
@@ -81,8 +95,12 @@ describe('admin journey', () => {
       expect(asStudent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const admin = await api.staff('admin');
       expect((await api.asText(admin, DEFER, { id, reason: '  ' })).data.deferStudent).toMatchObject({ code: 'REASON_REQUIRED' });
-      expect((await api.asText(admin, DEFER, { id: globalId('ClearanceItem', student!.id), reason: '延期' })).data.deferStudent).toMatchObject({ code: 'NOT_FOUND' });
-      expect((await api.asText(admin, DEFER, { id: globalId('Student', '00000000-0000-4000-8000-000000000000'), reason: '延期' })).data.deferStudent).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await api.asText(admin, DEFER, { id: globalId('ClearanceItem', student!.id), reason: '延期' })).data.deferStudent).toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      expect(
+        (await api.asText(admin, DEFER, { id: globalId('Student', '00000000-0000-4000-8000-000000000000'), reason: '延期' })).data.deferStudent,
+      ).toMatchObject({ code: 'NOT_FOUND' });
       const unchanged = await server.db.prisma.student.findUniqueOrThrow({ where: { id: student!.id }, include: { cohort: true } });
       expect(unchanged.cohort.year).toBe(2020);
     });
@@ -130,9 +148,13 @@ describe('admin journey', () => {
       expect((await api.asText(token, MINE, { unread: true })).data.myNotifications).toEqual([]);
 
       // Staff other than university admins do not read students' notifications.
-      const asXgz = await api.asText(xgz, 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', { id: globalId('Student', student!.id) });
+      const asXgz = await api.asText(xgz, 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', {
+        id: globalId('Student', student!.id),
+      });
       expect(asXgz.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const asAdmin = await api.asText(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', { id: globalId('Student', student!.id) });
+      const asAdmin = await api.asText(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { notifications { id } } } }', {
+        id: globalId('Student', student!.id),
+      });
       expect(asAdmin.data.node.notifications).toEqual([{ id: notification.id }]);
     });
 

@@ -48,7 +48,11 @@ describe.each(BACKENDS)('deferStudent is idempotent (%s)', (backend) => {
 
   it('fills the empty login help of cohorts created before, from the newest cohort that has one', async () => {
     const migration = readFileSync(new URL('../../../prisma/migrations/20261201200100_deferral_cohort_login_help/migration.sql', import.meta.url), 'utf8');
-    await server.db.prisma.cohort.upsert({ where: { year: 2030 }, create: { year: 2030, nameZh: '2030届毕业生', nameEn: 'Class of 2030' }, update: { loginHelpZh: '', loginHelpEn: '' } });
+    await server.db.prisma.cohort.upsert({
+      where: { year: 2030 },
+      create: { year: 2030, nameZh: '2030届毕业生', nameEn: 'Class of 2030' },
+      update: { loginHelpZh: '', loginHelpEn: '' },
+    });
     await server.db.sql.exec(migration);
     const source = await server.db.prisma.cohort.findFirstOrThrow({ where: { loginHelpZh: { not: '' }, year: { not: 2030 } }, orderBy: { year: 'desc' } });
     const filled = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2030 } });

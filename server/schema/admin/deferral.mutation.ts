@@ -10,7 +10,7 @@ builder.mutationField('deferStudent', (t) =>
     type: StudentRef,
     description:
       'Defers a graduate to the next cohort (降入下一年级): year + 1 (created without templates if missing), a Deferral row, ' +
-      'and the student\'s undecided items (LOCKED, PENDING) of the current cohort removed; decided items and their history stay. ' +
+      "and the student's undecided items (LOCKED, PENDING) of the current cohort removed; decided items and their history stay. " +
       'Idempotent: `fromCohortYear` is the cohort the student is in now; repeating a deferral that already moved the student ' +
       'from that cohort answers the student as it is, and any other cohort answers CONFLICT. University admins only.',
     errors: {},

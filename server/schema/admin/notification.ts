@@ -29,7 +29,7 @@ export const NotificationRef = builder.prismaNode('Notification', {
 
 builder.prismaObjectField(StudentRef, 'notifications', (t) =>
   t.relation('notifications', {
-    description: 'The student\'s messages, newest first: only the student themself (and university admins) may read them.',
+    description: "The student's messages, newest first: only the student themself (and university admins) may read them.",
     authScopes: (student, _args, ctx) => ownStudent(ctx, student.id) || universityAdmin(ctx),
     query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 100 },
   }),
@@ -38,7 +38,7 @@ builder.prismaObjectField(StudentRef, 'notifications', (t) =>
 builder.queryField('myNotifications', (t) =>
   t.withAuth({ student: true }).prismaField({
     type: [NotificationRef],
-    description: 'The logged-in student\'s messages, newest first (at most 100).',
+    description: "The logged-in student's messages, newest first (at most 100).",
     args: { unreadOnly: t.arg.boolean({ required: false, defaultValue: false }) },
     resolve: (query, _root, args, ctx) =>
       ctx.db.prisma.notification.findMany({
@@ -53,7 +53,7 @@ builder.queryField('myNotifications', (t) =>
 builder.mutationField('markNotificationRead', (t) =>
   t.withAuth({ student: true }).field({
     type: NotificationRef,
-    description: 'Marks one of the student\'s own messages read (reading it again keeps the first time).',
+    description: "Marks one of the student's own messages read (reading it again keeps the first time).",
     errors: {},
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {

@@ -25,8 +25,11 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const reason = requireReason(args.reason);
       const actorId = ctx.viewer.reviewerId;
-      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'WAIVED', reason, source: 'ADMIN' }, (tx, itemId) =>
-        tx.adminAction.create({ data: { actorId, kind: 'WAIVE_ITEM', payload: { itemId, reason } } }).then(() => undefined),
+      const itemId = await decideOne(
+        ctx,
+        { id: String(args.id), expectedVersion: args.expectedVersion },
+        { to: 'WAIVED', reason, source: 'ADMIN' },
+        (tx, itemId) => tx.adminAction.create({ data: { actorId, kind: 'WAIVE_ITEM', payload: { itemId, reason } } }).then(() => undefined),
       );
       return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: ITEM_VISIBILITY_INCLUDE });
     },

@@ -129,10 +129,7 @@ describe('authentication', () => {
     for (const token of [accessToken, second]) {
       expect((await server.gqlText(VIEWER, undefined, bearer(token))).errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
     }
-    const again = await server.gqlText(
-      'mutation ($r: String!) { refreshSession(refreshToken: $r) { ... on DomainError { code } } }',
-      { r: refreshToken },
-    );
+    const again = await server.gqlText('mutation ($r: String!) { refreshSession(refreshToken: $r) { ... on DomainError { code } } }', { r: refreshToken });
     expect(again.data.refreshSession.code).toBe('TOKEN_REVOKED');
     const accessAsRefresh = await server.gqlText('mutation ($r: String!) { refreshSession(refreshToken: $r) { ... on DomainError { code } } }', { r: second });
     expect(accessAsRefresh.data.refreshSession.code).toBe('TOKEN_INVALID');
@@ -155,7 +152,6 @@ describe('authentication', () => {
       await server.gqlText('mutation { logout }', undefined, bearer(token));
     });
     expect(onLogout).toBe(4403);
-
   });
 });
 
@@ -171,7 +167,11 @@ describe('short-lived access tokens', () => {
   it('expires access tokens', async () => {
     const token = await server.login('asset', 'Lixiao@2020');
     // Accepted until it expires, then refused as expired (not as anything else).
-    const refusal = await waitFor(async () => (await server.gqlText(VIEWER, undefined, bearer(token))).errors?.[0]?.extensions?.code, 10_000, 'the token to be refused');
+    const refusal = await waitFor(
+      async () => (await server.gqlText(VIEWER, undefined, bearer(token))).errors?.[0]?.extensions?.code,
+      10_000,
+      'the token to be refused',
+    );
     expect(refusal).toBe('TOKEN_EXPIRED');
   });
 

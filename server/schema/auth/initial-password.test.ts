@@ -35,10 +35,13 @@ describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on
 
   async function importFile(mutation: 'importStudents' | 'importStaff', rows: Cell[][]) {
     const form = new FormData();
-    form.append('operations', JSON.stringify({
-      query: `mutation ($file: File!) { ${mutation}(file: $file, dryRun: false) { ... on Error { code } ... on ${mutation === 'importStudents' ? 'MutationImportStudentsSuccess' : 'MutationImportStaffSuccess'} { data { applied created errorCount } } } }`,
-      variables: { file: null },
-    }));
+    form.append(
+      'operations',
+      JSON.stringify({
+        query: `mutation ($file: File!) { ${mutation}(file: $file, dryRun: false) { ... on Error { code } ... on ${mutation === 'importStudents' ? 'MutationImportStudentsSuccess' : 'MutationImportStaffSuccess'} { data { applied created errorCount } } } }`,
+        variables: { file: null },
+      }),
+    );
     form.append('map', JSON.stringify({ 0: ['variables.file'] }));
     form.append('0', new Blob([utf8Csv(rows) as Uint8Array<ArrayBuffer>]), 'import.csv');
     const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'x-graphql-yoga-csrf': '1' }, body: form });
@@ -88,7 +91,10 @@ describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on
 
   it('imported staff get keyed initial passwords too, case-insensitive until changed', async () => {
     const header: Cell[] = ['工号', '姓名', '角色', '部门', '培养单位', '校区', '初始密码'];
-    expect(await importFile('importStaff', [header, ['pepper1', '胡椒老师', '导师', '', '地学院', '', 'Init@Pepper1']])).toMatchObject({ applied: true, created: 1 });
+    expect(await importFile('importStaff', [header, ['pepper1', '胡椒老师', '导师', '', '地学院', '', 'Init@Pepper1']])).toMatchObject({
+      applied: true,
+      created: 1,
+    });
     expect(await storedHash({ username: 'pepper1' })).toMatch(/^hmac-sha256\$/);
     for (const typed of ['Init@Pepper1', 'init@pepper1']) {
       expect(await login('pepper1', typed)).toMatchObject({ __typename: 'MutationLoginSuccess', data: { mustChangePassword: true } });

@@ -64,13 +64,13 @@ describe('changePassword', () => {
 
   it('counts wrong current passwords like failed logins: guesses through aliases stop at the limit, and login is throttled too', async () => {
     const token = (await login('equipment', 'Lixiao@2020', '198.51.100.2')).data.accessToken;
-    const guesses = Array.from({ length: 15 }, (_, i) => `g${i}: changePassword(currentPassword: "guess-${i}", newPassword: "${NEW_PASSWORD}") { ... on DomainError { code } }`);
+    const guesses = Array.from(
+      { length: 15 },
+      (_, i) => `g${i}: changePassword(currentPassword: "guess-${i}", newPassword: "${NEW_PASSWORD}") { ... on DomainError { code } }`,
+    );
     const answer = await server.gqlText(`mutation { ${guesses.join('\n')} }`, undefined, from('198.51.100.2', { authorization: `Bearer ${token}` }));
     const codes = Object.values(answer.data as Record<string, { code: string }>).map((result) => result.code);
-    expect(codes).toEqual([
-      ...Array(LOGIN_POLICY.pair.limit).fill('CURRENT_PASSWORD_WRONG'),
-      ...Array(15 - LOGIN_POLICY.pair.limit).fill('LOGIN_LOCKED'),
-    ]);
+    expect(codes).toEqual([...Array(LOGIN_POLICY.pair.limit).fill('CURRENT_PASSWORD_WRONG'), ...Array(15 - LOGIN_POLICY.pair.limit).fill('LOGIN_LOCKED')]);
     const right = await server.gqlText(CHANGE, { c: 'Lixiao@2020', n: NEW_PASSWORD }, from('198.51.100.2', { authorization: `Bearer ${token}` }));
     expect(right.data.changePassword.code).toBe('LOGIN_LOCKED');
     expect((await login('equipment', 'Lixiao@2020', '198.51.100.2')).code).toBe('LOGIN_LOCKED');

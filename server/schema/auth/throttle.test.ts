@@ -44,7 +44,8 @@ describe.each(BACKENDS)('password attempts on %s', (backend) => {
   });
 
   it('counts an IPv6 client by its /64 network, so stepping through its addresses gains nothing', async () => {
-    for (let i = 1; i <= LOGIN_POLICY.pair.limit; i++) expect(failure(await login('hospital', `guess-${i}`, `2001:db8:1:2::${i}`)).code).toBe('INVALID_CREDENTIALS');
+    for (let i = 1; i <= LOGIN_POLICY.pair.limit; i++)
+      expect(failure(await login('hospital', `guess-${i}`, `2001:db8:1:2::${i}`)).code).toBe('INVALID_CREDENTIALS');
     expect(failure(await login('hospital', 'guess-6', '2001:db8:1:2:ffff::6')).code).toBe('LOGIN_LOCKED');
     expect((await login('hospital', STAFF_PASSWORD, '2001:db8:1:3::1')).__typename).toBe('MutationLoginSuccess');
   });
@@ -77,7 +78,9 @@ describe.each(BACKENDS)('password attempts on %s', (backend) => {
   it('forgets counters whose window and penalty are over', async () => {
     const longAgo = new Date(Date.now() - 2 * LOGIN_POLICY.windowSeconds * 1000);
     await server.db.prisma.loginThrottle.create({ data: { key: 'account:long-gone', failures: 3, windowStartsAt: longAgo } });
-    await server.db.prisma.loginThrottle.create({ data: { key: 'account:still-held', failures: 30, windowStartsAt: longAgo, lockedUntil: new Date(Date.now() + 60_000) } });
+    await server.db.prisma.loginThrottle.create({
+      data: { key: 'account:still-held', failures: 30, windowStartsAt: longAgo, lockedUntil: new Date(Date.now() + 60_000) },
+    });
     expect((await login('skl', STAFF_PASSWORD, '203.0.113.60')).__typename).toBe('MutationLoginSuccess');
     expect(await server.db.prisma.loginThrottle.findUnique({ where: { key: 'account:long-gone' } })).toBeNull();
     expect(await server.db.prisma.loginThrottle.findUnique({ where: { key: 'account:still-held' } })).not.toBeNull();

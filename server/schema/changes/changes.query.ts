@@ -17,8 +17,7 @@ const ChangesPageRef = builder.objectRef<ChangesPage>('ChangesPage').implement({
   fields: (t) => ({
     changes: t.prismaField({
       type: ['ClearanceEvent'],
-      resolve: (query, page, _args, ctx) =>
-        ctx.db.prisma.clearanceEvent.findMany({ ...query, where: { seq: { in: page.seqs } }, orderBy: { seq: 'asc' } }),
+      resolve: (query, page, _args, ctx) => ctx.db.prisma.clearanceEvent.findMany({ ...query, where: { seq: { in: page.seqs } }, orderBy: { seq: 'asc' } }),
     }),
     cursor: t.exposeString('cursor', { description: 'Pass it to the next changesSince call (also after a reconnect).' }),
     hasMore: t.exposeBoolean('hasMore'),
@@ -29,7 +28,7 @@ builder.queryField('changesSince', (t) =>
   t.field({
     type: ChangesPageRef,
     description:
-      'What changed after `cursor` (a ClearanceEvent seq; omit it for the whole history) in the viewer\'s scope. ' +
+      "What changed after `cursor` (a ClearanceEvent seq; omit it for the whole history) in the viewer's scope. " +
       'Sequence numbers follow commit order, so a client that reconnects and asks from the last seq it saw misses nothing.',
     args: {
       cursor: t.arg.string(),

@@ -58,7 +58,9 @@ describe('live updates and catch-up', () => {
     const [stranger] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES' }, 1);
     const staff = await socket(await api.staff('xgz-computer-science'));
     const watching = streamsOpened(server);
-    const watch = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }', { id: globalId('Student', student!.id) });
+    const watch = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }', {
+      id: globalId('Student', student!.id),
+    });
     const refused = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq } }', { id: globalId('Student', stranger!.id) });
     await watching;
     const item = await itemOf(server, student!.number, 'LIBRARY');
@@ -89,7 +91,7 @@ describe('live updates and catch-up', () => {
     queue.stop();
   });
 
-  it('gives a student who was away exactly what they missed, in order, and nobody else\'s changes', async () => {
+  it("gives a student who was away exactly what they missed, in order, and nobody else's changes", async () => {
     const [student, other] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'FOREIGN_LANGUAGES' }, 2);
     const token = await api.student(student!.number);
     const gated = await api.as(token, CHANGES, { cursor: null });
@@ -115,7 +117,7 @@ describe('live updates and catch-up', () => {
     expect(seqs[0]! < seqs[1]!).toBe(true);
     const after = await api.as(token, CHANGES, { cursor: missed.data!.changesSince.cursor });
     expect(after.data!.changesSince.changes).toEqual([]);
-    const bad = await api.as(token, CHANGES, { cursor: "1; DROP TABLE x" });
+    const bad = await api.as(token, CHANGES, { cursor: '1; DROP TABLE x' });
     expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
   });
 });

@@ -26,7 +26,7 @@ export const ClearanceItemRef = builder.prismaNode('ClearanceItem', {
     source: t.field({ type: DecisionSourceEnum, nullable: true, resolve: (item) => item.source }),
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
     decidedBy: t.relation('decidedBy', { nullable: true }),
-    externalRef: t.exposeString('externalRef', { nullable: true, description: 'The department system\'s reference, for items set by a sync.' }),
+    externalRef: t.exposeString('externalRef', { nullable: true, description: "The department system's reference, for items set by a sync." }),
     syncedAt: t.expose('syncedAt', { type: 'DateTime', nullable: true }),
     observedAt: t.expose('observedAt', { type: 'DateTime', nullable: true }),
     waitingSince: t.expose('waitingSince', { type: 'DateTime', nullable: true, description: 'Since when the item waits for a decision.' }),
@@ -67,7 +67,6 @@ const WaiverRef = builder.objectRef<WaiverShape>('Waiver').implement({
   }),
 });
 
-
 builder.prismaObjectFields(ClearanceItemRef, (t) => ({
   requirement: t.string({
     description: 'What the student has to do for this item, worded for their category.',
@@ -93,18 +92,14 @@ builder.prismaObjectFields(ClearanceItemRef, (t) => ({
   contact: t.field({
     type: DepartmentContactRef,
     nullable: true,
-    description: 'Whom to ask (查看详情): the department\'s contact for the student\'s own campus, else the one serving every campus.',
+    description: "Whom to ask (查看详情): the department's contact for the student's own campus, else the one serving every campus.",
     select: (_args, _ctx, nestedSelection) => ({
       student: { select: { campusId: true } },
       template: { select: { department: { select: { contacts: nestedSelection(true) } } } },
     }),
     resolve: (item) => {
       const contacts = item.template.department.contacts as DepartmentContact[];
-      return (
-        contacts.find((contact) => contact.campusId === item.student.campusId) ??
-        contacts.find((contact) => contact.campusId === null) ??
-        null
-      );
+      return contacts.find((contact) => contact.campusId === item.student.campusId) ?? contacts.find((contact) => contact.campusId === null) ?? null;
     },
   }),
   blockedBy: t.stringList({
@@ -124,7 +119,7 @@ builder.prismaObjectFields(ClearanceItemRef, (t) => ({
   waivedBecause: t.field({
     type: WaiverRef,
     nullable: true,
-    description: 'The rule that waived the item; null unless a rule did (an administrator\'s waiver gives its reason in `reason`).',
+    description: "The rule that waived the item; null unless a rule did (an administrator's waiver gives its reason in `reason`).",
     select: { status: true, waiverCode: true, template: { select: { applicability: true } } },
     resolve: (item) => {
       if (item.status !== 'WAIVED' || !item.waiverCode) return null;

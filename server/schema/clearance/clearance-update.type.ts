@@ -5,10 +5,10 @@ import type { ItemChangedEvent } from '../../pubsub.js';
 import { ProgressRef } from './progress.type.js';
 
 export const ClearanceUpdateRef = builder.objectRef<ItemChangedEvent>('ClearanceUpdate').implement({
-  description: 'One item of the viewer\'s sheet changed: the item as it is now, and the sheet\'s progress.',
+  description: "One item of the viewer's sheet changed: the item as it is now, and the sheet's progress.",
   fields: (t) => ({
     seq: t.string({
-      description: 'The change\'s sequence number: after a reconnect, ask changesSince(cursor: seq) for what was missed.',
+      description: "The change's sequence number: after a reconnect, ask changesSince(cursor: seq) for what was missed.",
       resolve: (event) => event.seq,
     }),
     item: t.prismaField({
@@ -18,14 +18,14 @@ export const ClearanceUpdateRef = builder.objectRef<ItemChangedEvent>('Clearance
         'Read when the event is delivered (once for every subscriber asking the same), so it is never older than the change. Null when the change removed the item.',
       resolve: (query, event, _args, ctx) => (event.removed ? null : (liveItemLoader(ctx.db).load(query, event) as never)),
     }),
-    itemId: t.id({ description: 'The item\'s global id, also when it was removed.', resolve: (event) => encodeGlobalID('ClearanceItem', event.itemId) }),
+    itemId: t.id({ description: "The item's global id, also when it was removed.", resolve: (event) => encodeGlobalID('ClearanceItem', event.itemId) }),
     removed: t.boolean({
-      description: 'The change removed the item (a deferral\'s undecided items): a queue or sheet drops it. `item` is null.',
+      description: "The change removed the item (a deferral's undecided items): a queue or sheet drops it. `item` is null.",
       resolve: (event) => event.removed === true,
     }),
     progress: t.field({
       type: ProgressRef,
-      description: 'The sheet\'s progress right after the change (part of the event: nothing is read to deliver it).',
+      description: "The sheet's progress right after the change (part of the event: nothing is read to deliver it).",
       resolve: ({ progress }) => ({ ...progress, clearedAt: progress.clearedAt === null ? null : new Date(progress.clearedAt) }),
     }),
   }),

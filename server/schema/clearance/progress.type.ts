@@ -12,7 +12,7 @@ export const ProgressRef = builder.objectRef<ProgressShape>('Progress').implemen
     approved: t.exposeInt('approved'),
     rejected: t.exposeInt('rejected'),
     pending: t.exposeInt('pending'),
-    locked: t.exposeInt('locked', { description: 'Waiting for a prerequisite (for postgraduates: the supervisor\'s review).' }),
+    locked: t.exposeInt('locked', { description: "Waiting for a prerequisite (for postgraduates: the supervisor's review)." }),
     waived: t.exposeInt('waived'),
     cleared: t.exposeBoolean('cleared', { description: '离校成功: every item is approved or waived.' }),
     clearedAt: t.expose('clearedAt', { type: 'DateTime', nullable: true }),
@@ -20,10 +20,6 @@ export const ProgressRef = builder.objectRef<ProgressShape>('Progress').implemen
 });
 
 /** Progress from the items of the student's current cohort only (a deferred student's old items do not count). */
-export function progressFrom(
-  student: { cohortId: string; clearedAt: Date | null },
-  items: readonly { status: ItemStatus; cohortId: string }[],
-): ProgressShape {
+export function progressFrom(student: { cohortId: string; clearedAt: Date | null }, items: readonly { status: ItemStatus; cohortId: string }[]): ProgressShape {
   return { ...summarizeProgress(items.filter((item) => item.cohortId === student.cohortId)), clearedAt: student.clearedAt };
 }
-

@@ -19,7 +19,14 @@ const REPLAY_LIMIT = 50;
 const SETUPS: { name: string; backend: Backend; env: Record<string, string>; remote: boolean }[] = [
   { name: 'PGlite', backend: 'pglite', env: { LIVE_BUFFER_EVENTS: String(REPLAY_LIMIT) }, remote: false },
   ...(TEST_DATABASE_URL && REDIS
-    ? [{ name: 'PostgreSQL + Redis, subscribers on another server', backend: 'postgres' as const, env: { LIVE_BUFFER_EVENTS: String(REPLAY_LIMIT), REDIS_URL: REDIS }, remote: true }]
+    ? [
+        {
+          name: 'PostgreSQL + Redis, subscribers on another server',
+          backend: 'postgres' as const,
+          env: { LIVE_BUFFER_EVENTS: String(REPLAY_LIMIT), REDIS_URL: REDIS },
+          remote: true,
+        },
+      ]
     : []),
 ];
 
@@ -54,7 +61,7 @@ describe.each(SETUPS)('subscriptions from a seq ($name)', ({ backend, env, remot
     await server?.close();
   });
 
-  it('replays what changed after `since` in the reviewer\'s queue, oldest first, then goes on live', async () => {
+  it("replays what changed after `since` in the reviewer's queue, oldest first, then goes on live", async () => {
     const library = await api.staff('library');
     const since = await watermark(library);
     const before = await pendingItems(server, 'LIBRARY', 3);
@@ -79,7 +86,7 @@ describe.each(SETUPS)('subscriptions from a seq ($name)', ({ backend, env, remot
     expect(queue.events.every((event) => event.errors === undefined)).toBe(true);
   });
 
-  it('replays a student only their own changes, each with the sheet\'s progress as it is now', async () => {
+  it("replays a student only their own changes, each with the sheet's progress as it is now", async () => {
     const [student, classmate] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'FOREIGN_LANGUAGES' }, 2, 5);
     await server.db.prisma.student.updateMany({ where: { id: { in: [student!.id, classmate!.id] } }, data: { surveyCompletedAt: new Date() } });
     const token = await api.student(student!.number);

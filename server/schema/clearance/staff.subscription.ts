@@ -12,7 +12,7 @@ import { itemStream, parseSince, SINCE_DESCRIPTION } from './item-stream.js';
 builder.subscriptionFields((t) => ({
   clearanceItemUpdated: t.withAuth({ staff: true }).field({
     type: ClearanceUpdateRef,
-    description: 'Every change of one student\'s items, for staff whose scope covers the student (with `since`: the changes after it first).',
+    description: "Every change of one student's items, for staff whose scope covers the student (with `since`: the changes after it first).",
     args: { studentId: t.arg.globalID({ required: true, for: StudentRef }), since: t.arg.string({ description: SINCE_DESCRIPTION }) },
     subscribe: async (_root, { studentId, since: sinceArg }, ctx) => {
       const since = parseSince(sinceArg);
@@ -29,7 +29,7 @@ builder.subscriptionFields((t) => ({
   reviewQueueChanged: t.withAuth({ staff: true }).field({
     type: ClearanceUpdateRef,
     description:
-      'Changes of items the viewer may review in a cohort (new, decided, unlocked): a reviewer\'s live queue. ' +
+      "Changes of items the viewer may review in a cohort (new, decided, unlocked): a reviewer's live queue. " +
       'A subscriber that falls too far behind gets RESYNC_REQUIRED (with `lastSeq`) and the subscription ends. ' +
       'With `since`, the changes after it come first (snapshot then stream: read liveWatermark, then the queue, then subscribe with since = the watermark).',
     args: { cohortYear: t.arg.int({ required: true }), since: t.arg.string({ description: SINCE_DESCRIPTION }) },

@@ -18,7 +18,7 @@ builder.prismaNode('Cohort', {
 });
 
 builder.prismaNode('ItemTemplate', {
-  description: 'One item of a cohort\'s rule set; applicability, prerequisites and policy are data.',
+  description: "One item of a cohort's rule set; applicability, prerequisites and policy are data.",
   id: { field: 'id' },
   fields: (t) => ({
     code: t.exposeString('code'),

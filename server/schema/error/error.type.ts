@@ -3,10 +3,8 @@ import { AppError } from '../../errors.js';
 import { ERROR_CATALOGUE, ERROR_CODES, formatMessage } from '../../i18n/index.js';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
-  description: 'Stable codes of every failure a user can cause; the message comes in the request\'s language (Accept-Language, zh-CN by default).',
-  values: Object.fromEntries(
-    ERROR_CODES.map((code) => [code, { description: `${ERROR_CATALOGUE[code].en} / ${ERROR_CATALOGUE[code].zh}` }]),
-  ),
+  description: "Stable codes of every failure a user can cause; the message comes in the request's language (Accept-Language, zh-CN by default).",
+  values: Object.fromEntries(ERROR_CODES.map((code) => [code, { description: `${ERROR_CATALOGUE[code].en} / ${ERROR_CATALOGUE[code].zh}` }])),
 });
 
 export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({

@@ -23,7 +23,14 @@ async function importStudents(server: TestServer, token: string, bytes: Uint8Arr
   const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' }, body: form });
   const body = await response.json();
   expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
-  return body.data.importStudents.data as { dryRun: boolean; applied: boolean; totalRows: number; validRows: number; errorCount: number; problems: { row: number; code: string }[] };
+  return body.data.importStudents.data as {
+    dryRun: boolean;
+    applied: boolean;
+    totalRows: number;
+    validRows: number;
+    errorCount: number;
+    problems: { row: number; code: string }[];
+  };
 }
 
 /**

@@ -157,7 +157,17 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
         include: { department: true, college: true, campus: true, credential: true },
         orderBy: { username: 'asc' },
       });
-      expect(staff.map((r) => [r.username, r.name, [...r.roles].sort(), r.department?.code ?? null, r.college?.code ?? null, r.campus?.code ?? null, r.credential?.mustChangePassword])).toEqual([
+      expect(
+        staff.map((r) => [
+          r.username,
+          r.name,
+          [...r.roles].sort(),
+          r.department?.code ?? null,
+          r.college?.code ?? null,
+          r.campus?.code ?? null,
+          r.credential?.mustChangePassword,
+        ]),
+      ).toEqual([
         ['dorm2', '南望山宿管', ['CAMPUS_REVIEWER', 'COLLEGE_ADMIN'], 'DORM_OFFICE', 'COMPUTER_SCIENCE', 'NANWANGSHAN', true],
         ['lib2', '图书馆二号', ['DEPARTMENT_REVIEWER'], 'LIBRARY', null, null, true],
         ['library', '图书馆审核员（新）', ['DEPARTMENT_REVIEWER'], 'LIBRARY', null, null, false],
@@ -232,7 +242,17 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       const before = await counts();
 
       const dry = await importFile('importStudents', file, { name: '毕业生.csv' });
-      expect(dry).toMatchObject({ dryRun: true, applied: false, format: 'CSV_GBK', encoding: 'GBK', totalRows: 3, validRows: 3, created: 3, updated: 0, errorCount: 0 });
+      expect(dry).toMatchObject({
+        dryRun: true,
+        applied: false,
+        format: 'CSV_GBK',
+        encoding: 'GBK',
+        totalRows: 3,
+        validRows: 3,
+        created: 3,
+        updated: 0,
+        errorCount: 0,
+      });
       expect(dry.itemsCreated).toBeGreaterThan(0);
       expect(await counts()).toEqual(before);
 
@@ -252,7 +272,19 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
         include: { college: true, campus: true, cohort: true, firstSupervisor: true, secondSupervisor: true, credential: true },
         orderBy: { number: 'asc' },
       });
-      expect(students.map((s) => [s.number, s.name, s.category, s.college.code, s.campus.code, s.dormitory, s.cohort.year, s.firstSupervisor?.username ?? null, s.secondSupervisor?.username ?? null])).toEqual([
+      expect(
+        students.map((s) => [
+          s.number,
+          s.name,
+          s.category,
+          s.college.code,
+          s.campus.code,
+          s.dormitory,
+          s.cohort.year,
+          s.firstSupervisor?.username ?? null,
+          s.secondSupervisor?.username ?? null,
+        ]),
+      ).toEqual([
         ['2020910001', '王伟', 'UNDERGRADUATE', 'COMPUTER_SCIENCE', 'NANWANGSHAN', 'ON_CAMPUS', 2020, null, null],
         ['2020910002', '欧阳娜娜', 'POSTGRADUATE_DUAL', 'EARTH_SCIENCES', 'FUTURE_CITY', 'OFF_CAMPUS_CHECKED_OUT', 2020, 't0011', 't0012'],
         ['2020910003', '李静', 'POSTGRADUATE_SINGLE', 'ARTS_COMMUNICATION', 'FUTURE_CITY', 'OFF_CAMPUS_NOT_CHECKED_OUT', 2020, 't0001', null],
@@ -277,10 +309,7 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
     it('updates an existing student without touching their login or items, with a warning', async () => {
       const number = '2020910001';
       const student = await server.db.prisma.student.findUniqueOrThrow({ where: { number }, include: { credential: true, items: true } });
-      const file = utf8Csv([
-        HEADER,
-        [number, '王伟伟', '', '本科', '计算机学院', '未来城校区', '', '', '未住校已退宿', '2021'],
-      ]);
+      const file = utf8Csv([HEADER, [number, '王伟伟', '', '本科', '计算机学院', '未来城校区', '', '', '未住校已退宿', '2021']]);
       const dry = await importFile('importStudents', file);
       expect(dry).toMatchObject({ applied: false, created: 0, updated: 1, errorCount: 0 });
       const applied = await importFile('importStudents', file, { dryRun: false });
@@ -290,7 +319,10 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
         [2, 'RULES_NOT_RECOMPUTED', 'WARNING'],
       ]);
       expect(byCode(applied, 'RULES_NOT_RECOMPUTED')[0]!.message).toContain('校区、住宿情况');
-      const after = await server.db.prisma.student.findUniqueOrThrow({ where: { number }, include: { credential: true, items: true, campus: true, cohort: true } });
+      const after = await server.db.prisma.student.findUniqueOrThrow({
+        where: { number },
+        include: { credential: true, items: true, campus: true, cohort: true },
+      });
       expect([after.name, after.campus.code, after.dormitory, after.cohort.year]).toEqual(['王伟伟', 'FUTURE_CITY', 'OFF_CAMPUS_CHECKED_OUT', 2020]);
       expect(after.credential).toEqual(student.credential);
       // The items keep every decision field; only the review queue's copies of the student's facts follow the move.

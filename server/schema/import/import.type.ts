@@ -13,12 +13,7 @@ import {
 export const MAX_LISTED_PROBLEMS = 1000;
 
 function isFile(value: unknown): value is File {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Blob).arrayBuffer === 'function' &&
-    typeof (value as Blob).size === 'number'
-  );
+  return typeof value === 'object' && value !== null && typeof (value as Blob).arrayBuffer === 'function' && typeof (value as Blob).size === 'number';
 }
 
 builder.scalarType('File', {
@@ -36,7 +31,8 @@ builder.scalarType('File', {
 });
 
 export const ImportFormatEnum = builder.enumType('ImportFormat', {
-  description: 'CSV_UTF8: CSV in UTF-8 (with or without a BOM); CSV_GBK: CSV in GBK, as Excel saves it on Chinese Windows; XLSX: an Excel workbook (first non-empty sheet).',
+  description:
+    'CSV_UTF8: CSV in UTF-8 (with or without a BOM); CSV_GBK: CSV in GBK, as Excel saves it on Chinese Windows; XLSX: an Excel workbook (first non-empty sheet).',
   values: IMPORT_FORMATS,
 });
 
@@ -46,7 +42,7 @@ export const ImportProblemSeverityEnum = builder.enumType('ImportProblemSeverity
 });
 
 export const ImportProblemCodeEnum = builder.enumType('ImportProblemCode', {
-  description: 'Stable codes of import problems; `message` comes in the request\'s language.',
+  description: "Stable codes of import problems; `message` comes in the request's language.",
   values: Object.fromEntries(
     IMPORT_PROBLEM_CODES.map((code) => [
       code,
@@ -63,7 +59,10 @@ export const ImportProblemRef = builder.objectRef<ImportProblem>('ImportProblem'
     field: t.exposeString('field', { nullable: true, description: 'Canonical field name, e.g. `number`, `nationalId`, `roles`.' }),
     code: t.field({ type: ImportProblemCodeEnum, resolve: (p) => p.code }),
     severity: t.field({ type: ImportProblemSeverityEnum, resolve: (p) => p.severity }),
-    message: t.string({ description: 'In the request\'s language (Accept-Language; zh-CN by default).', resolve: (p, _args, ctx) => formatProblem(p, ctx.locale) }),
+    message: t.string({
+      description: "In the request's language (Accept-Language; zh-CN by default).",
+      resolve: (p, _args, ctx) => formatProblem(p, ctx.locale),
+    }),
   }),
 });
 

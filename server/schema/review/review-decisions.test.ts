@@ -108,7 +108,10 @@ describe('reviewer decisions', () => {
       const byCollegeAdmin = await api.asText(await api.staff('xgz-mathematics-physics'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
       expect(byCollegeAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const byAdmin = await api.asText(await api.staff('admin'), WAIVE, { id: finance.id, v: finance.version, r: '学费已由学校减免' });
-      expect(byAdmin.data.waiveItem).toMatchObject({ __typename: 'MutationWaiveItemSuccess', data: { status: 'WAIVED', source: 'ADMIN', reason: '学费已由学校减免' } });
+      expect(byAdmin.data.waiveItem).toMatchObject({
+        __typename: 'MutationWaiveItemSuccess',
+        data: { status: 'WAIVED', source: 'ADMIN', reason: '学费已由学校减免' },
+      });
       const unwaived = await api.asText(await api.staff('admin'), UNWAIVE, { id: finance.id, v: byAdmin.data.waiveItem.data.version });
       expect(unwaived.data.unwaiveItem).toMatchObject({ data: { status: 'PENDING', source: 'ADMIN' } });
       const audit = await server.db.prisma.adminAction.findMany({ where: { kind: { in: ['WAIVE_ITEM', 'UNWAIVE_ITEM'] } } });
@@ -144,7 +147,7 @@ describe('reviewer decisions', () => {
     });
   });
 
-  it('gates a postgraduate\'s items behind the supervisor review', async () => {
+  it("gates a postgraduate's items behind the supervisor review", async () => {
     const [approved, rejected] = await findStudents(server, { category: 'POSTGRADUATE_SINGLE', collegeCode: 'COMPUTER_SCIENCE' }, 2);
     const library = await itemOf(server, approved!.number, 'LIBRARY');
     expect(library.status).toBe('LOCKED');
@@ -225,12 +228,22 @@ describe('reviewer decisions', () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'STATE_KEY_LAB', dormitory: 'ON_CAMPUS' });
     const items = await server.db.prisma.clearanceItem.findMany({ where: { studentId: student!.id }, include: { template: true } });
     const open = items.filter((i) => i.status !== 'APPROVED' && i.status !== 'WAIVED');
-    expect(open.map((i) => i.template.code).sort()).toEqual(['CAREER', 'DORM', 'EQUIPMENT', 'FINANCE', 'HOSPITAL', 'LIBRARY', 'STUDENT_AFFAIRS', 'SURVEY'].sort());
+    expect(open.map((i) => i.template.code).sort()).toEqual(
+      ['CAREER', 'DORM', 'EQUIPMENT', 'FINANCE', 'HOSPITAL', 'LIBRARY', 'STUDENT_AFFAIRS', 'SURVEY'].sort(),
+    );
 
     // The survey is the student's own item (its form belongs to the student journey); it is submitted directly here.
     const survey = open.find((i) => i.template.code === 'SURVEY')!;
-    const viewer = { kind: 'student' as const, credentialId: 'test', studentId: student!.id, mustChangePassword: false, tokenExpiresAt: new Date(Date.now() + 60_000) };
-    expect(await changeItems(server.services, [{ itemId: survey.id, to: 'APPROVED', expectedVersion: survey.version }], { source: 'SELF', viewer })).toMatchObject([{ ok: true }]);
+    const viewer = {
+      kind: 'student' as const,
+      credentialId: 'test',
+      studentId: student!.id,
+      mustChangePassword: false,
+      tokenExpiresAt: new Date(Date.now() + 60_000),
+    };
+    expect(
+      await changeItems(server.services, [{ itemId: survey.id, to: 'APPROVED', expectedVersion: survey.version }], { source: 'SELF', viewer }),
+    ).toMatchObject([{ ok: true }]);
 
     const reviewerOf: Record<string, string> = {
       LIBRARY: 'library',
@@ -249,7 +262,9 @@ describe('reviewer decisions', () => {
       if (index < rest.length - 1) expect(clearedAt).toBeNull();
       else expect(clearedAt).toBeInstanceOf(Date);
     }
-    const asStaff = await api.asText(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { clearedAt } } }', { id: globalId('Student', student!.id) });
+    const asStaff = await api.asText(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { clearedAt } } }', {
+      id: globalId('Student', student!.id),
+    });
     expect(asStaff.data.node.clearedAt).not.toBeNull();
   });
 });

@@ -153,7 +153,8 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
     const departments = await prisma.department.findMany();
     const staff = await prisma.reviewer.findMany();
     const supervisors = staff.filter((reviewer) => reviewer.roles.includes('SUPERVISOR'));
-    const randomStudent = async () => pick(await prisma.student.findMany({ where: { cohortId: cohort.id }, orderBy: { number: 'asc' }, take: 50, skip: Math.floor(random() * 300) }));
+    const randomStudent = async () =>
+      pick(await prisma.student.findMany({ where: { cohortId: cohort.id }, orderBy: { number: 'asc' }, take: 50, skip: Math.floor(random() * 300) }));
 
     await expectCountersMatchItems(`seed ${seed}, start`);
     for (let step = 1; step <= 60; step++) {
@@ -167,7 +168,11 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
         const mutation =
           random() < 0.7
             ? await api.asText(await api.staff(username), 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename } }', { items })
-            : await api.asText(await api.staff(username), 'mutation ($items: [ItemRefInput!]!) { rejectItems(items: $items, reason: "材料不全") { __typename } }', { items });
+            : await api.asText(
+                await api.staff(username),
+                'mutation ($items: [ItemRefInput!]!) { rejectItems(items: $items, reason: "材料不全") { __typename } }',
+                { items },
+              );
         expect(mutation.errors, JSON.stringify(mutation.errors)).toBeUndefined();
       } else if (roll < 0.65) {
         const templates = (await loadCohortTemplates(prisma, cohort.id)).rows;
@@ -175,11 +180,18 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
         const campus = pick(campuses);
         const student = await prisma.student.create({
           data: {
-            number: `Q${seed}-${step}`, name: '新同学', category: pick(['UNDERGRADUATE', 'POSTGRADUATE_DUAL', 'POSTGRADUATE_SINGLE'] as const),
-            cohortId: cohort.id, collegeId: college.id, campusId: campus.id, firstSupervisorId: pick(supervisors).id,
+            number: `Q${seed}-${step}`,
+            name: '新同学',
+            category: pick(['UNDERGRADUATE', 'POSTGRADUATE_DUAL', 'POSTGRADUATE_SINGLE'] as const),
+            cohortId: cohort.id,
+            collegeId: college.id,
+            campusId: campus.id,
+            firstSupervisorId: pick(supervisors).id,
           },
         });
-        await prisma.$transaction((tx) => createSheets(tx, [{ id: student.id, cohortId: cohort.id, facts: studentFacts({ ...student, college, campus }) }], templates));
+        await prisma.$transaction((tx) =>
+          createSheets(tx, [{ id: student.id, cohortId: cohort.id, facts: studentFacts({ ...student, college, campus }) }], templates),
+        );
       } else if (roll < 0.72) {
         const student = await randomStudent();
         if (!student) continue;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
-import { type clients, findStudents, openDemoServer, } from '../../testing/demo.js';
+import { type clients, findStudents, openDemoServer } from '../../testing/demo.js';
 
 const QUEUE = `query Queue($first: Int, $after: String, $filter: ReviewQueueFilter) {
   reviewQueue(first: $first, after: $after, filter: $filter) {

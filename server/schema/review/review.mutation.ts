@@ -37,7 +37,11 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       const admin = ctx.viewer.roles.includes('UNIVERSITY_ADMIN');
-      const itemId = await decideOne(ctx, { id: String(args.id), expectedVersion: args.expectedVersion }, { to: 'PENDING', source: admin ? 'ADMIN' : 'REVIEWER' });
+      const itemId = await decideOne(
+        ctx,
+        { id: String(args.id), expectedVersion: args.expectedVersion },
+        { to: 'PENDING', source: admin ? 'ADMIN' : 'REVIEWER' },
+      );
       return ctx.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: itemId }, include: ITEM_VISIBILITY_INCLUDE });
     },
   }),

@@ -16,7 +16,8 @@ builder.queryField('reviewQueue', (t) =>
         'LOCKED items are listed but not decidable.',
       args: { filter: t.arg({ type: ReviewQueueFilter, required: false }) },
       resolve: async (_root, args, ctx, info) => {
-        if (args.last != null || args.before != null) throw new AppError('INVALID_INPUT', { detail: 'the queue pages forward only (first/after)', field: 'last' });
+        if (args.last != null || args.before != null)
+          throw new AppError('INVALID_INPUT', { detail: 'the queue pages forward only (first/after)', field: 'last' });
         if (args.first != null && args.first < 0) throw new AppError('INVALID_INPUT', { detail: 'first must not be negative', field: 'first' });
         const first = Math.min(args.first ?? QUEUE_DEFAULT_SIZE, QUEUE_MAX_SIZE);
         const filter = args.filter ?? {};

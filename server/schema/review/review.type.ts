@@ -35,7 +35,7 @@ export const ReviewQueueFilter = builder.inputType('ReviewQueueFilter', {
 });
 
 export const StatusCountsRef = builder.objectRef<StatusCounts>('ItemStatusCounts').implement({
-  description: 'How many items of a queue are in each status, for the queue\'s filter without its status part.',
+  description: "How many items of a queue are in each status, for the queue's filter without its status part.",
   fields: (t) => ({
     locked: t.int({ resolve: (c) => c.LOCKED }),
     pending: t.int({ resolve: (c) => c.PENDING }),
@@ -56,7 +56,7 @@ export interface ItemErrorShape {
 }
 
 export const ItemErrorRef = builder.objectRef<ItemErrorShape>('ItemError').implement({
-  description: 'The failure of one item of a batch: `code` for programs, `message` (in the request\'s language) for people.',
+  description: "The failure of one item of a batch: `code` for programs, `message` (in the request's language) for people.",
   interfaces: [ErrorInterface as never],
   isTypeOf: (value) => typeof value === 'object' && value !== null && 'code' in value && 'params' in value && !(value instanceof Error),
   fields: (t) => ({
@@ -105,4 +105,3 @@ export const DecisionReportRef = builder.objectRef<DecisionReport>('DecisionRepo
     failed: t.int({ resolve: (r) => r.outcomes.filter((o) => !o.ok).length }),
   }),
 });
-

@@ -23,7 +23,12 @@ describe.each(BACKENDS)('syncClearanceResults bounds what it stores (%s)', (back
   afterAll(() => server?.close());
 
   const sync = async (key: string, row: Record<string, unknown>, number = numbers[0]) => {
-    const response = await api.asText(INTEGRATION_TOKEN, SYNC, { key, results: [{ studentNumber: number, status: 'APPROVED', ...row }] }, { 'accept-language': 'en' });
+    const response = await api.asText(
+      INTEGRATION_TOKEN,
+      SYNC,
+      { key, results: [{ studentNumber: number, status: 'APPROVED', ...row }] },
+      { 'accept-language': 'en' },
+    );
     expect(response.errors).toBeUndefined();
     return response.data.syncClearanceResults;
   };

@@ -4,7 +4,7 @@ import { ItemStatusEnum } from '../enums.js';
 import { itemError, itemGlobalId, ItemErrorRef } from './review.type.js';
 
 const SyncResultStatusEnum = builder.enumType('SyncResultStatus', {
-  description: 'The result a department system reports for a student\'s item.',
+  description: "The result a department system reports for a student's item.",
   values: ['APPROVED', 'REJECTED'] as const,
 });
 
@@ -13,9 +13,13 @@ const SyncResultInput = builder.inputType('SyncResultInput', {
     studentNumber: t.string({ required: true, description: '学号' }),
     status: t.field({ type: SyncResultStatusEnum, required: true }),
     reason: t.string({ required: false, description: 'Required for REJECTED: shown to the student.' }),
-    externalRef: t.string({ required: false, description: 'The department system\'s own reference, kept on the item.' }),
-    observedAt: t.field({ type: 'DateTime', required: true, description: 'When the department system observed the result; an older result than the stored one is ignored (STALE).' }),
-    itemCode: t.string({ required: false, description: 'Only for a department with more than one university-wide item: the item\'s code.' }),
+    externalRef: t.string({ required: false, description: "The department system's own reference, kept on the item." }),
+    observedAt: t.field({
+      type: 'DateTime',
+      required: true,
+      description: 'When the department system observed the result; an older result than the stored one is ignored (STALE).',
+    }),
+    itemCode: t.string({ required: false, description: "Only for a department with more than one university-wide item: the item's code." }),
   }),
 });
 
@@ -24,7 +28,11 @@ const SyncOutcomeRef = builder.objectRef<SyncRowOutcome>('SyncOutcome').implemen
   fields: (t) => ({
     row: t.int({ description: 'Index of the row in `results`.', resolve: (o) => o.row }),
     studentNumber: t.string({ resolve: (o) => o.studentNumber }),
-    itemId: t.id({ nullable: true, description: 'Global ClearanceItem id, when the row named an item.', resolve: (o) => (o.itemId ? itemGlobalId(o.itemId) : null) }),
+    itemId: t.id({
+      nullable: true,
+      description: 'Global ClearanceItem id, when the row named an item.',
+      resolve: (o) => (o.itemId ? itemGlobalId(o.itemId) : null),
+    }),
     ok: t.boolean({ resolve: (o) => o.ok }),
     status: t.field({ type: ItemStatusEnum, nullable: true, resolve: (o) => o.status }),
     version: t.int({ nullable: true, resolve: (o) => o.version }),
@@ -40,7 +48,10 @@ const SyncOutcomeRef = builder.objectRef<SyncRowOutcome>('SyncOutcome').implemen
 const SyncReportRef = builder.objectRef<SyncReply>('SyncReport').implement({
   fields: (t) => ({
     idempotencyKey: t.string({ resolve: (r) => r.idempotencyKey }),
-    replayed: t.boolean({ description: 'True when this key was seen before: the first reply is returned and nothing is applied again.', resolve: (r) => r.replayed }),
+    replayed: t.boolean({
+      description: 'True when this key was seen before: the first reply is returned and nothing is applied again.',
+      resolve: (r) => r.replayed,
+    }),
     outcomes: t.field({ type: [SyncOutcomeRef], resolve: (r) => r.outcomes }),
     applied: t.int({ resolve: (r) => r.outcomes.filter((o) => o.ok).length }),
     stale: t.int({ resolve: (r) => r.outcomes.filter((o) => o.code === 'STALE').length }),

@@ -38,7 +38,7 @@ describe('syncClearanceResults', () => {
   const codes = (data: { outcomes: { ok: boolean; status: string | null; error: { code: string } | null }[] }) =>
     data.outcomes.map((o) => (o.ok ? o.status : o.error!.code));
 
-  it('applies results to the department\'s items, records source, reference and times, and replays a key', async () => {
+  it("applies results to the department's items, records source, reference and times, and replays a key", async () => {
     const [a, b] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES' }, 2, 8);
     const rows: Row[] = [
       { studentNumber: a!.number, status: 'APPROVED', externalRef: 'LIB-1001', observedAt: '2020-06-20T08:00:00Z' },
@@ -119,7 +119,14 @@ describe('syncClearanceResults', () => {
     expect((await sync('batch-0009', [row], 'lxi_not-a-real-token')).code).toBe('TOKEN_INVALID');
     expect((await sync('batch-0009', [])).code).toBe('INVALID_INPUT');
     expect((await sync('', [row])).code).toBe('INVALID_INPUT');
-    expect((await sync('batch-0009', Array.from({ length: 1001 }, () => row))).code).toBe('INVALID_INPUT');
+    expect(
+      (
+        await sync(
+          'batch-0009',
+          Array.from({ length: 1001 }, () => row),
+        )
+      ).code,
+    ).toBe('INVALID_INPUT');
     expect((await itemOf(server, student!.number, 'LIBRARY')).status).toBe('PENDING');
   });
 });

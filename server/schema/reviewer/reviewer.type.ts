@@ -6,7 +6,7 @@ const STAFF_ONLY = { authScopes: { staff: true }, unauthorizedResolver: () => nu
 
 export const ReviewerRef = builder.prismaNode('Reviewer', {
   description:
-    'A staff account: department reviewer, college staff, supervisor, administrator or department system. Students see its name and department (with the department\'s contacts); the other fields are null for them.',
+    "A staff account: department reviewer, college staff, supervisor, administrator or department system. Students see its name and department (with the department's contacts); the other fields are null for them.",
   id: { field: 'id' },
   fields: (t) => ({
     username: t.exposeString('username', { ...STAFF_ONLY, description: 'Staff only (null for students).' }),

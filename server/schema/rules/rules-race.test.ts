@@ -90,7 +90,9 @@ describe.runIf(TEST_DATABASE_URL)('a rule change racing decisions and imports (P
     expect(imported.data.importStudents.data).toEqual({ applied: true, created: 1 });
     // Built from the templates as committed: CAREER is off, so the new student has no CAREER item.
     const number = String(rows[0]![0]);
-    const codes = (await server.db.prisma.clearanceItem.findMany({ where: { student: { number } }, include: { template: true } })).map((item) => item.template.code);
+    const codes = (await server.db.prisma.clearanceItem.findMany({ where: { student: { number } }, include: { template: true } })).map(
+      (item) => item.template.code,
+    );
     expect(codes.length).toBeGreaterThan(5);
     expect(codes).not.toContain('CAREER');
   });

@@ -4,7 +4,8 @@ import { startTestServer, type TestServer } from '../../testing/server.js';
 import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
 import { globalId } from '../../testing/ids.js';
 
-const REPORT = 'cohortYear ruleSetVersion applied templateCode studentsAffected changes { effect total entries { studentNumber studentName itemCode from to } }';
+const REPORT =
+  'cohortYear ruleSetVersion applied templateCode studentsAffected changes { effect total entries { studentNumber studentName itemCode from to } }';
 const PREVIEW = `query ($input: RuleChangeInput!) {
   previewRuleChange(input: $input) { __typename ... on QueryPreviewRuleChangeSuccess { data { ${REPORT} } } ... on DomainError { code message field } }
 }`;
@@ -12,7 +13,8 @@ const APPLY = `mutation ($input: RuleChangeInput!, $version: Int!) {
   applyRuleChange(input: $input, expectedRuleSetVersion: $version) { __typename ... on MutationApplyRuleChangeSuccess { data { ${REPORT} } } ... on DomainError { code message field } }
 }`;
 const APPROVE = 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed } } } }';
-const REJECT = 'mutation ($items: [ItemRefInput!]!, $reason: String!) { rejectItems(items: $items, reason: $reason) { ... on MutationRejectItemsSuccess { data { rejected failed } } } }';
+const REJECT =
+  'mutation ($items: [ItemRefInput!]!, $reason: String!) { rejectItems(items: $items, reason: $reason) { ... on MutationRejectItemsSuccess { data { rejected failed } } } }';
 const WAIVE = 'mutation ($id: ID!, $v: Int!) { waiveItem(id: $id, expectedVersion: $v, reason: "学院核准免办") { __typename } }';
 
 interface Entry {
@@ -89,7 +91,13 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     const hospital = await preview({ template: { code: 'HOSPITAL', applicability: { appliesTo: [{}], waivers: [] } } });
     expect(hospital.__typename).toBe('QueryPreviewRuleChangeSuccess');
     const singles = await server.db.prisma.student.findMany({ where: { cohort: { year: 2020 }, category: 'POSTGRADUATE_SINGLE' }, orderBy: { number: 'asc' } });
-    expect(hospital.data).toMatchObject({ cohortYear: 2020, ruleSetVersion: version, applied: false, templateCode: 'HOSPITAL', studentsAffected: singles.length });
+    expect(hospital.data).toMatchObject({
+      cohortYear: 2020,
+      ruleSetVersion: version,
+      applied: false,
+      templateCode: 'HOSPITAL',
+      studentsAffected: singles.length,
+    });
     expect(totals(hospital.data)).toEqual({ GAINED: singles.length });
     expect(listOf(hospital.data, 'GAINED').entries).toEqual(
       singles.map((student) => ({ studentNumber: student.number, studentName: student.name, itemCode: 'HOSPITAL', from: null, to: 'LOCKED' })),
@@ -116,20 +124,32 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     // Deferred students (moved to 2021) are never listed.
     const deferred = await server.db.prisma.student.findMany({ where: { cohort: { year: 2021 } } });
     expect(deferred.length).toBeGreaterThan(0);
-    const listed = [hospital, finance, career].flatMap((answer) => answer.data.changes.flatMap((list: Report['changes'][number]) => list.entries.map((entry) => entry.studentNumber)));
+    const listed = [hospital, finance, career].flatMap((answer) =>
+      answer.data.changes.flatMap((list: Report['changes'][number]) => list.entries.map((entry) => entry.studentNumber)),
+    );
     expect(listed.filter((number) => deferred.some((student) => student.number === number))).toEqual([]);
 
     expect(await snapshot()).toEqual(before);
   });
 
   it('applies a deactivation: waives undecided items, keeps every decision, clears who is now done, and can be undone', async () => {
-    const [approvedStudent, rejectedStudent, almostDone] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'GEMMOLOGY', dormitory: 'ON_CAMPUS' }, 3);
+    const [approvedStudent, rejectedStudent, almostDone] = await findStudents(
+      server,
+      { category: 'UNDERGRADUATE', collegeCode: 'GEMMOLOGY', dormitory: 'ON_CAMPUS' },
+      3,
+    );
     const career = await api.staff('career');
-    expect((await api.asText(career, APPROVE, { items: [ref(await itemOf(server, approvedStudent!.number, 'CAREER'))] })).data.approveItems.data).toEqual({ approved: 1, failed: 0 });
+    expect((await api.asText(career, APPROVE, { items: [ref(await itemOf(server, approvedStudent!.number, 'CAREER'))] })).data.approveItems.data).toEqual({
+      approved: 1,
+      failed: 0,
+    });
     const rejection = await api.asText(career, REJECT, { items: [ref(await itemOf(server, rejectedStudent!.number, 'CAREER'))], reason: '就业方案未提交' });
     expect(rejection.data.rejectItems.data).toEqual({ rejected: 1, failed: 0 });
     // Everything but CAREER settled for one student (ASSET is approved by policy).
-    const openItems = await server.db.prisma.clearanceItem.findMany({ where: { studentId: almostDone!.id, status: { in: ['LOCKED', 'PENDING'] }, template: { code: { not: 'CAREER' } } }, include: { template: true } });
+    const openItems = await server.db.prisma.clearanceItem.findMany({
+      where: { studentId: almostDone!.id, status: { in: ['LOCKED', 'PENDING'] }, template: { code: { not: 'CAREER' } } },
+      include: { template: true },
+    });
     for (const item of openItems) {
       const handle = await itemOf(server, almostDone!.number, item.template.code);
       expect((await api.asText(admin, WAIVE, { id: handle.id, v: handle.version })).data.waiveItem.__typename).toBe('MutationWaiveItemSuccess');
@@ -137,7 +157,10 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     expect((await server.db.prisma.student.findUniqueOrThrow({ where: { id: almostDone!.id } })).clearedAt).toBeNull();
 
     const decided = () =>
-      server.db.prisma.clearanceItem.findMany({ where: { OR: [{ status: { in: ['APPROVED', 'REJECTED'] } }, { status: 'WAIVED', source: { not: 'SYSTEM' } }] }, orderBy: { id: 'asc' } });
+      server.db.prisma.clearanceItem.findMany({
+        where: { OR: [{ status: { in: ['APPROVED', 'REJECTED'] } }, { status: 'WAIVED', source: { not: 'SYSTEM' } }] },
+        orderBy: { id: 'asc' },
+      });
     const decidedBefore = await decided();
     const version = await currentVersion();
     const deactivate = { template: { code: 'CAREER', active: false } };
@@ -146,8 +169,18 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
       { studentNumber: approvedStudent!.number, studentName: approvedStudent!.name, itemCode: 'CAREER', from: 'APPROVED', to: 'APPROVED' },
       { studentNumber: rejectedStudent!.number, studentName: rejectedStudent!.name, itemCode: 'CAREER', from: 'REJECTED', to: 'REJECTED' },
     ]);
-    const inEnglish = await api.asText(admin, 'query ($input: RuleChangeInput!) { previewRuleChange(input: $input) { ... on QueryPreviewRuleChangeSuccess { data { changes { effect entries { reason } } } } } }', { input: { cohortYear: 2020, ...deactivate } }, { 'accept-language': 'en' });
-    const reasons = (effect: string) => new Set(inEnglish.data.previewRuleChange.data.changes.find((list: Report['changes'][number]) => list.effect === effect).entries.map((entry: { reason: string }) => entry.reason));
+    const inEnglish = await api.asText(
+      admin,
+      'query ($input: RuleChangeInput!) { previewRuleChange(input: $input) { ... on QueryPreviewRuleChangeSuccess { data { changes { effect entries { reason } } } } } }',
+      { input: { cohortYear: 2020, ...deactivate } },
+      { 'accept-language': 'en' },
+    );
+    const reasons = (effect: string) =>
+      new Set(
+        inEnglish.data.previewRuleChange.data.changes
+          .find((list: Report['changes'][number]) => list.effect === effect)
+          .entries.map((entry: { reason: string }) => entry.reason),
+      );
     expect(reasons('KEPT')).toEqual(new Set(['Rule change: no longer applies; the decision is kept']));
     expect(reasons('LOST')).toEqual(new Set(['Rule change: no longer applies']));
     const lostTotal = listOf(previewed.data, 'LOST').total;
@@ -157,10 +190,16 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     expect(applied.__typename).toBe('MutationApplyRuleChangeSuccess');
     expect(applied.data).toEqual({ ...previewed.data, ruleSetVersion: version + 1, applied: true });
     expect(await currentVersion()).toBe(version + 1);
-    expect(await server.db.prisma.itemTemplate.findFirstOrThrow({ where: { code: 'CAREER', cohort: { year: 2020 } } })).toMatchObject({ active: false, ruleSetVersion: version + 1 });
+    expect(await server.db.prisma.itemTemplate.findFirstOrThrow({ where: { code: 'CAREER', cohort: { year: 2020 } } })).toMatchObject({
+      active: false,
+      ruleSetVersion: version + 1,
+    });
 
     expect(await decided()).toEqual(decidedBefore);
-    const lost = await server.db.prisma.clearanceItem.findMany({ where: { template: { code: 'CAREER' }, status: 'WAIVED' }, include: { events: { orderBy: { seq: 'desc' }, take: 1 } } });
+    const lost = await server.db.prisma.clearanceItem.findMany({
+      where: { template: { code: 'CAREER' }, status: 'WAIVED' },
+      include: { events: { orderBy: { seq: 'desc' }, take: 1 } },
+    });
     expect(lost).toHaveLength(lostTotal);
     const adminAccount = await server.db.prisma.reviewer.findUniqueOrThrow({ where: { username: 'admin' } });
     for (const item of lost) {
@@ -170,10 +209,15 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     }
     expect(await server.db.prisma.clearanceEvent.count()).toBe(eventsBefore + lostTotal);
     expect((await server.db.prisma.student.findUniqueOrThrow({ where: { id: almostDone!.id } })).clearedAt).not.toBeNull();
-    expect(await server.db.prisma.adminAction.findFirst({ where: { kind: 'RULE_CHANGE' } })).toMatchObject({ actorId: adminAccount.id, payload: { fromVersion: version, toVersion: version + 1 } });
+    expect(await server.db.prisma.adminAction.findFirst({ where: { kind: 'RULE_CHANGE' } })).toMatchObject({
+      actorId: adminAccount.id,
+      payload: { fromVersion: version, toVersion: version + 1 },
+    });
 
     // The sheet shows the item as waived by the system, with the rule change as the reason.
-    const sheet = await api.asText(admin, 'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason } } } }', { id: globalId('Student', almostDone!.id) });
+    const sheet = await api.asText(admin, 'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason } } } }', {
+      id: globalId('Student', almostDone!.id),
+    });
     expect(sheet.data.node.clearanceItems).toContainEqual({ code: 'CAREER', status: 'WAIVED', source: 'SYSTEM', reason: '规则变更：本项不再适用' });
 
     // Undo: the same items are required again; the decisions are still untouched.
@@ -205,7 +249,13 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     const duals = await server.db.prisma.student.count({ where: { cohort: { year: 2020 }, category: 'POSTGRADUATE_DUAL' } });
     const result = await apply({ template: thesis }, await currentVersion());
     expect(totals(result.data)).toEqual({ GAINED: duals });
-    expect(listOf(result.data, 'GAINED').entries).toContainEqual({ studentNumber: student!.number, studentName: student!.name, itemCode: 'THESIS_SUBMISSION', from: null, to: 'PENDING' });
+    expect(listOf(result.data, 'GAINED').entries).toContainEqual({
+      studentNumber: student!.number,
+      studentName: student!.name,
+      itemCode: 'THESIS_SUBMISSION',
+      from: null,
+      to: 'PENDING',
+    });
 
     const items = await server.db.prisma.clearanceItem.findMany({ where: { template: { code: 'THESIS_SUBMISSION' } }, include: { events: true } });
     expect(items).toHaveLength(duals);
@@ -223,28 +273,54 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
 
   it('waives undecided items by a new waiver and approves them by a new policy, leaving decisions alone', async () => {
     const [decidedStudent, student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'COMPUTER_SCIENCE' }, 2);
-    const rejected = await api.asText(await api.staff('equipment'), REJECT, { items: [ref(await itemOf(server, decidedStudent!.number, 'EQUIPMENT'))], reason: '设备未归还' });
+    const rejected = await api.asText(await api.staff('equipment'), REJECT, {
+      items: [ref(await itemOf(server, decidedStudent!.number, 'EQUIPMENT'))],
+      reason: '设备未归还',
+    });
     expect(rejected.data.rejectItems.data).toEqual({ rejected: 1, failed: 0 });
     const equipment = await server.db.prisma.itemTemplate.findFirstOrThrow({ where: { code: 'EQUIPMENT', cohort: { year: 2020 } } });
-    const waiver = { code: 'CS_LAB_RETURNED', when: { categories: ['UNDERGRADUATE'], collegeCodes: ['COMPUTER_SCIENCE'] }, reason: { zh: '计算机学院设备已统一归还', en: 'Computer Science returned its equipment centrally' } };
+    const waiver = {
+      code: 'CS_LAB_RETURNED',
+      when: { categories: ['UNDERGRADUATE'], collegeCodes: ['COMPUTER_SCIENCE'] },
+      reason: { zh: '计算机学院设备已统一归还', en: 'Computer Science returned its equipment centrally' },
+    };
     const applicability = equipment.applicability as { appliesTo: unknown[]; waivers: unknown[] };
     const computerScience = new Set((await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'COMPUTER_SCIENCE' }, 100)).map((s) => s.number));
     const expected = (await numbersWith('EQUIPMENT', ['LOCKED', 'PENDING'])).filter((number) => computerScience.has(number));
     expect(expected).toContain(student!.number);
     expect(expected).not.toContain(decidedStudent!.number);
-    const result = await apply({ template: { code: 'EQUIPMENT', applicability: { appliesTo: applicability.appliesTo, waivers: [...applicability.waivers, waiver] } } }, await currentVersion());
+    const result = await apply(
+      { template: { code: 'EQUIPMENT', applicability: { appliesTo: applicability.appliesTo, waivers: [...applicability.waivers, waiver] } } },
+      await currentVersion(),
+    );
     expect(totals(result.data)).toEqual({ WAIVED: expected.length });
     expect(listOf(result.data, 'WAIVED').entries.map((entry: Entry) => entry.studentNumber)).toEqual(expected);
     expect(await itemOf(server, decidedStudent!.number, 'EQUIPMENT')).toMatchObject({ status: 'REJECTED' });
 
-    const sheet = await api.asText(admin, 'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason waivedBecause { code reason } } } } }', { id: globalId('Student', student!.id) });
-    expect(sheet.data.node.clearanceItems).toContainEqual({ code: 'EQUIPMENT', status: 'WAIVED', source: 'SYSTEM', reason: waiver.reason.zh, waivedBecause: { code: 'CS_LAB_RETURNED', reason: waiver.reason.zh } });
+    const sheet = await api.asText(
+      admin,
+      'query ($id: ID!) { node(id: $id) { ... on Student { clearanceItems { code status source reason waivedBecause { code reason } } } } }',
+      { id: globalId('Student', student!.id) },
+    );
+    expect(sheet.data.node.clearanceItems).toContainEqual({
+      code: 'EQUIPMENT',
+      status: 'WAIVED',
+      source: 'SYSTEM',
+      reason: waiver.reason.zh,
+      waivedBecause: { code: 'CS_LAB_RETURNED', reason: waiver.reason.zh },
+    });
 
     // A policy approves every undecided HOSPITAL item, locked ones included, as it would at creation.
     const undecidedHospital = await numbersWith('HOSPITAL', ['LOCKED', 'PENDING']);
-    const policy = await apply({ template: { code: 'HOSPITAL', autoApproval: { reason: { zh: '今年校医院费用统一结算', en: 'Settled centrally this year' } } } }, await currentVersion());
+    const policy = await apply(
+      { template: { code: 'HOSPITAL', autoApproval: { reason: { zh: '今年校医院费用统一结算', en: 'Settled centrally this year' } } } },
+      await currentVersion(),
+    );
     expect(totals(policy.data)).toEqual({ AUTO_APPROVED: undecidedHospital.length });
-    const hospital = await server.db.prisma.clearanceItem.findFirstOrThrow({ where: { studentId: student!.id, template: { code: 'HOSPITAL' } }, include: { events: { orderBy: { seq: 'desc' }, take: 1 } } });
+    const hospital = await server.db.prisma.clearanceItem.findFirstOrThrow({
+      where: { studentId: student!.id, template: { code: 'HOSPITAL' } },
+      include: { events: { orderBy: { seq: 'desc' }, take: 1 } },
+    });
     expect(hospital).toMatchObject({ status: 'APPROVED', source: 'POLICY', reason: '今年校医院费用统一结算' });
     expect(hospital.events[0]).toMatchObject({ toStatus: 'APPROVED', source: 'POLICY', reason: '今年校医院费用统一结算' });
     // Removing the policy later keeps those approvals: they are decisions now.
@@ -256,14 +332,23 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
   it('replaces department contacts without touching any item', async () => {
     const before = await server.db.prisma.clearanceItem.findMany({ orderBy: { id: 'asc' } });
     const contacts = [
-      { campusCode: 'NANWANGSHAN', phone: '027-67883001', office: { zh: '南望山图书馆总服务台', en: 'Nanwangshan library desk' }, hours: { zh: '8:00–22:00', en: '8:00–22:00' } },
+      {
+        campusCode: 'NANWANGSHAN',
+        phone: '027-67883001',
+        office: { zh: '南望山图书馆总服务台', en: 'Nanwangshan library desk' },
+        hours: { zh: '8:00–22:00', en: '8:00–22:00' },
+      },
       { office: { zh: '未来城图书馆一楼', en: 'Future City library, ground floor' }, hours: { zh: '工作日', en: 'Weekdays' } },
     ];
     const version = await currentVersion();
     const result = await apply({ departmentContacts: [{ departmentCode: 'LIBRARY', contacts }] }, version);
     expect(result.data).toMatchObject({ ruleSetVersion: version + 1, templateCode: null, studentsAffected: 0 });
     expect(totals(result.data)).toEqual({});
-    const stored = await server.db.prisma.departmentContact.findMany({ where: { department: { code: 'LIBRARY' } }, include: { campus: true }, orderBy: { phone: 'asc' } });
+    const stored = await server.db.prisma.departmentContact.findMany({
+      where: { department: { code: 'LIBRARY' } },
+      include: { campus: true },
+      orderBy: { phone: 'asc' },
+    });
     expect(stored.map((contact) => [contact.campus?.code ?? null, contact.phone, contact.officeZh])).toEqual([
       ['NANWANGSHAN', '027-67883001', '南望山图书馆总服务台'],
       [null, null, '未来城图书馆一楼'],
@@ -283,11 +368,19 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
       [{ template: { code: 'LIBRARY', sequence: 3 } }, 'INVALID_RULE', 'template.sequence'],
       [{ template: { code: 'LIBRARY', departmentCode: 'NOWHERE' } }, 'INVALID_RULE', 'template.departmentCode'],
       [{ template: { code: 'LIBRARY', applicability: { appliesTo: [], waivers: [] } } }, 'INVALID_RULE', 'template.applicability.appliesTo'],
-      [{ template: { code: 'LIBRARY', applicability: { appliesTo: [{ collegeCodes: ['ATLANTIS'] }], waivers: [] } } }, 'INVALID_RULE', 'template.applicability.appliesTo[0].collegeCodes[0]'],
+      [
+        { template: { code: 'LIBRARY', applicability: { appliesTo: [{ collegeCodes: ['ATLANTIS'] }], waivers: [] } } },
+        'INVALID_RULE',
+        'template.applicability.appliesTo[0].collegeCodes[0]',
+      ],
       [{ template: { code: 'NEW_ITEM', sequence: 20 } }, 'INVALID_RULE', 'template.name'],
       [{ template: { code: 'lower case', sequence: 20 } }, 'INVALID_RULE', 'template.code'],
       [{ departmentContacts: [{ departmentCode: 'LIBRARY', contacts: [] }] }, 'INVALID_RULE', 'departmentContacts[0].contacts'],
-      [{ departmentContacts: [{ departmentCode: 'NOWHERE', contacts: [{ office: { zh: '-', en: '-' }, hours: { zh: '-', en: '-' } }] }] }, 'INVALID_RULE', 'departmentContacts[0].departmentCode'],
+      [
+        { departmentContacts: [{ departmentCode: 'NOWHERE', contacts: [{ office: { zh: '-', en: '-' }, hours: { zh: '-', en: '-' } }] }] },
+        'INVALID_RULE',
+        'departmentContacts[0].departmentCode',
+      ],
       [{}, 'INVALID_INPUT', 'input'],
     ];
     for (const [input, code, field] of refusals) {
@@ -297,7 +390,12 @@ describe.each(BACKENDS)('rules as data on %s: previewRuleChange and applyRuleCha
     const missingYear = await api.asText(admin, APPLY, { input: { cohortYear: 1999, ...change }, version });
     expect(missingYear.data.applyRuleChange.code).toBe('NOT_FOUND');
 
-    const english = await api.asText(admin, APPLY, { input: { cohortYear: 2020, template: { code: 'LIBRARY', sequence: 3 } }, version }, { 'accept-language': 'en' });
+    const english = await api.asText(
+      admin,
+      APPLY,
+      { input: { cohortYear: 2020, template: { code: 'LIBRARY', sequence: 3 } }, version },
+      { 'accept-language': 'en' },
+    );
     expect(english.data.applyRuleChange.message).toMatch(/^The rule change is not valid \(template\.sequence\): template\.sequence: duplicate sequence 3/);
     expect(await snapshot()).toEqual(before);
   });

@@ -35,7 +35,11 @@ const WaiverInput = builder.inputType('WaiverInput', {
 
 const ApplicabilityInput = builder.inputType('ApplicabilityInput', {
   fields: (t) => ({
-    appliesTo: t.field({ type: [StudentConditionInput], required: true, description: 'The item is on the sheet of a student matching any of these (OR); at least one.' }),
+    appliesTo: t.field({
+      type: [StudentConditionInput],
+      required: true,
+      description: 'The item is on the sheet of a student matching any of these (OR); at least one.',
+    }),
     waivers: t.field({ type: [WaiverInput], required: true, description: 'The first matching waiver makes the item WAIVED.' }),
   }),
 });
@@ -58,7 +62,7 @@ const ItemTemplateInput = builder.inputType('ItemTemplateInput', {
     'A template to add (every field but `requirementVariants` is required) or to change, by code (only the fields given change). ' +
     'Validated like an installed rule set: known department, college and campus codes, prerequisites that exist and close no cycle, a free sequence.',
   fields: (t) => ({
-    code: t.string({ required: true, description: 'UPPER_SNAKE_CASE; the template to change, or the new one\'s.' }),
+    code: t.string({ required: true, description: "UPPER_SNAKE_CASE; the template to change, or the new one's." }),
     sequence: t.int(),
     name: t.field({ type: LocalizedTextInput }),
     requirement: t.field({ type: LocalizedTextInput }),
@@ -90,7 +94,7 @@ const DepartmentContactsInput = builder.inputType('DepartmentContactsInput', {
 });
 
 export const RuleChangeInput = builder.inputType('RuleChangeInput', {
-  description: 'One change of a cohort\'s rules: a template added or changed, department contacts replaced, or both.',
+  description: "One change of a cohort's rules: a template added or changed, department contacts replaced, or both.",
   fields: (t) => ({
     cohortYear: t.int({ required: true }),
     template: t.field({ type: ItemTemplateInput }),
@@ -163,7 +167,7 @@ const RuleChangeEntryRef = builder.objectRef<RuleChangeEntry>('RuleChangeEntry')
     from: t.field({ type: ItemStatusEnum, nullable: true, description: 'Null for a gained item.', resolve: (entry) => entry.from }),
     to: t.field({ type: ItemStatusEnum, resolve: (entry) => entry.to }),
     reason: t.string({
-      description: 'What the item\'s history says (or would say): the waiver\'s or the policy\'s reason, else why the rule change touched it.',
+      description: "What the item's history says (or would say): the waiver's or the policy's reason, else why the rule change touched it.",
       resolve: (entry, _args, ctx) => localized(ctx, entry.reason.zh, entry.reason.en),
     }),
   }),
@@ -189,7 +193,7 @@ const RuleChangeListRef = builder.objectRef<RuleChangeList>('RuleChangeList').im
 
 export const RuleChangeReportRef = builder.objectRef<RuleChangeReport>('RuleChangeReport').implement({
   description:
-    'What a rule change does to the cohort\'s students. Only rule-made states are recomputed (LOCKED, PENDING, and WAIVED by a rule); ' +
+    "What a rule change does to the cohort's students. Only rule-made states are recomputed (LOCKED, PENDING, and WAIVED by a rule); " +
     'decisions are never changed. Students who moved to another cohort are not included.',
   fields: (t) => ({
     cohortYear: t.exposeInt('cohortYear'),

@@ -155,7 +155,10 @@ describe('staff subscriptions over SSE', () => {
       },
       {
         code: 'FORBIDDEN',
-        request: { query: 'subscription { cohortStatsUpdated(year: 2020, collegeCode: "EARTH_SCIENCES") { graduates } }', token: await api.staff('xgz-computer-science') },
+        request: {
+          query: 'subscription { cohortStatsUpdated(year: 2020, collegeCode: "EARTH_SCIENCES") { graduates } }',
+          token: await api.staff('xgz-computer-science'),
+        },
       },
       { code: 'FORBIDDEN', request: { query: 'subscription { cohortStatsUpdated(year: 2020) { graduates } }', token: await api.staff('library') } },
     ];
@@ -173,7 +176,11 @@ describe('staff subscriptions over SSE', () => {
     const refusal = await english.until((message) => message.event === 'next');
     expect(refusal.data.errors[0]).toMatchObject({ message: 'You are not allowed to do this.', extensions: { code: 'FORBIDDEN' } });
 
-    const withoutHeader = sse(server, { method: 'GET', query: 'subscription { cohortStatsUpdated(year: 2020) { graduates } }', token: await api.staff('admin') });
+    const withoutHeader = sse(server, {
+      method: 'GET',
+      query: 'subscription { cohortStatsUpdated(year: 2020) { graduates } }',
+      token: await api.staff('admin'),
+    });
     expect((await withoutHeader.response).status).toBe(403);
   });
 

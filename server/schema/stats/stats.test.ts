@@ -34,7 +34,10 @@ async function groundTruth(server: TestServer, cohortId: string) {
   const byTemplate: Record<string, Counts> = {};
   const byCollege: Record<string, Counts> = {};
   for (const row of items) {
-    for (const [bucket, key] of [[byTemplate, row.templateId], [byCollege, row.collegeId]] as const) {
+    for (const [bucket, key] of [
+      [byTemplate, row.templateId],
+      [byCollege, row.collegeId],
+    ] as const) {
       const counts = (bucket[key] ??= { required: 0, approved: 0, rejected: 0, pending: 0, locked: 0, waived: 0 });
       counts[row.status.toLowerCase()]! += row.count;
       if (row.status !== 'WAIVED') counts.required! += row.count;
@@ -96,10 +99,11 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
     const truth = await groundTruth(server, cohortId);
     const zeroless = (bucket: Record<string, Counts>) =>
       Object.fromEntries(Object.entries(bucket).map(([key, counts]) => [key, Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0))]));
-    expect(
-      { ...api, byTemplate: zeroless(api.byTemplate), byCollege: zeroless(api.byCollege) },
-      `seed ${seed}, after step ${step}`,
-    ).toEqual({ ...truth, byTemplate: zeroless(truth.byTemplate), byCollege: zeroless(truth.byCollege) });
+    expect({ ...api, byTemplate: zeroless(api.byTemplate), byCollege: zeroless(api.byCollege) }, `seed ${seed}, after step ${step}`).toEqual({
+      ...truth,
+      byTemplate: zeroless(truth.byTemplate),
+      byCollege: zeroless(truth.byCollege),
+    });
   }
 
   it('equals a ground-truth GROUP BY after random decisions, syncs, imports, deferrals, moves and rule changes', async () => {
@@ -113,8 +117,15 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
     const colleges = await prisma.college.findMany();
     let { rows: templates } = await loadCohortTemplates(prisma, cohort.id);
     const asStaff = (reviewer: (typeof staff)[number]): StaffViewer => ({
-      kind: 'staff', credentialId: null, reviewerId: reviewer.id, roles: reviewer.roles, departmentId: reviewer.departmentId,
-      collegeId: reviewer.collegeId, campusId: reviewer.campusId, mustChangePassword: false, tokenExpiresAt: null,
+      kind: 'staff',
+      credentialId: null,
+      reviewerId: reviewer.id,
+      roles: reviewer.roles,
+      departmentId: reviewer.departmentId,
+      collegeId: reviewer.collegeId,
+      campusId: reviewer.campusId,
+      mustChangePassword: false,
+      tokenExpiresAt: null,
     });
     const admin = asStaff(staff.find((s) => s.roles.includes('UNIVERSITY_ADMIN'))!);
 
@@ -132,7 +143,16 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
         const item = pick(items);
         let actor: Actor;
         if (item.template.scope === 'SELF') {
-          actor = { source: 'SELF', viewer: { kind: 'student', credentialId: 'x', studentId: item.studentId, mustChangePassword: false, tokenExpiresAt: new Date() } satisfies StudentViewer };
+          actor = {
+            source: 'SELF',
+            viewer: {
+              kind: 'student',
+              credentialId: 'x',
+              studentId: item.studentId,
+              mustChangePassword: false,
+              tokenExpiresAt: new Date(),
+            } satisfies StudentViewer,
+          };
         } else if (roll < 0.1) {
           actor = { source: 'ADMIN', viewer: admin };
         } else {
@@ -152,9 +172,18 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
         const college = pick(colleges);
         const campus = pick(await prisma.campus.findMany());
         const student = await prisma.student.create({
-          data: { number: `S${seed}-${step}`, name: '新同学', category: pick(['UNDERGRADUATE', 'POSTGRADUATE_DUAL', 'POSTGRADUATE_SINGLE'] as const), cohortId: cohort.id, collegeId: college.id, campusId: campus.id },
+          data: {
+            number: `S${seed}-${step}`,
+            name: '新同学',
+            category: pick(['UNDERGRADUATE', 'POSTGRADUATE_DUAL', 'POSTGRADUATE_SINGLE'] as const),
+            cohortId: cohort.id,
+            collegeId: college.id,
+            campusId: campus.id,
+          },
         });
-        await prisma.$transaction((tx) => createSheets(tx, [{ id: student.id, cohortId: cohort.id, facts: studentFacts({ ...student, college, campus }) }], templates));
+        await prisma.$transaction((tx) =>
+          createSheets(tx, [{ id: student.id, cohortId: cohort.id, facts: studentFacts({ ...student, college, campus }) }], templates),
+        );
       } else if (roll < 0.9) {
         const student = pick(await prisma.student.findMany({ where: { cohortId: cohort.id }, take: 50, skip: Math.floor(random() * 300) }));
         if (!student) continue;
@@ -173,8 +202,16 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
           { code: template.code, prerequisites: pick([[], ['SUPERVISOR'], ['SUPERVISOR', 'LIBRARY']]) },
           { code: template.code, autoApproval: template.autoApproval ? null : { reason: { zh: '随机政策', en: 'Random policy' } } },
           {
-            code: `EXTRA_${step}`, sequence: 100 + step, name: { zh: '新增事项', en: 'New item' }, requirement: { zh: '办理', en: 'Do it' },
-            departmentCode: 'LIBRARY', scope: 'UNIVERSITY', applicability: { appliesTo: [{}], waivers: [] }, prerequisites: ['SUPERVISOR'], autoApproval: null, active: true,
+            code: `EXTRA_${step}`,
+            sequence: 100 + step,
+            name: { zh: '新增事项', en: 'New item' },
+            requirement: { zh: '办理', en: 'Do it' },
+            departmentCode: 'LIBRARY',
+            scope: 'UNIVERSITY',
+            applicability: { appliesTo: [{}], waivers: [] },
+            prerequisites: ['SUPERVISOR'],
+            autoApproval: null,
+            active: true,
           },
         ]);
         const { ruleSetVersion } = await prisma.cohort.findUniqueOrThrow({ where: { id: cohort.id } });
@@ -187,7 +224,10 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
       } else {
         const student = pick(await prisma.student.findMany({ where: { cohortId: cohort.id }, take: 50, skip: Math.floor(random() * 300) }));
         if (!student) continue;
-        await prisma.student.update({ where: { id: student.id }, data: { collegeId: pick(colleges).id, category: pick(['UNDERGRADUATE', 'POSTGRADUATE_DUAL'] as const) } });
+        await prisma.student.update({
+          where: { id: student.id },
+          data: { collegeId: pick(colleges).id, category: pick(['UNDERGRADUATE', 'POSTGRADUATE_DUAL'] as const) },
+        });
       }
       if (step % 30 === 0) await expectStatsMatchTruth(cohort.id, seed, step);
     }

@@ -34,7 +34,7 @@ export const CollegeStatsRef = builder.objectRef<CollegeStats>('CollegeStats').i
 });
 
 export const CohortStatsRef = builder.objectRef<CohortStatsData>('CohortStats').implement({
-  description: 'Live clearance statistics of a cohort, or of the part of it in the viewer\'s scope (离校各环节办理情况统计).',
+  description: "Live clearance statistics of a cohort, or of the part of it in the viewer's scope (离校各环节办理情况统计).",
   fields: (t) => ({
     cohort: t.prismaField({ type: 'Cohort', resolve: (_query, stats) => stats.cohort }),
     graduates: t.exposeInt('graduates', { description: 'Graduates who must clear now; deferred students are not counted.' }),
@@ -51,7 +51,10 @@ export const CohortStatsRef = builder.objectRef<CohortStatsData>('CohortStats').
       description: 'The items (and so departments) holding up the most graduates, most first.',
       args: { first: t.arg.int({ defaultValue: 5 }) },
       resolve: (stats, { first }) =>
-        [...stats.items].filter((item) => item.outstanding > 0).sort((a, b) => b.outstanding - a.outstanding).slice(0, Math.min(Math.max(first ?? 5, 0), 50)),
+        [...stats.items]
+          .filter((item) => item.outstanding > 0)
+          .sort((a, b) => b.outstanding - a.outstanding)
+          .slice(0, Math.min(Math.max(first ?? 5, 0), 50)),
     }),
     oldestWaiting: t.prismaField({
       type: ['ClearanceItem'],

@@ -17,8 +17,7 @@ interface DeferralShape {
 }
 
 const DeferralRef = builder.objectRef<DeferralShape>('Deferral').implement({
-  description:
-    'Whether the student\'s graduation was deferred (降入下一年级): a deferred student does not clear now and has no items in this cohort.',
+  description: "Whether the student's graduation was deferred (降入下一年级): a deferred student does not clear now and has no items in this cohort.",
   fields: (t) => ({
     deferred: t.exposeBoolean('deferred'),
     movedToCohort: t.prismaField({
@@ -39,7 +38,7 @@ builder.prismaObjectFields(StudentRef, (t) => ({
     // Nullable so that the gate's error stays on this field: the rest of the student (name, progress, deferral) is still answered.
     nullable: true,
     description:
-      'The clearance sheet (电子离校单): this cohort\'s items in sequence order. The student sees it only after submitting the survey ' +
+      "The clearance sheet (电子离校单): this cohort's items in sequence order. The student sees it only after submitting the survey " +
       '(null and SURVEY_REQUIRED before, the rest of the student still answered); staff in scope always do. Empty for a deferred student (see `deferral`).',
     select: (_args, _ctx, nestedSelection) => ({
       cohortId: true,

@@ -7,7 +7,10 @@ import { type clients, openDemoServer, STUDENT_PASSWORD } from '../../testing/de
 /** A student who has changed the initial password but not submitted the survey yet. */
 async function loginBeforeSurvey(server: TestServer, number: string) {
   const student = await server.db.prisma.student.update({ where: { number }, data: { surveyCompletedAt: null } });
-  await server.db.prisma.credential.update({ where: { studentId: student.id }, data: { passwordHash: await hashPassword(STUDENT_PASSWORD), mustChangePassword: false } });
+  await server.db.prisma.credential.update({
+    where: { studentId: student.id },
+    data: { passwordHash: await hashPassword(STUDENT_PASSWORD), mustChangePassword: false },
+  });
   return server.login(number, STUDENT_PASSWORD);
 }
 
@@ -18,15 +21,21 @@ describe.each(BACKENDS)('the survey gate closes only what it gates (%s)', (backe
   afterAll(() => server?.close());
 
   it('before the survey, viewer returns the student, with SURVEY_REQUIRED only on clearanceItems', async () => {
-    const student = await server.db.prisma.student.findFirstOrThrow({ where: { cohort: { year: 2020 }, deferrals: { none: {} } }, orderBy: { number: 'desc' } });
+    const student = await server.db.prisma.student.findFirstOrThrow({
+      where: { cohort: { year: 2020 }, deferrals: { none: {} } },
+      orderBy: { number: 'desc' },
+    });
     const token = await loginBeforeSurvey(server, student.number);
-    const result = await api.asText(token, '{ viewer { ... on Student { number name progress { required cleared } deferral { deferred } clearanceItems { code } } } }');
+    const result = await api.asText(
+      token,
+      '{ viewer { ... on Student { number name progress { required cleared } deferral { deferred } clearanceItems { code } } } }',
+    );
     expect(result.data.viewer).toMatchObject({ number: student.number, name: student.name, deferral: { deferred: false }, clearanceItems: null });
     expect(result.data.viewer.progress.required).toBeGreaterThan(0);
     expect(result.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['SURVEY_REQUIRED', ['viewer', 'clearanceItems']]]);
   });
 
-  it('a deferred student\'s catch-up (changesSince) answers an empty page, not SURVEY_REQUIRED', async () => {
+  it("a deferred student's catch-up (changesSince) answers an empty page, not SURVEY_REQUIRED", async () => {
     const deferred = await server.db.prisma.student.findFirstOrThrow({ where: { deferrals: { some: {} } } });
     const token = await loginBeforeSurvey(server, deferred.number);
     const result = await api.asText(token, '{ changesSince { cursor hasMore changes { seq } } }');

@@ -189,11 +189,14 @@ describe('the student journey', () => {
       retryAttempts: 0,
       lazy: false,
     });
-    client.subscribe({ query: SUBSCRIPTION }, {
-      next: (message) => (message.errors ? errors.push(message.errors) : events.push(message.data?.myClearanceUpdated)),
-      error: (error) => errors.push(error),
-      complete: () => undefined,
-    });
+    client.subscribe(
+      { query: SUBSCRIPTION },
+      {
+        next: (message) => (message.errors ? errors.push(message.errors) : events.push(message.data?.myClearanceUpdated)),
+        error: (error) => errors.push(error),
+        complete: () => undefined,
+      },
+    );
     const until = (predicate: (all: any[]) => boolean, timeoutMs = 10_000) =>
       waitFor(
         () => {
@@ -212,7 +215,13 @@ describe('the student journey', () => {
 
     const survey = await server.gqlText(SURVEY, undefined, bearer(token));
     expect(survey.data.survey.title).toBe('2020届毕业生就业与人才培养质量调研问卷');
-    expect(survey.data.survey.questions.map((q: { code: string }) => q.code)).toEqual(['DESTINATION', 'JOB_RELEVANCE', 'OVERALL_SATISFACTION', 'MOST_HELPFUL', 'SUGGESTIONS']);
+    expect(survey.data.survey.questions.map((q: { code: string }) => q.code)).toEqual([
+      'DESTINATION',
+      'JOB_RELEVANCE',
+      'OVERALL_SATISFACTION',
+      'MOST_HELPFUL',
+      'SUGGESTIONS',
+    ]);
     expect(survey.data.survey.questions[0]).toMatchObject({ kind: 'SINGLE_CHOICE', required: true, maxLength: null, text: '你的毕业去向是？' });
     expect(survey.data.survey.questions[0].choices[0]).toEqual({ value: 'SIGNED_EMPLOYMENT', label: '签约就业' });
     expect(survey.data.survey.questions[4]).toMatchObject({ kind: 'TEXT', required: false, maxLength: 500, choices: [] });
@@ -235,7 +244,17 @@ describe('the student journey', () => {
 
     const sheet = await sheetOf(token);
     const items = sheet.clearanceItems;
-    expect(items.map((item: { code: string }) => item.code)).toEqual(['SURVEY', 'LIBRARY', 'EQUIPMENT', 'HOSPITAL', 'FINANCE', 'ASSET', 'CAREER', 'STUDENT_AFFAIRS', 'DORM']);
+    expect(items.map((item: { code: string }) => item.code)).toEqual([
+      'SURVEY',
+      'LIBRARY',
+      'EQUIPMENT',
+      'HOSPITAL',
+      'FINANCE',
+      'ASSET',
+      'CAREER',
+      'STUDENT_AFFAIRS',
+      'DORM',
+    ]);
     expect(items.map((item: { sequence: number }) => item.sequence)).toEqual([0, 2, 3, 5, 6, 7, 8, 9, 11]);
     expect(sheet.progress).toMatchObject({ required: 9, approved: 2, pending: 7, locked: 0, waived: 0, rejected: 0, cleared: false, clearedAt: null });
     expect(sheet.deferral).toEqual({ deferred: false, reason: null, at: null, movedToCohort: null });
@@ -253,7 +272,13 @@ describe('the student journey', () => {
     expect(asset).toMatchObject({ status: 'APPROVED', source: 'POLICY', waivedBecause: null });
     expect(asset.reason).toBeTruthy();
     const library = items.find((item: { code: string }) => item.code === 'LIBRARY');
-    expect(library).toMatchObject({ status: 'PENDING', blockedBy: [], name: '图书馆', department: { code: 'LIBRARY' }, contact: { phone: '027-67880003', campus: null } });
+    expect(library).toMatchObject({
+      status: 'PENDING',
+      blockedBy: [],
+      name: '图书馆',
+      department: { code: 'LIBRARY' },
+      contact: { phone: '027-67880003', campus: null },
+    });
     expect(library.requirement).toMatch(/图书|书/);
     const dorm = items.find((item: { code: string }) => item.code === 'DORM');
     expect(dorm.contact).toMatchObject({ phone: '027-67880009', campus: { code: 'NANWANGSHAN' } });
@@ -294,7 +319,7 @@ describe('the student journey', () => {
     }
   });
 
-  it('shows the dormitory contact of the student\'s own campus', async () => {
+  it("shows the dormitory contact of the student's own campus", async () => {
     const student = await pick({ category: 'UNDERGRADUATE', campus: { code: 'FUTURE_CITY' }, college: { code: { notIn: EQUIPMENT_EXEMPT } } });
     const token = await firstLogin(student);
     await submitSurvey(token);
@@ -352,14 +377,23 @@ describe('the student journey', () => {
     }
     const after = await sheetOf(token);
     const supervisorAfter = after.clearanceItems[1];
-    expect(supervisorAfter.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'APPROVED', source: 'REVIEWER', actor: { name: firstSupervisor!.name, username: null } });
+    expect(supervisorAfter.history.at(-1)).toMatchObject({
+      fromStatus: 'PENDING',
+      toStatus: 'APPROVED',
+      source: 'REVIEWER',
+      actor: { name: firstSupervisor!.name, username: null },
+    });
   });
 
   it('gives dual-certificate postgraduates 11 items in the State Key Lab units and 10 elsewhere', async () => {
     const inUnit = await pick({ category: 'POSTGRADUATE_DUAL', college: { code: 'EARTH_SCIENCES' }, dormitory: { not: 'OFF_CAMPUS_CHECKED_OUT' } });
     const elsewhere = await pick({ category: 'POSTGRADUATE_DUAL', college: { code: { notIn: SKL_UNITS } }, dormitory: { not: 'OFF_CAMPUS_CHECKED_OUT' } });
     const checkedOut = await pick({ category: 'POSTGRADUATE_DUAL', college: { code: { in: SKL_UNITS } }, dormitory: 'OFF_CAMPUS_CHECKED_OUT' });
-    for (const [student, required] of [[inUnit, 11], [elsewhere, 10], [checkedOut, 10]] as const) {
+    for (const [student, required] of [
+      [inUnit, 11],
+      [elsewhere, 10],
+      [checkedOut, 10],
+    ] as const) {
       const token = await firstLogin(student);
       await submitSurvey(token);
       const sheet = await sheetOf(token);
@@ -406,7 +440,12 @@ describe('the student journey', () => {
     }
     const rejected = (await sheetOf(token)).clearanceItems.find((item: { code: string }) => item.code === 'LIBRARY');
     expect(rejected).toMatchObject({ status: 'REJECTED', reason: '尚有 2 本图书未归还', source: 'REVIEWER', contact: { phone: '027-67880003' } });
-    expect(rejected.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'REJECTED', reason: '尚有 2 本图书未归还', actor: { name: await staffName('library'), username: null, department: { code: 'LIBRARY' } } });
+    expect(rejected.history.at(-1)).toMatchObject({
+      fromStatus: 'PENDING',
+      toStatus: 'REJECTED',
+      reason: '尚有 2 本图书未归还',
+      actor: { name: await staffName('library'), username: null, department: { code: 'LIBRARY' } },
+    });
   });
 
   it('delivers nothing live before the survey is in, and refuses the subscription to staff', async () => {
@@ -452,7 +491,7 @@ describe('the student journey', () => {
     });
   });
 
-  it('lets staff in scope see a sheet before the survey, and nobody else\'s student see it', async () => {
+  it("lets staff in scope see a sheet before the survey, and nobody else's student see it", async () => {
     const student = await pick({ category: 'UNDERGRADUATE', college: { code: { notIn: EQUIPMENT_EXEMPT } } });
     const other = await pick({ category: 'UNDERGRADUATE', college: { code: { notIn: EQUIPMENT_EXEMPT } } });
     const otherToken = await firstLogin(other);
@@ -460,7 +499,11 @@ describe('the student journey', () => {
     const me = await server.gqlText('{ viewer { ... on Student { id } } }', undefined, bearer(token));
     const studentId = me.data.viewer.id as string;
     const itemId = (await server.db.prisma.clearanceItem.findFirstOrThrow({ where: { studentId: student.id } })).id;
-    const { data: itemNode } = await server.gqlText('query ($id: ID!) { node(id: $id) { id } }', { id: studentId }, bearer(await server.login('admin', 'Lixiao@2020')));
+    const { data: itemNode } = await server.gqlText(
+      'query ($id: ID!) { node(id: $id) { id } }',
+      { id: studentId },
+      bearer(await server.login('admin', 'Lixiao@2020')),
+    );
     expect(itemNode.node.id).toBe(studentId);
 
     const NODE_SHEET = 'query ($id: ID!) { node(id: $id) { ... on Student { number clearanceItems { code status } progress { required } } } }';
@@ -486,7 +529,7 @@ describe('the student journey', () => {
     expect(strangerItem.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it('refuses malformed survey answers with the question at fault, in the request\'s language, and records nothing', async () => {
+  it("refuses malformed survey answers with the question at fault, in the request's language, and records nothing", async () => {
     const student = await pick({ category: 'UNDERGRADUATE', college: { code: { notIn: EQUIPMENT_EXEMPT } } });
     const token = await firstLogin(student);
     const without = (code: string) => COMPLETE_ANSWERS.filter((answer) => answer.question !== code);
@@ -519,7 +562,7 @@ describe('the student journey', () => {
     expect(still.data?.viewer?.clearanceItems).toBeNull();
   });
 
-  it('shows an administrator\'s waiver with its reason and no rule behind it', async () => {
+  it("shows an administrator's waiver with its reason and no rule behind it", async () => {
     const student = await pick({ category: 'UNDERGRADUATE', college: { code: { notIn: EQUIPMENT_EXEMPT } }, dormitory: 'ON_CAMPUS' });
     const token = await firstLogin(student);
     await submitSurvey(token);
@@ -533,7 +576,12 @@ describe('the student journey', () => {
     const sheet = await sheetOf(token);
     const waived = sheet.clearanceItems.find((item: { code: string }) => item.code === 'HOSPITAL');
     expect(waived).toMatchObject({ status: 'WAIVED', reason: '经核实无住院记录', source: 'ADMIN', waivedBecause: null });
-    expect(waived.history.at(-1)).toMatchObject({ fromStatus: 'PENDING', toStatus: 'WAIVED', source: 'ADMIN', actor: { name: await staffName('admin'), username: null } });
+    expect(waived.history.at(-1)).toMatchObject({
+      fromStatus: 'PENDING',
+      toStatus: 'WAIVED',
+      source: 'ADMIN',
+      actor: { name: await staffName('admin'), username: null },
+    });
     expect(sheet.progress).toMatchObject({ required: 8, waived: 1 });
   });
 

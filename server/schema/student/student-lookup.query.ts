@@ -16,7 +16,7 @@ builder.queryField('student', (t) =>
   t.prismaField({
     type: 'Student',
     nullable: true,
-    description: 'The student with this number (学号), if the viewer\'s scope includes them; null otherwise. Staff only.',
+    description: "The student with this number (学号), if the viewer's scope includes them; null otherwise. Staff only.",
     authScopes: { staff: true },
     args: { number: t.arg.string({ required: true }) },
     resolve: (query, _root, { number }, ctx) => {

@@ -19,7 +19,12 @@ describe.each(BACKENDS)('staff look students up, in scope (%s)', (backend) => {
     const deferred = await server.db.prisma.student.findFirstOrThrow({ where: { deferrals: { some: {} } }, include: { cohort: true } });
     const found = await api.asText(admin, ONE, { n: deferred.number });
     expect(found.errors).toBeUndefined();
-    expect(found.data.student).toMatchObject({ number: deferred.number, name: deferred.name, cohort: { year: deferred.cohort.year }, deferral: { deferred: true } });
+    expect(found.data.student).toMatchObject({
+      number: deferred.number,
+      name: deferred.name,
+      cohort: { year: deferred.cohort.year },
+      deferral: { deferred: true },
+    });
     expect((await api.asText(admin, ONE, { n: 'no-such-number' })).data.student).toBeNull();
   });
 

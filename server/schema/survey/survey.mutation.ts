@@ -15,8 +15,8 @@ builder.mutationField('submitSurvey', (t) =>
   t.withAuth({ student: true }).field({
     type: StudentRef,
     description:
-      '完成答卷: submits the viewer\'s survey once. Every required question must be answered (at most 50 answers, text up to the ' +
-      'question\'s maxLength). On success the survey item is approved and the clearance sheet opens; returns the student.',
+      "完成答卷: submits the viewer's survey once. Every required question must be answered (at most 50 answers, text up to the " +
+      "question's maxLength). On success the survey item is approved and the clearance sheet opens; returns the student.",
     errors: {},
     args: { answers: t.arg({ type: [SurveyAnswerInput], required: true }) },
     resolve: (_root, { answers }, ctx) => submitSurvey(ctx, ctx.viewer, answers),

@@ -36,7 +36,7 @@ describe('the survey', () => {
     return server.login(number, PASSWORD);
   }
 
-  it('shows staff a cohort\'s survey by year, and nothing without one', async () => {
+  it("shows staff a cohort's survey by year, and nothing without one", async () => {
     const token = await server.login('career', 'Lixiao@2020');
     const query = 'query ($year: Int) { survey(year: $year) { title cohort { year } questions { code } } }';
     const en = await server.gqlText(query, { year: 2020 }, bearer(token, { 'accept-language': 'en' }));
@@ -58,7 +58,9 @@ describe('the survey', () => {
   it('records exactly one response when the same student submits twice at once', async () => {
     const token = await student('201606004');
     const results = await Promise.all([0, 1, 2].map(() => server.gqlText(SUBMIT, { answers: ANSWERS }, bearer(token))));
-    const kinds = results.map((r) => r.data?.submitSurvey?.__typename === 'MutationSubmitSurveySuccess' ? 'ok' : r.data?.submitSurvey?.code ?? JSON.stringify(r.errors));
+    const kinds = results.map((r) =>
+      r.data?.submitSurvey?.__typename === 'MutationSubmitSurveySuccess' ? 'ok' : (r.data?.submitSurvey?.code ?? JSON.stringify(r.errors)),
+    );
     expect(kinds.filter((k) => k === 'ok')).toHaveLength(1);
     expect(kinds.filter((k) => k !== 'ok')).toEqual(['SURVEY_ALREADY_SUBMITTED', 'SURVEY_ALREADY_SUBMITTED']);
     const studentRow = await server.db.prisma.student.findUniqueOrThrow({ where: { number: '201606004' } });

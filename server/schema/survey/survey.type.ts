@@ -36,7 +36,7 @@ const SurveyQuestionRef = builder.objectRef<SurveyQuestion>('SurveyQuestion').im
 });
 
 builder.prismaObject('Survey', {
-  description: 'A cohort\'s employment & training-quality survey (就业与人才培养质量调研问卷); submitting it opens the clearance sheet.',
+  description: "A cohort's employment & training-quality survey (就业与人才培养质量调研问卷); submitting it opens the clearance sheet.",
   fields: (t) => ({
     title: t.string({ resolve: (survey, _args, ctx) => localized(ctx, survey.titleZh, survey.titleEn) }),
     questions: t.field({ type: [SurveyQuestionRef], resolve: (survey) => surveyQuestions(survey) }),
@@ -49,7 +49,7 @@ builder.queryField('survey', (t) =>
     type: 'Survey',
     nullable: true,
     description:
-      'The survey to fill in. A student always gets their own cohort\'s (null when it has none, e.g. after a deferral); staff name the cohort by `year` (null without it).',
+      "The survey to fill in. A student always gets their own cohort's (null when it has none, e.g. after a deferral); staff name the cohort by `year` (null without it).",
     args: { year: t.arg.int({ description: 'Staff only: the cohort year. Ignored for students.' }) },
     resolve: async (query, _root, args, ctx) => {
       const viewer = ctx.viewer;

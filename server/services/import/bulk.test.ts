@@ -45,7 +45,13 @@ const sheetStudents = (rows: NewStudentRow[], collegeCodes: Map<string, string>,
   rows.map((r) => ({
     id: r.id,
     cohortId: r.cohortId,
-    facts: { category: r.category, collegeCode: collegeCodes.get(r.collegeId)!, campusCode: campusCodes.get(r.campusId)!, dormitory: r.dormitory, deferred: false },
+    facts: {
+      category: r.category,
+      collegeCode: collegeCodes.get(r.collegeId)!,
+      campusCode: campusCodes.get(r.campusId)!,
+      dormitory: r.dormitory,
+      deferred: false,
+    },
   }));
 
 describe.each(BACKENDS)('bulk writes on %s', (backend) => {
@@ -60,7 +66,7 @@ describe.each(BACKENDS)('bulk writes on %s', (backend) => {
     await drop?.();
   });
 
-  it('createSheets writes each student\'s planned sheet, with one history event per item in one block of seqs', async () => {
+  it("createSheets writes each student's planned sheet, with one history event per item in one block of seqs", async () => {
     const collegeCodes = new Map((await db.prisma.college.findMany()).map((c) => [c.id, c.code]));
     const campusCodes = new Map((await db.prisma.campus.findMany()).map((c) => [c.id, c.code]));
     const now = new Date(Date.UTC(2020, 5, 1, 8, 30, 0, 123));
@@ -97,13 +103,22 @@ describe.each(BACKENDS)('bulk writes on %s', (backend) => {
     const items = await db.prisma.clearanceItem.findMany({ where: { studentId: { in: rows.map((r) => r.id) } } });
     // The review queue's copies of the student's facts are the triggers' (review-queue-counts.test.ts): here, that they match the student.
     const studentRows = new Map(rows.map((row) => [row.id, row]));
-    expect(items.every((item) => {
-      const student = studentRows.get(item.studentId)!;
-      return item.studentCampusId === student.campusId && item.studentCollegeId === student.collegeId && item.studentCategory === student.category;
-    })).toBe(true);
+    expect(
+      items.every((item) => {
+        const student = studentRows.get(item.studentId)!;
+        return item.studentCampusId === student.campusId && item.studentCollegeId === student.collegeId && item.studentCategory === student.category;
+      }),
+    ).toBe(true);
     const queueCopies = { reviewScopeId: undefined, studentCampusId: undefined, studentCollegeId: undefined, studentCategory: undefined };
-    expect(items.map((item) => ({ ...item, ...queueCopies, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined })).sort((a, b) => key(a).localeCompare(key(b))))
-      .toEqual(expected.map((row) => ({ ...row, ...queueCopies, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined })).sort((a, b) => key(a).localeCompare(key(b))));
+    expect(
+      items
+        .map((item) => ({ ...item, ...queueCopies, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined }))
+        .sort((a, b) => key(a).localeCompare(key(b))),
+    ).toEqual(
+      expected
+        .map((row) => ({ ...row, ...queueCopies, id: undefined, updatedAt: undefined, externalRef: undefined, observedAt: undefined, syncedAt: undefined }))
+        .sort((a, b) => key(a).localeCompare(key(b))),
+    );
     expect(items.every((item) => /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(item.id))).toBe(true);
 
     const events = await db.prisma.clearanceEvent.findMany({ where: { studentId: { in: rows.map((r) => r.id) } }, orderBy: { seq: 'asc' } });
@@ -111,7 +126,16 @@ describe.each(BACKENDS)('bulk writes on %s', (backend) => {
     expect(events).toHaveLength(items.length);
     for (const event of events) {
       const item = byId.get(event.itemId!)!;
-      expect(event).toMatchObject({ templateId: item.templateId, studentId: item.studentId, cohortId, fromStatus: null, toStatus: item.status, reason: item.reason, source: item.source, createdAt: now });
+      expect(event).toMatchObject({
+        templateId: item.templateId,
+        studentId: item.studentId,
+        cohortId,
+        fromStatus: null,
+        toStatus: item.status,
+        reason: item.reason,
+        source: item.source,
+        createdAt: now,
+      });
     }
     expect(events.every((event, i) => i === 0 || event.seq === events[i - 1]!.seq + 1n)).toBe(true);
     // The counters' triggers saw every item.

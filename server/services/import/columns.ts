@@ -80,7 +80,10 @@ function knownHeaders<K extends string>(row: TableRow, index: Map<string, Column
 export function mapTable<K extends string>(rows: readonly TableRow[], specs: readonly ColumnSpec<K>[]): MappedTable<K> {
   const index = aliasIndex(specs);
   const problems: ImportProblem[] = [];
-  const headerAt = Math.max(0, rows.slice(0, HEADER_ALLOWANCE).findIndex((row) => knownHeaders(row, index) >= 2));
+  const headerAt = Math.max(
+    0,
+    rows.slice(0, HEADER_ALLOWANCE).findIndex((row) => knownHeaders(row, index) >= 2),
+  );
   const headerRow = rows[headerAt];
   const columns = new Map<K, MappedColumn>();
   if (!headerRow) return { columns, records: [], problems };

@@ -41,7 +41,10 @@ export function importStaff(db: Database, bytes: Uint8Array, options: ImportOpti
 }
 
 function sortProblems(problems: ImportProblem[]): ImportProblem[] {
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => a.p.row - b.p.row || a.i - b.i).map(({ p }) => p);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.row - b.p.row || a.i - b.i)
+    .map(({ p }) => p);
 }
 
 async function runImport<K extends string, L, C, U, P>(

@@ -54,7 +54,7 @@ export const IMPORT_PROBLEM_CATALOGUE = {
   NATIONAL_ID_CHECKSUM: {
     severity: 'WARNING',
     zh: '身份证号的校验位不符，请核对：初始密码取其后 6 位。',
-    en: 'The national ID number\'s check character does not match: please verify it, the initial password is its last 6 characters.',
+    en: "The national ID number's check character does not match: please verify it, the initial password is its last 6 characters.",
   },
   UNKNOWN_CATEGORY: {
     severity: 'ERROR',
@@ -73,7 +73,7 @@ export const IMPORT_PROBLEM_CATALOGUE = {
   NO_COHORT: {
     severity: 'ERROR',
     zh: '尚未配置任何带离校事项的届别，无法确定学生所属届别：请先配置规则，或填写“届”列。',
-    en: 'No cohort has clearance items yet, so the students\' cohort is unknown: configure the rules first or fill in the cohort column.',
+    en: "No cohort has clearance items yet, so the students' cohort is unknown: configure the rules first or fill in the cohort column.",
   },
   COHORT_WITHOUT_TEMPLATES: {
     severity: 'WARNING',
@@ -90,7 +90,11 @@ export const IMPORT_PROBLEM_CATALOGUE = {
     zh: '本科生不设导师审核，已忽略“{value}”。',
     en: 'Undergraduates have no supervisor review: "{value}" was ignored.',
   },
-  SECOND_SUPERVISOR_WITHOUT_FIRST: { severity: 'ERROR', zh: '填写了第二导师，但没有填写导师。', en: 'A second supervisor is given without a first supervisor.' },
+  SECOND_SUPERVISOR_WITHOUT_FIRST: {
+    severity: 'ERROR',
+    zh: '填写了第二导师，但没有填写导师。',
+    en: 'A second supervisor is given without a first supervisor.',
+  },
   SAME_SUPERVISOR: { severity: 'ERROR', zh: '第二导师与导师不能是同一人。', en: 'The second supervisor must differ from the first.' },
   NO_SUPERVISOR: {
     severity: 'WARNING',
@@ -110,7 +114,7 @@ export const IMPORT_PROBLEM_CATALOGUE = {
   RULES_NOT_RECOMPUTED: {
     severity: 'WARNING',
     zh: '已有学生的{fields}已更新，但其离校事项保持不变：按新信息重新计算事项是单独的操作。',
-    en: 'This existing student\'s {fields} changed, but their clearance items were left as they are: recomputing items by the rules is a separate operation.',
+    en: "This existing student's {fields} changed, but their clearance items were left as they are: recomputing items by the rules is a separate operation.",
   },
 
   // Staff.

@@ -47,8 +47,13 @@ describe('readTable', () => {
   });
 
   it('reads XLSX numbers without ".0" and flags digits Excel lost', async () => {
-    // biome-ignore lint/correctness/noPrecisionLoss: Excel stores an 18-digit ID number as a number and loses its last digits, which is what this refuses
-    const result = await readTable(await xlsx([['学号', '身份证号', '届'], [2016010001, 420111199701010012, 2020]]));
+    const result = await readTable(
+      await xlsx([
+        ['学号', '身份证号', '届'],
+        // biome-ignore lint/correctness/noPrecisionLoss: Excel stores an 18-digit ID number as a number and loses its last digits, which is what this refuses
+        [2016010001, 420111199701010012, 2020],
+      ]),
+    );
     expect(result.ok && result.table.format).toBe('XLSX');
     expect(result.ok && result.table.encoding).toBeNull();
     const row = result.ok ? result.table.rows[1]! : null;
@@ -107,7 +112,13 @@ describe('columns', () => {
   });
 
   it('reports each missing required column once, at row 0', () => {
-    const table = mapTable([{ row: 1, cells: ['学号', '姓名'], lossy: new Set() }, { row: 2, cells: ['1', '王伟'], lossy: new Set() }], STUDENT_COLUMNS);
+    const table = mapTable(
+      [
+        { row: 1, cells: ['学号', '姓名'], lossy: new Set() },
+        { row: 2, cells: ['1', '王伟'], lossy: new Set() },
+      ],
+      STUDENT_COLUMNS,
+    );
     expect(table.problems.map((p) => [p.row, p.code, p.field])).toEqual([
       [0, 'MISSING_COLUMN', 'nationalId'],
       [0, 'MISSING_COLUMN', 'category'],

@@ -31,9 +31,7 @@ export interface Table {
   rows: TableRow[];
 }
 
-export type ReadResult =
-  | { ok: true; table: Table }
-  | { ok: false; format: ImportFormat | null; encoding: TextEncoding | null; problems: ImportProblem[] };
+export type ReadResult = { ok: true; table: Table } | { ok: false; format: ImportFormat | null; encoding: TextEncoding | null; problems: ImportProblem[] };
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const OLE2_MAGIC = [0xd0, 0xcf, 0x11, 0xe0];
@@ -99,9 +97,16 @@ function readCsv(bytes: Uint8Array): ReadResult {
       format,
       encoding,
       problems: [
-        problem('UNREADABLE_FILE', { row: 0 }, {
-          detail: { zh: `CSV 格式错误（第 ${line ?? '?'} 行附近，可能有未闭合的引号）。`, en: `malformed CSV near line ${line ?? '?'} (an unclosed quote?).` },
-        }),
+        problem(
+          'UNREADABLE_FILE',
+          { row: 0 },
+          {
+            detail: {
+              zh: `CSV 格式错误（第 ${line ?? '?'} 行附近，可能有未闭合的引号）。`,
+              en: `malformed CSV near line ${line ?? '?'} (an unclosed quote?).`,
+            },
+          },
+        ),
       ],
     };
   }
@@ -137,7 +142,13 @@ async function readXlsx(bytes: Uint8Array, maxRows: number): Promise<ReadResult>
     problems: [problem('UNREADABLE_FILE', { row: 0 }, { detail: { zh: '不是有效的 Excel .xlsx 文件。', en: 'not a valid Excel .xlsx workbook.' } })],
   };
   const input = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
   const rows: TableRow[] = [];
   let sheets = 0;
   try {

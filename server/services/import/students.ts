@@ -8,15 +8,7 @@ import { insertStudentCredentials, insertStudents, updateStudents, type NewStude
 import { headerOf, textLength, type ColumnSpec, type MappedTable } from './columns.js';
 import { hasErrors, problem, type ImportProblem, type ImportProblemCode, type ProblemParam } from './problems.js';
 import { chunks, findInChunks, mapConcurrently, type Db, type Importer, type ImportPlan } from './report.js';
-import {
-  campusAliases,
-  nationalIdChecksumValid,
-  nationalIdFormatValid,
-  parseCategory,
-  parseCohortYear,
-  parseDormitory,
-  ReferenceIndex,
-} from './values.js';
+import { campusAliases, nationalIdChecksumValid, nationalIdFormatValid, parseCategory, parseCohortYear, parseDormitory, ReferenceIndex } from './values.js';
 
 export type StudentField =
   | 'number'
@@ -33,7 +25,13 @@ export type StudentField =
 export const STUDENT_COLUMNS: readonly ColumnSpec<StudentField>[] = [
   { key: 'number', zh: '学号', en: 'number', aliases: ['studentNumber', 'studentNo'], required: true },
   { key: 'name', zh: '姓名', en: 'name', aliases: ['studentName'], required: true },
-  { key: 'nationalId', zh: '身份证号', en: 'nationalId', aliases: ['身份证号码', '身份证', '证件号码', 'nationalIdNumber', 'idNumber', 'idCard'], required: true },
+  {
+    key: 'nationalId',
+    zh: '身份证号',
+    en: 'nationalId',
+    aliases: ['身份证号码', '身份证', '证件号码', 'nationalIdNumber', 'idNumber', 'idCard'],
+    required: true,
+  },
   { key: 'category', zh: '类别', en: 'category', aliases: ['学生类别', '学生类型'], required: true },
   { key: 'college', zh: '培养单位', en: 'college', aliases: ['学院', '院系', 'trainingUnit'], required: true },
   { key: 'campus', zh: '校区', en: 'campus', required: true },
@@ -276,21 +274,23 @@ function validate(table: MappedTable<StudentField>, lookups: StudentLookups): St
         secondSupervisorId,
       };
       if (existing) {
-        const changedRules = ([
-          ['category', existing.category !== values.category],
-          ['college', existing.collegeId !== values.collegeId],
-          ['campus', existing.campusId !== values.campusId],
-          ['dormitory', existing.dormitory !== values.dormitory],
-        ] as const).filter(([, changed]) => changed).map(([field]) => RULE_FIELDS[field]);
+        const changedRules = (
+          [
+            ['category', existing.category !== values.category],
+            ['college', existing.collegeId !== values.collegeId],
+            ['campus', existing.campusId !== values.campusId],
+            ['dormitory', existing.dormitory !== values.dormitory],
+          ] as const
+        )
+          .filter(([, changed]) => changed)
+          .map(([field]) => RULE_FIELDS[field]);
         const changed =
           changedRules.length > 0 ||
           existing.name !== values.name ||
           existing.firstSupervisorId !== values.firstSupervisorId ||
           existing.secondSupervisorId !== values.secondSupervisorId;
         if (changedRules.length > 0) {
-          rowProblems.push(
-            problem('RULES_NOT_RECOMPUTED', { row: record.row }, { fields: joinLabels(changedRules) }),
-          );
+          rowProblems.push(problem('RULES_NOT_RECOMPUTED', { row: record.row }, { fields: joinLabels(changedRules) }));
         }
         if (changed) plan.updates.push({ ...values, row: record.row, id: existing.id });
         else plan.unchanged++;
@@ -326,7 +326,10 @@ function facts(student: StudentCreate) {
 }
 
 async function predictItems(db: Db, plan: StudentPlan): Promise<number> {
-  const templates = await templatesByCohort(db, plan.creates.map((s) => s.cohortId));
+  const templates = await templatesByCohort(
+    db,
+    plan.creates.map((s) => s.cohortId),
+  );
   const domain = new Map([...templates].map(([cohortId, rows]) => [cohortId, rows.map(toDomainTemplate)]));
   return plan.creates.reduce((total, student) => total + planSheet(facts(student), domain.get(student.cohortId)!).length, 0);
 }
@@ -350,8 +353,14 @@ async function prepare(plan: StudentPlan, previous?: Hashes): Promise<Hashes> {
  * passwords are hashed on the thread pool meanwhile and awaited only here.
  */
 async function write(tx: Prisma.TransactionClient, plan: StudentPlan, hashes: () => Promise<Hashes>, now: Date): Promise<{ itemsCreated: number }> {
-  await shareCohortRules(tx, plan.creates.map((s) => s.cohortId));
-  const templates = await templatesByCohort(tx, plan.creates.map((s) => s.cohortId));
+  await shareCohortRules(
+    tx,
+    plan.creates.map((s) => s.cohortId),
+  );
+  const templates = await templatesByCohort(
+    tx,
+    plan.creates.map((s) => s.cohortId),
+  );
   const idOf = new Map<string, string>();
   let itemsCreated = 0;
   for (const chunk of chunks(plan.creates, WRITE_CHUNK)) {
@@ -369,7 +378,11 @@ async function write(tx: Prisma.TransactionClient, plan: StudentPlan, hashes: ()
   for (const chunk of chunks(plan.updates, UPDATE_CHUNK)) await updateStudents(tx, chunk, now);
   const ready = await hashes();
   for (const chunk of chunks(plan.creates, UPDATE_CHUNK)) {
-    await insertStudentCredentials(tx, chunk.map((s) => ({ studentId: idOf.get(s.number)!, passwordHash: ready.get(hashKey(s))! })), now);
+    await insertStudentCredentials(
+      tx,
+      chunk.map((s) => ({ studentId: idOf.get(s.number)!, passwordHash: ready.get(hashKey(s))! })),
+      now,
+    );
   }
   return { itemsCreated };
 }
@@ -383,4 +396,3 @@ export const studentImporter: Importer<StudentField, StudentLookups, StudentCrea
   prepare,
   write,
 };
-

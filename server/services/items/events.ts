@@ -34,7 +34,9 @@ export function buildItemEvents(
   sheets: ReadonlyMap<string, SheetState>,
   templates: ReadonlyMap<string, TemplateAccess>,
 ): ItemChangedEvent[] {
-  const progress = new Map([...sheets].map(([studentId, sheet]) => [studentId, { ...progressFromCounts(sheet.counts), clearedAt: sheet.clearedAt?.toISOString() ?? null }]));
+  const progress = new Map(
+    [...sheets].map(([studentId, sheet]) => [studentId, { ...progressFromCounts(sheet.counts), clearedAt: sheet.clearedAt?.toISOString() ?? null }]),
+  );
   return changes.map((change, index) => {
     // The writer read (or was given) every touched student and template.
     const sheet = sheets.get(change.studentId)!;
@@ -55,7 +57,9 @@ export function buildItemEvents(
 /** Each student's progress on their current cohort's sheet, in one statement (events replayed after a `since`). */
 export async function readSheetProgress(db: Prisma.TransactionClient, studentIds: readonly string[]): Promise<Map<string, ProgressSnapshot>> {
   const sheets = await readSheets(db, studentIds);
-  return new Map([...sheets].map(([studentId, sheet]) => [studentId, { ...progressFromCounts(sheet.counts), clearedAt: sheet.clearedAt?.toISOString() ?? null }]));
+  return new Map(
+    [...sheets].map(([studentId, sheet]) => [studentId, { ...progressFromCounts(sheet.counts), clearedAt: sheet.clearedAt?.toISOString() ?? null }]),
+  );
 }
 
 /** One message per student and per cohort touched, each with that key's events in seq order. Call after the commit. */

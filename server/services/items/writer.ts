@@ -57,7 +57,13 @@ export async function recordItemChanges(tx: Prisma.TransactionClient, changes: r
     sheets = options.sheetsBefore ? applyToSheets(options.sheetsBefore, changes) : await readSheets(tx, studentIds);
     if (options.clearedAt) await settleClearedAt(tx, sheets);
   }
-  const templates = options.describe ? (options.templates ?? (await readTemplateAccess(tx, changes.map((change) => change.templateId)))) : null;
+  const templates = options.describe
+    ? (options.templates ??
+      (await readTemplateAccess(
+        tx,
+        changes.map((change) => change.templateId),
+      )))
+    : null;
   const first = await insertHistory(tx, changes, options.at ?? null);
   return sheets && templates ? buildItemEvents(changes, first, sheets, templates) : [];
 }

@@ -74,7 +74,10 @@ export class TestBrowser {
 
   private cookieHeader(url: URL): string {
     const cookies = this.jar.get(url.hostname) ?? new Map<string, StoredCookie>();
-    return [...cookies].filter(([, cookie]) => url.pathname.startsWith(cookie.path)).map(([name, cookie]) => `${name}=${cookie.value}`).join('; ');
+    return [...cookies]
+      .filter(([, cookie]) => url.pathname.startsWith(cookie.path))
+      .map(([name, cookie]) => `${name}=${cookie.value}`)
+      .join('; ');
   }
 
   private store(url: URL, line: string) {
@@ -93,5 +96,9 @@ export class TestBrowser {
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&amp;/g, '&').replace(/&#x2F;/gi, '/').replace(/&#47;/g, '/').replace(/&quot;/g, '"');
+  return text
+    .replace(/&amp;/g, '&')
+    .replace(/&#x2F;/gi, '/')
+    .replace(/&#47;/g, '/')
+    .replace(/&quot;/g, '"');
 }

@@ -51,10 +51,11 @@ export async function startCasServer(): Promise<TestCasServer> {
     baseUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/cas`,
     signInAs: (user, attributes = {}) => void (current = { user, attributes }),
     issueTicket,
-    close: () => new Promise<void>((resolve) => {
-      http.closeAllConnections();
-      http.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
   };
 }
 

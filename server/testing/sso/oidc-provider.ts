@@ -58,9 +58,10 @@ export async function startOidcProvider(redirectUri: string, postLogoutRedirectU
     client,
     otherClient,
     substituteNextIdToken: (idToken) => void (substitute = idToken),
-    close: () => new Promise<void>((resolve) => {
-      http.closeAllConnections();
-      http.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
   };
 }

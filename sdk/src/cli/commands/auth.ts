@@ -37,7 +37,13 @@ export function registerAuth({ program, help, t, run }: Registration) {
           const username = viewer?.__typename === 'Student' ? viewer.number : viewer?.__typename === 'Reviewer' ? (viewer.username ?? undefined) : undefined;
           writeStoredToken(io.env, { url: context.url, username, ...session });
           context.out(
-            { username, url: context.url, mustChangePassword: session.mustChangePassword, accessTokenExpiresAt: session.accessTokenExpiresAt, tokenFile: tokenFile(io.env) },
+            {
+              username,
+              url: context.url,
+              mustChangePassword: session.mustChangePassword,
+              accessTokenExpiresAt: session.accessTokenExpiresAt,
+              tokenFile: tokenFile(io.env),
+            },
             () => context.t.loggedIn(username ?? '?'),
           );
           return EXIT.OK;
@@ -50,7 +56,13 @@ export function registerAuth({ program, help, t, run }: Registration) {
         const session = await context.client.login(username!, password);
         writeStoredToken(io.env, { url: context.url, username, ...session });
         context.out(
-          { username, url: context.url, mustChangePassword: session.mustChangePassword, accessTokenExpiresAt: session.accessTokenExpiresAt, tokenFile: tokenFile(io.env) },
+          {
+            username,
+            url: context.url,
+            mustChangePassword: session.mustChangePassword,
+            accessTokenExpiresAt: session.accessTokenExpiresAt,
+            tokenFile: tokenFile(io.env),
+          },
           () => [t.loggedIn(username!), ...(session.mustChangePassword ? [t.mustChange] : [])].join('\n'),
         );
         return EXIT.OK;

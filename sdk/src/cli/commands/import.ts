@@ -34,7 +34,13 @@ function report(context: Context, result: ImportReportFieldsFragment): number {
     const lines = [t.report(result)];
     if (result.problems.length > 0) {
       const h = t.headers;
-      lines.push('', table([h.row, h.column, h.severity, h.code, h.message], result.problems.map((p) => [p.row, p.column, p.severity, p.code, p.message])));
+      lines.push(
+        '',
+        table(
+          [h.row, h.column, h.severity, h.code, h.message],
+          result.problems.map((p) => [p.row, p.column, p.severity, p.code, p.message]),
+        ),
+      );
     }
     if (result.problemsTruncated) lines.push(t.truncated);
     return lines.join('\n');
@@ -96,7 +102,17 @@ export function registerImport({ program, help, t, run }: Registration) {
         } catch (error) {
           throw new DataError(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
         }
-        context.out({ file, kind, columns: csv.replace(/^\uFEFF/, '').trim().split(',') }, () => t.templateWritten(file, kind));
+        context.out(
+          {
+            file,
+            kind,
+            columns: csv
+              .replace(/^\uFEFF/, '')
+              .trim()
+              .split(','),
+          },
+          () => t.templateWritten(file, kind),
+        );
         return EXIT.OK;
       }),
     );

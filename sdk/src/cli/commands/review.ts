@@ -17,7 +17,19 @@ function csvCell(value: string | number | null | undefined): string {
 }
 
 function row(item: ReviewQueueItem): (string | number | null)[] {
-  return [item.id, item.version, item.status, item.code, item.name, item.student.number, item.student.name, item.student.college.code, item.student.campus?.code ?? null, item.waitingSince, item.reason];
+  return [
+    item.id,
+    item.version,
+    item.status,
+    item.code,
+    item.name,
+    item.student.number,
+    item.student.name,
+    item.student.college.code,
+    item.student.campus?.code ?? null,
+    item.waitingSince,
+    item.reason,
+  ];
 }
 
 interface ListOptions {
@@ -85,7 +97,14 @@ export function registerReview({ program, help, t, run }: Registration) {
         const done = report.outcomes.length - failed.length;
         context.out({ done, failed: failed.length, outcomes: report.outcomes }, () => {
           const lines = [t.decided(action, done, failed.length)];
-          if (failed.length) lines.push('', table([t.headers.id, t.headers.code, t.headers.message], failed.map((f) => [f.id, f.error?.code, f.error?.message])));
+          if (failed.length)
+            lines.push(
+              '',
+              table(
+                [t.headers.id, t.headers.code, t.headers.message],
+                failed.map((f) => [f.id, f.error?.code, f.error?.message]),
+              ),
+            );
           return lines.join('\n');
         });
         return failed.length > 0 ? EXIT.DATA : EXIT.OK;

@@ -31,11 +31,20 @@ export function registerSync({ program, help, t, run }: Registration) {
         }
         const applied = reports.reduce((sum, r) => sum + r.applied, 0);
         const stale = reports.reduce((sum, r) => sum + r.stale, 0);
-        const failedRows = reports.flatMap((r, batch) => r.outcomes.filter((o) => !o.ok && o.error?.code !== 'STALE').map((o) => ({ ...o, row: o.row + batch * BATCH })));
+        const failedRows = reports.flatMap((r, batch) =>
+          r.outcomes.filter((o) => !o.ok && o.error?.code !== 'STALE').map((o) => ({ ...o, row: o.row + batch * BATCH })),
+        );
         const replayed = reports.every((r) => r.replayed);
         context.out({ applied, stale, failed: failedRows.length, replayed, reports }, () => {
           const lines = [t.synced(applied, stale, failedRows.length, replayed)];
-          if (failedRows.length) lines.push('', table([t.headers.row, 'studentNumber', t.headers.code, t.headers.message], failedRows.map((o) => [o.row + 2, o.studentNumber, o.error?.code, o.error?.message])));
+          if (failedRows.length)
+            lines.push(
+              '',
+              table(
+                [t.headers.row, 'studentNumber', t.headers.code, t.headers.message],
+                failedRows.map((o) => [o.row + 2, o.studentNumber, o.error?.code, o.error?.message]),
+              ),
+            );
           return lines.join('\n');
         });
         return failedRows.length > 0 ? EXIT.DATA : EXIT.OK;

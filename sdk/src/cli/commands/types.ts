@@ -21,7 +21,9 @@ export const positiveInt = (t: Messages, option: string) => (raw: string) => {
 };
 
 /** An option argument from a fixed set. */
-export const oneOf = <T extends string>(t: Messages, option: string, choices: readonly T[]) => (raw: string) => {
-  if (!(choices as readonly string[]).includes(raw)) throw new InvalidArgumentError(t.choice(option, choices.join(', '), raw));
-  return raw as T;
-};
+export const oneOf =
+  <T extends string>(t: Messages, option: string, choices: readonly T[]) =>
+  (raw: string) => {
+    if (!(choices as readonly string[]).includes(raw)) throw new InvalidArgumentError(t.choice(option, choices.join(', '), raw));
+    return raw as T;
+  };

@@ -45,7 +45,8 @@ export function registerWatch({ program, help, t, run }: Registration) {
           }
         } catch (error) {
           // The server ended the socket for its credentials (revoked, expired past refreshing): say what to do.
-          if (error instanceof LixiaoError && error.code === 'UNAUTHENTICATED') throw new LixiaoError(error.code, `${error.message}\n${t.logInAgain}`, { response: error.response });
+          if (error instanceof LixiaoError && error.code === 'UNAUTHENTICATED')
+            throw new LixiaoError(error.code, `${error.message}\n${t.logInAgain}`, { response: error.response });
           throw error;
         } finally {
           process.off('SIGINT', interrupt);
