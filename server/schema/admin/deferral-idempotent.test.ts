@@ -3,15 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
 import { type clients, findStudents, openDemoServer } from '../../testing/demo.js';
+import { graphql } from '../../testing/generated/index.js';
 import { globalId } from '../../testing/ids.js';
+import { success } from '../../testing/request.js';
 
-const DEFER = `mutation ($id: ID!, $reason: String!, $from: Int!) {
-  deferStudent(studentId: $id, reason: $reason, fromCohortYear: $from) {
-    __typename
-    ... on MutationDeferStudentSuccess { data { number cohort { year loginHelp } } }
-    ... on Error { code }
+const DEFER = graphql(`
+  mutation DeferralIdempotentDeferStudent($id: ID!, $reason: String!, $from: Int!) {
+    deferStudent(studentId: $id, reason: $reason, fromCohortYear: $from) {
+      __typename
+      ... on MutationDeferStudentSuccess { data { number cohort { year loginHelp } } }
+      ... on Error { code }
+    }
   }
-}`;
+`);
 
 describe.each(BACKENDS)('deferStudent is idempotent (%s)', (backend) => {
   let server: TestServer;
@@ -23,25 +27,25 @@ describe.each(BACKENDS)('deferStudent is idempotent (%s)', (backend) => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MARXISM' }, 1, 5);
     const admin = await api.staff('admin');
     const args = { id: globalId('Student', student!.id), reason: '申请延期，已获批准', from: 2020 };
-    const first = await api.asText(admin, DEFER, args);
-    const again = await api.asText(admin, DEFER, args);
-    expect(first.data.deferStudent.data.cohort.year).toBe(2021);
-    expect(again.data.deferStudent).toEqual(first.data.deferStudent);
+    const first = await api.as(admin, DEFER, args);
+    const again = await api.as(admin, DEFER, args);
+    expect(success(first.data?.deferStudent).cohort.year).toBe(2021);
+    expect(again.data?.deferStudent).toEqual(first.data?.deferStudent);
     expect(await server.db.prisma.deferral.count({ where: { studentId: student!.id } })).toBe(1);
     expect(await server.db.prisma.adminAction.count({ where: { kind: 'DEFER_STUDENT', payload: { path: ['studentId'], equals: student!.id } } })).toBe(1);
 
-    const stale = await api.asText(admin, DEFER, { ...args, from: 2019 });
-    expect(stale.data.deferStudent).toEqual({ __typename: 'DomainError', code: 'CONFLICT' });
+    const stale = await api.as(admin, DEFER, { ...args, from: 2019 });
+    expect(stale.data?.deferStudent).toEqual({ __typename: 'DomainError', code: 'CONFLICT' });
   });
 
   it('gives a cohort created by a deferral the login help of the cohort the student came from', async () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MARXISM' }, 1, 6);
     const admin = await api.staff('admin');
-    await api.asText(admin, DEFER, { id: globalId('Student', student!.id), reason: '延期', from: 2020 });
-    const twice = await api.asText(admin, DEFER, { id: globalId('Student', student!.id), reason: '再次延期', from: 2021 });
+    await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '延期', from: 2020 });
+    const twice = await api.as(admin, DEFER, { id: globalId('Student', student!.id), reason: '再次延期', from: 2021 });
     const from = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
     expect(from.loginHelpZh).not.toBe('');
-    expect(twice.data.deferStudent.data.cohort).toEqual({ year: 2022, loginHelp: from.loginHelpZh });
+    expect(success(twice.data?.deferStudent).cohort).toEqual({ year: 2022, loginHelp: from.loginHelpZh });
     const created = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2022 } });
     expect([created.loginHelpZh, created.loginHelpEn]).toEqual([from.loginHelpZh, from.loginHelpEn]);
   });
