@@ -7,15 +7,19 @@ import { applyRuleChange } from '../../services/rule-change.js';
 import { loadCohortTemplates, studentFacts } from '../../services/rules.js';
 import { createSheets } from '../../services/sheets.js';
 import { BACKENDS } from '../../testing/databases.js';
+import type { StatsCohortStatsQuery } from '../../testing/generated/graphql.js';
+import { graphql } from '../../testing/generated/index.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
-const STATS = `query ($year: Int!, $college: String) {
-  cohortStats(year: $year, collegeCode: $college) {
-    graduates cleared
-    items { template { id } required approved rejected pending locked waived outstanding }
-    colleges { college { id } graduates cleared required approved rejected pending locked waived }
+const STATS = graphql(`
+  query StatsCohortStats($year: Int!, $college: String) {
+    cohortStats(year: $year, collegeCode: $college) {
+      graduates cleared
+      items { template { id } required approved rejected pending locked waived outstanding }
+      colleges { college { id } graduates cleared required approved rejected pending locked waived }
+    }
   }
-}`;
+`);
 
 type Counts = Record<string, number>;
 
@@ -52,13 +56,16 @@ async function groundTruth(server: TestServer, cohortId: string) {
   };
 }
 
-function fromApi(stats: any) {
-  const strip = ({ template, college, outstanding, ...rest }: any) => rest;
+type CohortStats = StatsCohortStatsQuery['cohortStats'];
+
+function fromApi(stats: CohortStats) {
+  const byTemplate = stats.items.map(({ template, outstanding, ...counts }) => [template.id, counts]);
+  const byCollege = stats.colleges.map(({ college, ...counts }) => [college.id, counts]);
   return {
     graduates: stats.graduates,
     cleared: stats.cleared,
-    byTemplate: Object.fromEntries(stats.items.map((i: any) => [i.template.id, strip(i)])),
-    byCollege: Object.fromEntries(stats.colleges.map((c: any) => [c.college.id, strip(c)])),
+    byTemplate: Object.fromEntries(byTemplate) as Record<string, Counts>,
+    byCollege: Object.fromEntries(byCollege) as Record<string, Counts>,
   };
 }
 
@@ -83,7 +90,7 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
     await server?.close();
   });
 
-  const decodeIds = (stats: any) => {
+  const decodeIds = (stats: ReturnType<typeof fromApi>) => {
     const decode = (id: string) => Buffer.from(id, 'base64').toString().split(':')[1]!;
     return {
       ...stats,
@@ -93,9 +100,9 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
   };
 
   async function expectStatsMatchTruth(cohortId: string, seed: number, step: number) {
-    const answer = await server.gqlText(STATS, { year: 2020 }, { authorization: `Bearer ${adminToken}` });
+    const answer = await server.gql(STATS, { year: 2020 }, { authorization: `Bearer ${adminToken}` });
     expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
-    const api = decodeIds(fromApi(answer.data.cohortStats));
+    const api = decodeIds(fromApi(answer.data!.cohortStats));
     const truth = await groundTruth(server, cohortId);
     const zeroless = (bucket: Record<string, Counts>) =>
       Object.fromEntries(Object.entries(bucket).map(([key, counts]) => [key, Object.fromEntries(Object.entries(counts).filter(([, n]) => n !== 0))]));
@@ -235,13 +242,13 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
 
   it('narrows to one college for its college admin and refuses others', async () => {
     const token = await server.login('xgz-computer-science', 'Lixiao@2020');
-    const own = await server.gqlText(STATS, { year: 2020 }, { authorization: `Bearer ${token}` });
+    const own = await server.gql(STATS, { year: 2020 }, { authorization: `Bearer ${token}` });
     expect(own.errors).toBeUndefined();
-    expect(own.data.cohortStats.colleges).toHaveLength(1);
-    const other = await server.gqlText(STATS, { year: 2020, college: 'EARTH_SCIENCES' }, { authorization: `Bearer ${token}` });
+    expect(own.data?.cohortStats.colleges).toHaveLength(1);
+    const other = await server.gql(STATS, { year: 2020, college: 'EARTH_SCIENCES' }, { authorization: `Bearer ${token}` });
     expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const reviewer = await server.login('library', 'Lixiao@2020');
-    const refused = await server.gqlText(STATS, { year: 2020 }, { authorization: `Bearer ${reviewer}` });
+    const refused = await server.gql(STATS, { year: 2020 }, { authorization: `Bearer ${reviewer}` });
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
