@@ -2,7 +2,21 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BACKENDS } from './testing/databases.js';
+import { graphql } from './testing/generated/index.js';
 import { startTestServer, type TestServer } from './testing/server.js';
+
+const COHORT = graphql(`
+  query AppCohort { cohort(year: 2020) { id year name templates { code sequence name department { code } } } }
+`);
+const DEPARTMENTS = graphql(`
+  query AppDepartments { departments { id code name } }
+`);
+const NODE = graphql(`
+  query AppNode($id: ID!) { node(id: $id) { __typename ... on Department { code } } }
+`);
+const CONTACTS = graphql(`
+  query AppDepartmentContacts { departments { code contacts { office campus { code } } } }
+`);
 
 describe.each(BACKENDS)('server boot on %s', (backend) => {
   let server: TestServer;
@@ -22,12 +36,11 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
   });
 
   it('serves the 2020 rule set over HTTP, in Chinese by default and English on request', async () => {
-    const query = '{ cohort(year: 2020) { id year name templates { code sequence name department { code } } } }';
-    const zh = await server.gqlText(query);
+    const zh = await server.gql(COHORT);
     expect(zh.errors).toBeUndefined();
-    const cohort = zh.data.cohort;
+    const cohort = zh.data!.cohort!;
     expect(cohort.name).toBe('2020届毕业生');
-    expect(cohort.templates.map((t: { code: string }) => t.code)).toEqual([
+    expect(cohort.templates.map((t) => t.code)).toEqual([
       'SURVEY',
       'SUPERVISOR',
       'LIBRARY',
@@ -42,26 +55,22 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
       'DORM',
     ]);
     expect(cohort.templates[2]).toMatchObject({ sequence: 2, name: '图书馆', department: { code: 'LIBRARY' } });
-    const en = await server.gqlText(query, undefined, { 'accept-language': 'en-US,en;q=0.9' });
-    expect(en.data.cohort.name).toBe('Class of 2020');
+    const en = await server.gql(COHORT, {}, { 'accept-language': 'en-US,en;q=0.9' });
+    expect(en.data?.cohort?.name).toBe('Class of 2020');
   });
 
   it('resolves a global ID through node(id)', async () => {
-    const { data } = await server.gqlText('{ departments { id code name } }');
-    const library = data.departments.find((d: { code: string }) => d.code === 'LIBRARY');
+    const { data } = await server.gql(DEPARTMENTS);
+    const library = data!.departments.find((d) => d.code === 'LIBRARY')!;
     const token = await server.login('admin', 'Lixiao@2020');
-    const node = await server.gqlText(
-      'query ($id: ID!) { node(id: $id) { __typename ... on Department { code } } }',
-      { id: library.id },
-      { authorization: `Bearer ${token}` },
-    );
-    expect(node.data.node).toEqual({ __typename: 'Department', code: 'LIBRARY' });
+    const node = await server.gql(NODE, { id: library.id }, { authorization: `Bearer ${token}` });
+    expect(node.data?.node).toEqual({ __typename: 'Department', code: 'LIBRARY' });
   });
 
   it('gives the dormitory office one contact per campus', async () => {
-    const { data } = await server.gqlText('{ departments { code contacts { office campus { code } } } }');
-    const dorm = data.departments.find((d: { code: string }) => d.code === 'DORM_OFFICE');
-    const offices = Object.fromEntries(dorm.contacts.map((c: { office: string; campus: { code: string } }) => [c.campus.code, c.office]));
+    const { data } = await server.gql(CONTACTS);
+    const dorm = data!.departments.find((d) => d.code === 'DORM_OFFICE')!;
+    const offices = Object.fromEntries(dorm.contacts.map((c) => [c.campus?.code, c.office]));
     expect(offices.NANWANGSHAN).toContain('学生住宿服务中心');
     expect(offices.FUTURE_CITY).toContain('未来城校区管理办公室');
   });

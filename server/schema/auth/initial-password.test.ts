@@ -1,23 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nationalId, serialEndingInX, STUDENT_HEADER_ZH, studentRows, utf8Csv, type Cell } from '../../testing/import-files.js';
 import { BACKENDS } from '../../testing/databases.js';
+import { graphql } from '../../testing/generated/index.js';
+import { failure, success } from '../../testing/request.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
-const LOGIN = `mutation ($u: String!, $p: String!) {
-  login(username: $u, password: $p) {
-    __typename
-    ... on MutationLoginSuccess { data { accessToken mustChangePassword } }
-    ... on DomainError { code }
+const LOGIN = graphql(`
+  mutation InitialPasswordLogin($username: String!, $password: String!) {
+    login(username: $username, password: $password) {
+      __typename
+      ... on MutationLoginSuccess { data { accessToken mustChangePassword } }
+      ... on DomainError { code }
+    }
   }
-}`;
-const CHANGE = `mutation ($c: String!, $n: String!) {
-  changePassword(currentPassword: $c, newPassword: $n) {
-    __typename
-    ... on MutationChangePasswordSuccess { data { accessToken mustChangePassword } }
-    ... on DomainError { code }
+`);
+const CHANGE = graphql(`
+  mutation InitialPasswordChange($current: String!, $next: String!) {
+    changePassword(currentPassword: $current, newPassword: $next) {
+      __typename
+      ... on MutationChangePasswordSuccess { data { accessToken mustChangePassword } }
+      ... on DomainError { code }
+    }
   }
-}`;
-const SHEET = '{ viewer { __typename ... on Student { number } } }';
+`);
+const SHEET = graphql(`
+  query InitialPasswordSheet { viewer { __typename ... on Student { number } } }
+`);
 const NEW_PASSWORD = 'Chosen-pass-2026';
 
 /** Each call from its own address (the server trusts one proxy), so the login throttle never gets in the way. */
@@ -27,7 +35,7 @@ const fresh = () => ({ 'x-forwarded-for': `198.51.100.${++address}` });
 describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on %s', (backend) => {
   let server: TestServer;
   let adminToken: string;
-  const login = async (username: string, password: string) => (await server.gqlText(LOGIN, { u: username, p: password }, fresh())).data.login;
+  const login = async (username: string, password: string) => (await server.gql(LOGIN, { username, password }, fresh())).data!.login;
   const storedHash = async (where: { number: string } | { username: string }) =>
     'number' in where
       ? (await server.db.prisma.credential.findFirstOrThrow({ where: { student: where } })).passwordHash
@@ -69,24 +77,24 @@ describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on
     for (const typed of [initial, initial.toLowerCase()]) {
       const session = await login(number(xSerial), typed);
       expect(session).toMatchObject({ __typename: 'MutationLoginSuccess', data: { mustChangePassword: true } });
-      const blocked = await server.gqlText(SHEET, undefined, { authorization: `Bearer ${session.data.accessToken}` });
+      const blocked = await server.gql(SHEET, {}, { authorization: `Bearer ${success(session).accessToken}` });
       expect(blocked.errors?.[0]?.extensions?.code).toBe('PASSWORD_CHANGE_REQUIRED');
     }
-    expect((await login(number(xSerial), nationalId(plainSerial).slice(-6))).code).toBe('INVALID_CREDENTIALS');
-    expect((await login(number(xSerial), `${initial.slice(0, 5)}0`)).code).toBe('INVALID_CREDENTIALS');
+    expect(failure(await login(number(xSerial), nationalId(plainSerial).slice(-6))).code).toBe('INVALID_CREDENTIALS');
+    expect(failure(await login(number(xSerial), `${initial.slice(0, 5)}0`)).code).toBe('INVALID_CREDENTIALS');
   });
 
   it('after the forced change the chosen password is an scrypt hash, and the initial one stops working', async () => {
     const initial = nationalId(plainSerial).slice(-6);
     const session = await login(number(plainSerial), initial);
-    const changed = await server.gqlText(CHANGE, { c: initial, n: NEW_PASSWORD }, { authorization: `Bearer ${session.data.accessToken}`, ...fresh() });
-    expect(changed.data.changePassword).toMatchObject({ __typename: 'MutationChangePasswordSuccess', data: { mustChangePassword: false } });
+    const changed = await server.gql(CHANGE, { current: initial, next: NEW_PASSWORD }, { authorization: `Bearer ${success(session).accessToken}`, ...fresh() });
+    expect(changed.data?.changePassword).toMatchObject({ __typename: 'MutationChangePasswordSuccess', data: { mustChangePassword: false } });
     expect(await storedHash({ number: number(plainSerial) })).toMatch(/^scrypt\$15\$8\$1\$/);
     const again = await login(number(plainSerial), NEW_PASSWORD);
     expect(again).toMatchObject({ __typename: 'MutationLoginSuccess', data: { mustChangePassword: false } });
-    const sheet = await server.gqlText(SHEET, undefined, { authorization: `Bearer ${again.data.accessToken}` });
-    expect(sheet.data.viewer).toEqual({ __typename: 'Student', number: number(plainSerial) });
-    expect((await login(number(plainSerial), initial)).code).toBe('INVALID_CREDENTIALS');
+    const sheet = await server.gql(SHEET, {}, { authorization: `Bearer ${success(again).accessToken}` });
+    expect(sheet.data?.viewer).toEqual({ __typename: 'Student', number: number(plainSerial) });
+    expect(failure(await login(number(plainSerial), initial)).code).toBe('INVALID_CREDENTIALS');
   });
 
   it('imported staff get keyed initial passwords too, case-insensitive until changed', async () => {
@@ -99,7 +107,7 @@ describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on
     for (const typed of ['Init@Pepper1', 'init@pepper1']) {
       expect(await login('pepper1', typed)).toMatchObject({ __typename: 'MutationLoginSuccess', data: { mustChangePassword: true } });
     }
-    expect((await login('pepper1', 'Init@Pepper2')).code).toBe('INVALID_CREDENTIALS');
+    expect(failure(await login('pepper1', 'Init@Pepper2')).code).toBe('INVALID_CREDENTIALS');
   });
 
   it('takes as long for a keyed initial password as for staff and unknown names (no account enumeration)', async () => {
@@ -111,7 +119,7 @@ describe.each(BACKENDS)('initial passwords are keyed hashes (PASSWORD_PEPPER) on
         const started = performance.now();
         const answer = await login(username, `wrong-${round}`);
         times[kind].push(performance.now() - started);
-        expect(answer.code).toBe('INVALID_CREDENTIALS');
+        expect(failure(answer).code).toBe('INVALID_CREDENTIALS');
       }
     }
     const staff = median(times.staff);

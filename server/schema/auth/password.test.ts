@@ -1,22 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId } from '../../auth/password.js';
 import { LOGIN_POLICY } from '../../auth/throttle.js';
+import { graphql } from '../../testing/generated/index.js';
+import { failure, success } from '../../testing/request.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 
-const LOGIN = `mutation ($u: String!, $p: String!) {
-  login(username: $u, password: $p) {
-    __typename
-    ... on MutationLoginSuccess { data { accessToken } }
-    ... on DomainError { code message }
+const LOGIN = graphql(`
+  mutation PasswordLogin($username: String!, $password: String!) {
+    login(username: $username, password: $password) {
+      __typename
+      ... on MutationLoginSuccess { data { accessToken } }
+      ... on DomainError { code message }
+    }
   }
-}`;
-const CHANGE = `mutation ($c: String!, $n: String!) {
-  changePassword(currentPassword: $c, newPassword: $n) {
-    __typename
-    ... on MutationChangePasswordSuccess { data { accessToken mustChangePassword } }
-    ... on DomainError { code message }
+`);
+const CHANGE = graphql(`
+  mutation PasswordChange($current: String!, $next: String!) {
+    changePassword(currentPassword: $current, newPassword: $next) {
+      __typename
+      ... on MutationChangePasswordSuccess { data { accessToken mustChangePassword } }
+      ... on DomainError { code message }
+    }
   }
-}`;
+`);
 const NEW_PASSWORD = 'Good-pass-2026';
 
 /** Calls from one client address (the server trusts one proxy). */
@@ -34,8 +40,8 @@ async function onInitialPassword(server: TestServer, number: string, nationalId:
 describe('changePassword', () => {
   let server: TestServer;
   const login = async (username: string, password: string, address: string) => {
-    const answer = await server.gqlText(LOGIN, { u: username, p: password }, from(address));
-    return answer.data.login;
+    const answer = await server.gql(LOGIN, { username, password }, from(address));
+    return answer.data!.login;
   };
 
   beforeAll(async () => {
@@ -49,21 +55,21 @@ describe('changePassword', () => {
     await onInitialPassword(server, '201601004', '42011119990202456X');
     const session = await login('201601004', '02456x', '198.51.100.1');
     expect(session.__typename).toBe('MutationLoginSuccess');
-    const changed = await server.gqlText(CHANGE, { c: '02456x', n: NEW_PASSWORD }, { authorization: `Bearer ${session.data.accessToken}` });
-    expect(changed.data.changePassword).toMatchObject({ __typename: 'MutationChangePasswordSuccess', data: { mustChangePassword: false } });
+    const changed = await server.gql(CHANGE, { current: '02456x', next: NEW_PASSWORD }, { authorization: `Bearer ${success(session).accessToken}` });
+    expect(changed.data?.changePassword).toMatchObject({ __typename: 'MutationChangePasswordSuccess', data: { mustChangePassword: false } });
     expect((await login('201601004', NEW_PASSWORD, '198.51.100.1')).__typename).toBe('MutationLoginSuccess');
   });
 
   it('says the current password is wrong, in both languages', async () => {
     const token = await server.login('skl', 'Lixiao@2020');
-    const zh = await server.gqlText(CHANGE, { c: 'not-it-1', n: NEW_PASSWORD }, { authorization: `Bearer ${token}` });
-    expect(zh.data.changePassword).toMatchObject({ code: 'CURRENT_PASSWORD_WRONG', message: '当前密码不正确。' });
-    const en = await server.gqlText(CHANGE, { c: 'not-it-2', n: NEW_PASSWORD }, { authorization: `Bearer ${token}`, 'accept-language': 'en' });
-    expect(en.data.changePassword).toMatchObject({ code: 'CURRENT_PASSWORD_WRONG', message: 'The current password is wrong.' });
+    const zh = await server.gql(CHANGE, { current: 'not-it-1', next: NEW_PASSWORD }, { authorization: `Bearer ${token}` });
+    expect(zh.data?.changePassword).toMatchObject({ code: 'CURRENT_PASSWORD_WRONG', message: '当前密码不正确。' });
+    const en = await server.gql(CHANGE, { current: 'not-it-2', next: NEW_PASSWORD }, { authorization: `Bearer ${token}`, 'accept-language': 'en' });
+    expect(en.data?.changePassword).toMatchObject({ code: 'CURRENT_PASSWORD_WRONG', message: 'The current password is wrong.' });
   });
 
   it('counts wrong current passwords like failed logins: guesses through aliases stop at the limit, and login is throttled too', async () => {
-    const token = (await login('equipment', 'Lixiao@2020', '198.51.100.2')).data.accessToken;
+    const token = success(await login('equipment', 'Lixiao@2020', '198.51.100.2')).accessToken;
     const guesses = Array.from(
       { length: 15 },
       (_, i) => `g${i}: changePassword(currentPassword: "guess-${i}", newPassword: "${NEW_PASSWORD}") { ... on DomainError { code } }`,
@@ -71,9 +77,9 @@ describe('changePassword', () => {
     const answer = await server.gqlText(`mutation { ${guesses.join('\n')} }`, undefined, from('198.51.100.2', { authorization: `Bearer ${token}` }));
     const codes = Object.values(answer.data as Record<string, { code: string }>).map((result) => result.code);
     expect(codes).toEqual([...Array(LOGIN_POLICY.pair.limit).fill('CURRENT_PASSWORD_WRONG'), ...Array(15 - LOGIN_POLICY.pair.limit).fill('LOGIN_LOCKED')]);
-    const right = await server.gqlText(CHANGE, { c: 'Lixiao@2020', n: NEW_PASSWORD }, from('198.51.100.2', { authorization: `Bearer ${token}` }));
-    expect(right.data.changePassword.code).toBe('LOGIN_LOCKED');
-    expect((await login('equipment', 'Lixiao@2020', '198.51.100.2')).code).toBe('LOGIN_LOCKED');
+    const right = await server.gql(CHANGE, { current: 'Lixiao@2020', next: NEW_PASSWORD }, from('198.51.100.2', { authorization: `Bearer ${token}` }));
+    expect(failure(right.data?.changePassword).code).toBe('LOGIN_LOCKED');
+    expect(failure(await login('equipment', 'Lixiao@2020', '198.51.100.2')).code).toBe('LOGIN_LOCKED');
     // Only that address is held back.
     expect((await login('equipment', 'Lixiao@2020', '203.0.113.2')).__typename).toBe('MutationLoginSuccess');
   });
@@ -98,9 +104,9 @@ describe('login timing', () => {
     for (let round = 0; round < 11; round++) {
       for (const [kind, username] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
         const started = performance.now();
-        const answer = await server.gqlText(LOGIN, { u: username, p: `wrong-${round}` }, from(`192.0.2.${round + 1}`));
+        const answer = await server.gql(LOGIN, { username, password: `wrong-${round}` }, from(`192.0.2.${round + 1}`));
         times[kind].push(performance.now() - started);
-        expect(answer.data.login.code).toBe('INVALID_CREDENTIALS');
+        expect(failure(answer.data?.login).code).toBe('INVALID_CREDENTIALS');
       }
     }
     const staff = median(times.staff);
