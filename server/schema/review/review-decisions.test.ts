@@ -5,25 +5,69 @@ import { changeItems } from '../../services/decisions.js';
 import type { TestServer } from '../../testing/server.js';
 import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer, ref, slug, type ItemHandle } from '../../testing/demo.js';
 import { globalId } from '../../testing/ids.js';
+import { graphql } from '../../testing/generated/index.js';
+import type { ReviewDecisionsApproveMutation, ReviewDecisionsRejectMutation, TypedDocumentString } from '../../testing/generated/graphql.js';
+import { failure, type GraphQLResponse, success } from '../../testing/request.js';
 
-const REPORT = 'approved rejected failed outcomes { id ok status version error { code message } }';
-const APPROVE = `mutation ($items: [ItemRefInput!]!) {
-  approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { ${REPORT} } } ... on Error { code message } }
-}`;
-const REJECT = `mutation ($items: [ItemRefInput!]!, $reason: String!) {
-  rejectItems(items: $items, reason: $reason) { __typename ... on MutationRejectItemsSuccess { data { ${REPORT} } } ... on Error { code message } }
-}`;
-const ITEM = 'id status version reason source';
-const REOPEN = `mutation ($id: ID!, $v: Int!) { reopenItem(id: $id, expectedVersion: $v) { __typename ... on MutationReopenItemSuccess { data { ${ITEM} } } ... on Error { code } } }`;
-const WAIVE = `mutation ($id: ID!, $v: Int!, $r: String!) { waiveItem(id: $id, expectedVersion: $v, reason: $r) { __typename ... on MutationWaiveItemSuccess { data { ${ITEM} } } ... on Error { code } } }`;
-const UNWAIVE = `mutation ($id: ID!, $v: Int!) { unwaiveItem(id: $id, expectedVersion: $v) { __typename ... on MutationUnwaiveItemSuccess { data { ${ITEM} } } ... on Error { code } } }`;
+const APPROVE = graphql(`
+  mutation ReviewDecisionsApprove($items: [ItemRefInput!]!) {
+    approveItems(items: $items) {
+      __typename
+      ... on MutationApproveItemsSuccess { data { approved rejected failed outcomes { id ok status version error { code message } } } }
+      ... on Error { code message }
+    }
+  }
+`);
+const REJECT = graphql(`
+  mutation ReviewDecisionsReject($items: [ItemRefInput!]!, $reason: String!) {
+    rejectItems(items: $items, reason: $reason) {
+      __typename
+      ... on MutationRejectItemsSuccess { data { approved rejected failed outcomes { id ok status version error { code message } } } }
+      ... on Error { code message }
+    }
+  }
+`);
+const REOPEN = graphql(`
+  mutation ReviewDecisionsReopen($id: ID!, $v: Int!) {
+    reopenItem(id: $id, expectedVersion: $v) {
+      __typename
+      ... on MutationReopenItemSuccess { data { id status version reason source } }
+      ... on Error { code }
+    }
+  }
+`);
+const WAIVE = graphql(`
+  mutation ReviewDecisionsWaive($id: ID!, $v: Int!, $r: String!) {
+    waiveItem(id: $id, expectedVersion: $v, reason: $r) {
+      __typename
+      ... on MutationWaiveItemSuccess { data { id status version reason source } }
+      ... on Error { code }
+    }
+  }
+`);
+const UNWAIVE = graphql(`
+  mutation ReviewDecisionsUnwaive($id: ID!, $v: Int!) {
+    unwaiveItem(id: $id, expectedVersion: $v) {
+      __typename
+      ... on MutationUnwaiveItemSuccess { data { id status version reason source } }
+      ... on Error { code }
+    }
+  }
+`);
+const QUEUE_PROBE = graphql(`
+  query ReviewDecisionsQueueProbe { reviewQueue(first: 1) { edges { cursor } } }
+`);
+const CLEARED_AT = graphql(`
+  query ReviewDecisionsClearedAt($id: ID!) { node(id: $id) { ... on Student { clearedAt } } }
+`);
 
-interface Outcome {
-  id: string;
-  ok: boolean;
-  status: string | null;
-  version: number | null;
-  error: { code: string; message: string } | null;
+type DecisionAnswer = ReviewDecisionsApproveMutation['approveItems'] | ReviewDecisionsRejectMutation['rejectItems'];
+
+/** A decision call's report, or the whole call's error code (a request error or the field's error). */
+function unwrap(result: GraphQLResponse<unknown>, payload: DecisionAnswer | undefined) {
+  if (result.errors?.length) return { code: result.errors[0]!.extensions?.code ?? null, report: null };
+  if (payload && 'data' in payload) return { code: null, report: payload.data };
+  return { code: failure(payload).code as string, report: null };
 }
 
 describe('reviewer decisions', () => {
@@ -35,15 +79,8 @@ describe('reviewer decisions', () => {
   /** approveItems as `username`: the report, or the whole call's error code. */
   async function approve(username: string, items: ItemHandle[] | { id: string; expectedVersion: number }[], headers: Record<string, string> = {}) {
     const token = username.startsWith('student:') ? await api.student(username.slice(8)) : await api.staff(username);
-    const result = await api.asText(token, APPROVE, { items: items.map((i) => ('dbId' in i ? ref(i) : i)) }, headers);
-    return unwrap(result, 'approveItems');
-  }
-
-  function unwrap(result: { data?: any; errors?: { extensions?: { code?: string } }[] }, field: string) {
-    if (result.errors?.length) return { code: result.errors[0]!.extensions?.code as string, report: null };
-    const payload = result.data[field];
-    if (payload.__typename === 'DomainError') return { code: payload.code as string, report: null };
-    return { code: null, report: payload.data as { approved: number; rejected: number; failed: number; outcomes: Outcome[] } };
+    const result = await api.as(token, APPROVE, { items: items.map((i) => ('dbId' in i ? ref(i) : i)) }, headers);
+    return unwrap(result, result.data?.approveItems);
   }
 
   /** The single outcome's error code, 'OK', or the whole call's code. */
@@ -95,7 +132,8 @@ describe('reviewer decisions', () => {
       const [s1, s2, s3] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MATHEMATICS_PHYSICS' }, 3, 5);
       const library = await itemOf(server, s1!.number, 'LIBRARY');
       expect(await approveOne(`student:${s1!.number}`, library)).toBe('call:FORBIDDEN');
-      const asIntegration = unwrap(await api.asText(INTEGRATION_TOKEN, APPROVE, { items: [ref(library)] }), 'approveItems');
+      const integrationResult = await api.as(INTEGRATION_TOKEN, APPROVE, { items: [ref(library)] });
+      const asIntegration = unwrap(integrationResult, integrationResult.data?.approveItems);
       expect(asIntegration.code).toBe('FORBIDDEN');
       // A university admin does not review (per item), a college admin only in their own department and college.
       expect(await approveOne('admin', library)).toBe('FORBIDDEN');
@@ -103,34 +141,37 @@ describe('reviewer decisions', () => {
       expect((await itemOf(server, s1!.number, 'LIBRARY')).status).toBe('PENDING');
 
       const finance = await itemOf(server, s2!.number, 'FINANCE');
-      const byReviewer = await api.asText(await api.staff('finance'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
+      const byReviewer = await api.as(await api.staff('finance'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
       expect(byReviewer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const byCollegeAdmin = await api.asText(await api.staff('xgz-mathematics-physics'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
+      const byCollegeAdmin = await api.as(await api.staff('xgz-mathematics-physics'), WAIVE, { id: finance.id, v: finance.version, r: '免缴' });
       expect(byCollegeAdmin.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const byAdmin = await api.asText(await api.staff('admin'), WAIVE, { id: finance.id, v: finance.version, r: '学费已由学校减免' });
-      expect(byAdmin.data.waiveItem).toMatchObject({
+      const byAdmin = await api.as(await api.staff('admin'), WAIVE, { id: finance.id, v: finance.version, r: '学费已由学校减免' });
+      expect(byAdmin.data?.waiveItem).toMatchObject({
         __typename: 'MutationWaiveItemSuccess',
         data: { status: 'WAIVED', source: 'ADMIN', reason: '学费已由学校减免' },
       });
-      const unwaived = await api.asText(await api.staff('admin'), UNWAIVE, { id: finance.id, v: byAdmin.data.waiveItem.data.version });
-      expect(unwaived.data.unwaiveItem).toMatchObject({ data: { status: 'PENDING', source: 'ADMIN' } });
+      const unwaived = await api.as(await api.staff('admin'), UNWAIVE, { id: finance.id, v: success(byAdmin.data?.waiveItem).version });
+      expect(unwaived.data?.unwaiveItem).toMatchObject({ data: { status: 'PENDING', source: 'ADMIN' } });
       const audit = await server.db.prisma.adminAction.findMany({ where: { kind: { in: ['WAIVE_ITEM', 'UNWAIVE_ITEM'] } } });
       expect(audit.map((a) => a.kind).sort()).toEqual(['UNWAIVE_ITEM', 'WAIVE_ITEM']);
       // Un-waiving an item that is not waived is not a transition.
       const hospital = await itemOf(server, s3!.number, 'HOSPITAL');
-      const notWaived = await api.asText(await api.staff('admin'), UNWAIVE, { id: hospital.id, v: hospital.version });
-      expect(notWaived.data.unwaiveItem).toMatchObject({ __typename: 'DomainError', code: 'INVALID_TRANSITION' });
+      const notWaived = await api.as(await api.staff('admin'), UNWAIVE, { id: hospital.id, v: hospital.version });
+      expect(notWaived.data?.unwaiveItem).toMatchObject({ __typename: 'DomainError', code: 'INVALID_TRANSITION' });
     });
 
     it('applies the same rules over graphql-ws', async () => {
       const [own, other] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'ENVIRONMENTAL_STUDIES' }, 2, 6);
       const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'ENVIRONMENTAL_STUDIES' }, 1, 8);
-      const run = async (token: string, query: string, variables: Record<string, unknown>) => {
+      const run = async <R, V>(token: string, document: TypedDocumentString<R, V>, variables: V) => {
         const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
         try {
-          return await new Promise<any>((resolve, reject) => {
-            let value: unknown;
-            client.subscribe({ query, variables }, { next: (v) => (value = v), error: reject, complete: () => resolve(value) });
+          return await new Promise<GraphQLResponse<R>>((resolve, reject) => {
+            let value: GraphQLResponse<R> = {};
+            client.subscribe(
+              { query: document.toString(), variables: variables as Record<string, unknown> },
+              { next: (v) => (value = v as GraphQLResponse<R>), error: reject, complete: () => resolve(value) },
+            );
           });
         } finally {
           await client.dispose();
@@ -138,12 +179,12 @@ describe('reviewer decisions', () => {
       };
       const library = await itemOf(server, own!.number, 'LIBRARY');
       const ok = await run(await api.staff('library'), APPROVE, { items: [ref(library)] });
-      expect(ok.data.approveItems.data.outcomes[0]).toMatchObject({ ok: true, status: 'APPROVED' });
+      expect(success(ok.data?.approveItems).outcomes[0]).toMatchObject({ ok: true, status: 'APPROVED' });
       const finance = await itemOf(server, other!.number, 'FINANCE');
       const refused = await run(await api.staff('library'), APPROVE, { items: [ref(finance)] });
-      expect(refused.data.approveItems.data.outcomes[0]).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-      const asStudent = await run(await api.student(student!.number), 'query { reviewQueue(first: 1) { edges { cursor } } }', {});
-      expect(asStudent.errors[0].extensions.code).toBe('FORBIDDEN');
+      expect(success(refused.data?.approveItems).outcomes[0]).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      const asStudent = await run(await api.student(student!.number), QUEUE_PROBE, {});
+      expect(asStudent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
   });
 
@@ -161,16 +202,17 @@ describe('reviewer decisions', () => {
 
     const other = await itemOf(server, rejected!.number, 'SUPERVISOR');
     const token = await api.staff(rejected!.firstSupervisor!.username);
-    const rejection = unwrap(await api.asText(token, REJECT, { items: [ref(other)], reason: '论文尚未通过答辩' }), 'rejectItems');
+    const rejectionResult = await api.as(token, REJECT, { items: [ref(other)], reason: '论文尚未通过答辩' });
+    const rejection = unwrap(rejectionResult, rejectionResult.data?.rejectItems);
     expect(rejection.report).toMatchObject({ rejected: 1, failed: 0 });
     expect((await itemOf(server, rejected!.number, 'LIBRARY')).status).toBe('LOCKED');
     expect(await approveOne('library', await itemOf(server, rejected!.number, 'LIBRARY'))).toBe('ITEM_LOCKED');
 
     // The student acted: the supervisor reopens the review, then approves it.
-    const reopened = await api.asText(token, REOPEN, { id: other.id, v: other.version + 1 });
-    expect(reopened.data.reopenItem).toMatchObject({ __typename: 'MutationReopenItemSuccess', data: { status: 'PENDING' } });
-    const stale = await api.asText(token, REOPEN, { id: other.id, v: other.version + 1 });
-    expect(stale.data.reopenItem).toMatchObject({ __typename: 'DomainError', code: 'CONFLICT' });
+    const reopened = await api.as(token, REOPEN, { id: other.id, v: other.version + 1 });
+    expect(reopened.data?.reopenItem).toMatchObject({ __typename: 'MutationReopenItemSuccess', data: { status: 'PENDING' } });
+    const stale = await api.as(token, REOPEN, { id: other.id, v: other.version + 1 });
+    expect(stale.data?.reopenItem).toMatchObject({ __typename: 'DomainError', code: 'CONFLICT' });
     expect(await approveOne(rejected!.firstSupervisor!.username, await itemOf(server, rejected!.number, 'SUPERVISOR'))).toBe('OK');
     expect((await itemOf(server, rejected!.number, 'LIBRARY')).status).toBe('PENDING');
   });
@@ -202,7 +244,8 @@ describe('reviewer decisions', () => {
     expect((await approve('hospital', [])).code).toBe('INVALID_INPUT');
     const tooMany = Array.from({ length: 1001 }, () => ref(items[3]!));
     expect((await approve('hospital', tooMany)).code).toBe('INVALID_INPUT');
-    const noReason = unwrap(await api.asText(await api.staff('hospital'), REJECT, { items: [ref(items[3]!)], reason: '   ' }), 'rejectItems');
+    const noReasonResult = await api.as(await api.staff('hospital'), REJECT, { items: [ref(items[3]!)], reason: '   ' });
+    const noReason = unwrap(noReasonResult, noReasonResult.data?.rejectItems);
     expect(noReason.code).toBe('REASON_REQUIRED');
   });
 
@@ -212,10 +255,10 @@ describe('reviewer decisions', () => {
     const eventsBefore = await server.db.prisma.clearanceEvent.count({ where: { itemId: item.dbId } });
     const [first, second] = [await server.login('career', 'Lixiao@2020'), await server.login('career', 'Lixiao@2020')];
     const [a, b] = await Promise.all([
-      api.asText(first, APPROVE, { items: [ref(item)] }),
-      api.asText(second, REJECT, { items: [ref(item)], reason: '就业方案未提交' }),
+      api.as(first, APPROVE, { items: [ref(item)] }),
+      api.as(second, REJECT, { items: [ref(item)], reason: '就业方案未提交' }),
     ]);
-    const outcomes = [a.data.approveItems.data.outcomes[0], b.data.rejectItems.data.outcomes[0]] as Outcome[];
+    const outcomes = [success(a.data?.approveItems).outcomes[0]!, success(b.data?.rejectItems).outcomes[0]!];
     expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
     expect(outcomes.filter((o) => !o.ok).map((o) => o.error!.code)).toEqual(['CONFLICT']);
     const winner = outcomes.find((o) => o.ok)!;
@@ -262,9 +305,9 @@ describe('reviewer decisions', () => {
       if (index < rest.length - 1) expect(clearedAt).toBeNull();
       else expect(clearedAt).toBeInstanceOf(Date);
     }
-    const asStaff = await api.asText(await api.staff('admin'), 'query ($id: ID!) { node(id: $id) { ... on Student { clearedAt } } }', {
+    const asStaff = await api.as(await api.staff('admin'), CLEARED_AT, {
       id: globalId('Student', student!.id),
     });
-    expect(asStaff.data.node.clearedAt).not.toBeNull();
+    expect(asStaff.data?.node && 'clearedAt' in asStaff.data.node ? asStaff.data.node.clearedAt : null).not.toBeNull();
   });
 });

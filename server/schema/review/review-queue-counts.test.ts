@@ -5,6 +5,8 @@ import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
 import { type clients, openDemoServer } from '../../testing/demo.js';
 import { globalId } from '../../testing/ids.js';
+import { graphql } from '../../testing/generated/index.js';
+import type { ReviewQueueCountsPageQueryVariables, ReviewQueueFilter } from '../../testing/generated/graphql.js';
 
 /**
  * The queue's counts come from trigger-kept counters and its pages from index ranges over
@@ -14,16 +16,24 @@ import { globalId } from '../../testing/ids.js';
  * department or scope.
  */
 
-const QUEUE = `query Queue($first: Int, $after: String, $filter: ReviewQueueFilter) {
-  reviewQueue(first: $first, after: $after, filter: $filter) {
-    counts { locked pending approved rejected waived total }
-    pageInfo { hasNextPage endCursor }
-    edges { node { id version status } }
+const QUEUE = graphql(`
+  query ReviewQueueCountsPage($first: Int, $after: String, $filter: ReviewQueueFilter) {
+    reviewQueue(first: $first, after: $after, filter: $filter) {
+      counts { locked pending approved rejected waived total }
+      pageInfo { hasNextPage endCursor }
+      edges { node { id version status } }
+    }
   }
-}`;
+`);
+const APPROVE = graphql(`
+  mutation ReviewQueueCountsApprove($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename } }
+`);
+const REJECT = graphql(`
+  mutation ReviewQueueCountsReject($items: [ItemRefInput!]!) { rejectItems(items: $items, reason: "材料不全") { __typename } }
+`);
 
 const VIEWERS = ['library', 'xgz-earth-sciences', 'dorm-future-city', 'dorm-nanwangshan', 't0001', 'admin'];
-const FILTERS: Record<string, unknown>[] = [{}, { collegeCode: 'EARTH_SCIENCES' }, { category: 'UNDERGRADUATE', campusCode: 'NANWANGSHAN', cohortYear: 2020 }];
+const FILTERS: ReviewQueueFilter[] = [{}, { collegeCode: 'EARTH_SCIENCES' }, { category: 'UNDERGRADUATE', campusCode: 'NANWANGSHAN', cohortYear: 2020 }];
 
 function mulberry32(seed: number) {
   let state = seed;
@@ -56,7 +66,7 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
   afterAll(() => server?.close());
 
   /** The counts ignore the filter's status part, the pages do not. */
-  const filterParams = (username: string, filter: Record<string, unknown>, withStatus = false) => [
+  const filterParams = (username: string, filter: ReviewQueueFilter, withStatus = false) => [
     username,
     filter.cohortYear ?? null,
     filter.collegeCode ?? null,
@@ -65,7 +75,7 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
     withStatus ? (filter.status ?? null) : null,
   ];
 
-  async function truthCounts(username: string, filter: Record<string, unknown>) {
+  async function truthCounts(username: string, filter: ReviewQueueFilter) {
     const rows = await server.db.sql.query<{ status: string; count: number }>(
       `SELECT i.status::text AS status, count(*)::int AS count
        FROM "ClearanceItem" i JOIN "Student" s ON s.id = i."studentId" JOIN "ItemTemplate" t ON t.id = i."templateId",
@@ -82,7 +92,7 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
     return counts;
   }
 
-  async function truthOrder(username: string, filter: Record<string, unknown>) {
+  async function truthOrder(username: string, filter: ReviewQueueFilter) {
     const rows = await server.db.sql.query<{ id: string }>(
       `SELECT i.id FROM "ClearanceItem" i JOIN "Student" s ON s.id = i."studentId" JOIN "ItemTemplate" t ON t.id = i."templateId",
             "Reviewer" r
@@ -93,14 +103,10 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
     return rows.map((row) => globalId('ClearanceItem', row.id));
   }
 
-  async function queue(username: string, variables: Record<string, unknown>) {
-    const result = await api.asText(await api.staff(username), QUEUE, variables);
+  async function queue(username: string, variables: ReviewQueueCountsPageQueryVariables) {
+    const result = await api.as(await api.staff(username), QUEUE, variables);
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-    return result.data.reviewQueue as {
-      counts: Record<string, number>;
-      pageInfo: { hasNextPage: boolean; endCursor: string | null };
-      edges: { node: { id: string; version: number; status: string } }[];
-    };
+    return result.data!.reviewQueue;
   }
 
   async function expectCountersMatchItems(context: string) {
@@ -128,7 +134,7 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
     }
   }
 
-  async function expectPagesInOrder(username: string, filter: Record<string, unknown>, context: string) {
+  async function expectPagesInOrder(username: string, filter: ReviewQueueFilter, context: string) {
     const ids: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 200; guard++) {
@@ -166,13 +172,7 @@ describe.each(BACKENDS)('review queue counts and order on %s', (backend) => {
         const items = page.edges.map((edge) => ({ id: edge.node.id, expectedVersion: edge.node.version }));
         if (items.length === 0) continue;
         const mutation =
-          random() < 0.7
-            ? await api.asText(await api.staff(username), 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename } }', { items })
-            : await api.asText(
-                await api.staff(username),
-                'mutation ($items: [ItemRefInput!]!) { rejectItems(items: $items, reason: "材料不全") { __typename } }',
-                { items },
-              );
+          random() < 0.7 ? await api.as(await api.staff(username), APPROVE, { items }) : await api.as(await api.staff(username), REJECT, { items });
         expect(mutation.errors, JSON.stringify(mutation.errors)).toBeUndefined();
       } else if (roll < 0.65) {
         const templates = (await loadCohortTemplates(prisma, cohort.id)).rows;

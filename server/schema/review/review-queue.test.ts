@@ -2,31 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../testing/databases.js';
 import type { TestServer } from '../../testing/server.js';
 import { type clients, findStudents, openDemoServer } from '../../testing/demo.js';
+import { graphql } from '../../testing/generated/index.js';
+import type { ReviewQueueFilter, ReviewQueuePageQuery, ReviewQueuePageQueryVariables } from '../../testing/generated/graphql.js';
 
-const QUEUE = `query Queue($first: Int, $after: String, $filter: ReviewQueueFilter) {
-  reviewQueue(first: $first, after: $after, filter: $filter) {
-    counts { locked pending approved rejected waived total }
-    pageInfo { hasNextPage hasPreviousPage endCursor }
-    edges {
-      cursor
-      node {
-        id code status version waitingSince decidable
-        student { number name college { code } campus { code } firstSupervisor { username } }
-        template { code scope department { code } }
+const QUEUE = graphql(`
+  query ReviewQueuePage($first: Int, $after: String, $filter: ReviewQueueFilter) {
+    reviewQueue(first: $first, after: $after, filter: $filter) {
+      counts { locked pending approved rejected waived total }
+      pageInfo { hasNextPage hasPreviousPage endCursor }
+      edges {
+        cursor
+        node {
+          id code status version waitingSince decidable
+          student { number name college { code } campus { code } firstSupervisor { username } }
+          template { code scope department { code } }
+        }
       }
     }
   }
-}`;
+`);
+const BACKWARD = graphql(`
+  query ReviewQueueBackward { reviewQueue(last: 5) { edges { cursor } } }
+`);
 
-interface Node {
-  id: string;
-  code: string;
-  status: string;
-  waitingSince: string | null;
-  decidable: boolean;
-  student: { number: string; name: string; college: { code: string }; campus: { code: string }; firstSupervisor: { username: string } | null };
-  template: { code: string; scope: string; department: { code: string } };
-}
+type Node = ReviewQueuePageQuery['reviewQueue']['edges'][number]['node'];
 
 describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
   let server: TestServer;
@@ -34,17 +33,13 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
   beforeAll(async () => ({ server, api } = await openDemoServer({ backend })));
   afterAll(() => server?.close());
 
-  async function queue(username: string, variables: Record<string, unknown> = {}) {
-    const result = await api.asText(await api.staff(username), QUEUE, variables);
+  async function queue(username: string, variables: ReviewQueuePageQueryVariables = {}) {
+    const result = await api.as(await api.staff(username), QUEUE, variables);
     expect(result.errors).toBeUndefined();
-    return result.data.reviewQueue as {
-      counts: Record<string, number>;
-      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
-      edges: { cursor: string; node: Node }[];
-    };
+    return result.data!.reviewQueue;
   }
 
-  async function allPages(username: string, filter: Record<string, unknown>, first = 100) {
+  async function allPages(username: string, filter: ReviewQueueFilter, first = 100) {
     const nodes: Node[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 100; guard++) {
@@ -63,7 +58,7 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
     const expectedTotal = await server.db.prisma.clearanceItem.count({ where: { template: { code: 'LIBRARY' } } });
     expect(first.counts.total).toBe(expectedTotal);
     const byStatus = await server.db.prisma.clearanceItem.groupBy({ by: ['status'], where: { template: { code: 'LIBRARY' } }, _count: true });
-    for (const row of byStatus) expect(first.counts[row.status.toLowerCase()]).toBe(row._count);
+    for (const row of byStatus) expect(first.counts[row.status.toLowerCase() as Lowercase<typeof row.status>]).toBe(row._count);
 
     const nodes = await allPages('library', {});
     expect(nodes).toHaveLength(expectedTotal);
@@ -84,9 +79,9 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
     const page = await queue('library', { first: 500 });
     expect(page.edges).toHaveLength(100);
     const token = await api.staff('library');
-    const bad = await api.asText(token, QUEUE, { after: 'not-a-cursor' });
+    const bad = await api.as(token, QUEUE, { after: 'not-a-cursor' });
     expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
-    const backward = await api.asText(token, 'query { reviewQueue(last: 5) { edges { cursor } } }');
+    const backward = await api.as(token, BACKWARD);
     expect(backward.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
   });
 
@@ -95,7 +90,7 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
     const unfiltered = await queue('library', { first: 1 });
     const filtered = await queue('library', { first: 1, filter: { status: ['PENDING'] } });
     expect(filtered.counts).toEqual(unfiltered.counts);
-    expect(pending).toHaveLength(unfiltered.counts.pending!);
+    expect(pending).toHaveLength(unfiltered.counts.pending);
     expect(pending.every((n) => n.status === 'PENDING')).toBe(true);
 
     const cs = await allPages('library', { collegeCode: 'COMPUTER_SCIENCE', campusCode: 'FUTURE_CITY', category: 'UNDERGRADUATE', cohortYear: 2020 });
@@ -137,9 +132,9 @@ describe.each(BACKENDS)('reviewQueue on %s', (backend) => {
 
   it('refuses students and anonymous callers', async () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MARXISM' });
-    const asStudent = await api.asText(await api.student(student!.number), QUEUE, { first: 1 });
+    const asStudent = await api.as(await api.student(student!.number), QUEUE, { first: 1 });
     expect(asStudent.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const anonymous = await server.gqlText(QUEUE, { first: 1 });
+    const anonymous = await server.gql(QUEUE, { first: 1 });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
