@@ -1,4 +1,4 @@
-import type { Progress } from './domain/index.js';
+import type { Progress, ScopeKind } from './domain/index.js';
 import type { ChangeSignal, EventStream, ResyncRequired } from './live/event-stream.js';
 
 /**
@@ -23,7 +23,7 @@ export interface ItemChangedEvent {
 
 /** Who may see and review the item: its template's review scope, and the student's scope facts at commit time. */
 export interface ItemAccessFacts {
-  scope: 'UNIVERSITY' | 'COLLEGE' | 'CAMPUS' | 'SUPERVISOR' | 'SELF';
+  scope: ScopeKind;
   departmentId: string;
   /** The student's current cohort: a deferred student's old items are not on the sheet they watch. */
   currentCohortId: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { openDatabase, type Database } from '../db/client.js';
 
 /**
@@ -58,4 +58,21 @@ async function adminQuery(sql: string) {
   } finally {
     await client.end();
   }
+}
+
+/** One backend's copy of the demo database for a describe block: opened before its tests, dropped after them. */
+export function useDemoDatabase(backend: Backend): { readonly db: Database } {
+  let opened: TestDatabase | undefined;
+  beforeAll(async () => {
+    opened = await openTestDatabase(backend, 'demo');
+  });
+  afterAll(async () => {
+    await opened?.drop();
+  });
+  return {
+    get db() {
+      if (!opened) throw new Error('the demo database is opened in beforeAll');
+      return opened.db;
+    },
+  };
 }

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../db/client.js';
+import { describe, expect, it } from 'vitest';
 import { Prisma } from '../../generated/prisma/client.js';
-import { BACKENDS, openTestDatabase } from '../../testing/databases.js';
+import { BACKENDS, useDemoDatabase } from '../../testing/databases.js';
 import { policyViewers } from '../../testing/policy-viewers.js';
 import { adminScopeOf, canAdminister, collegeCondition, collegeOfRequest } from './admin-scope.js';
 
 describe.each(BACKENDS)('admin scope policy on %s', (backend) => {
-  let db: Database;
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    ({ db, drop } = await openTestDatabase(backend, 'demo'));
-  });
-  afterAll(async () => {
-    await drop?.();
-  });
+  const demo = useDemoDatabase(backend);
 
   it('university admins administer everything, college admins their college, nobody else anything', async () => {
-    for (const { name, viewer } of await policyViewers(db)) {
+    for (const { name, viewer } of await policyViewers(demo.db)) {
       const scope = adminScopeOf(viewer);
       const usableStaff = viewer?.kind === 'staff' && !viewer.mustChangePassword ? viewer : null;
       if (usableStaff?.roles.includes('UNIVERSITY_ADMIN')) expect(scope, name).toEqual({ collegeId: null });
@@ -27,8 +19,8 @@ describe.each(BACKENDS)('admin scope policy on %s', (backend) => {
   });
 
   it("a request's college and its SQL condition select the students the scope allows", async () => {
-    const students = await db.prisma.student.findMany({ select: { id: true, collegeId: true } });
-    const [own, other] = await db.prisma.college.findMany({ where: { students: { some: {} } }, take: 2, orderBy: { code: 'asc' } });
+    const students = await demo.db.prisma.student.findMany({ select: { id: true, collegeId: true } });
+    const [own, other] = await demo.db.prisma.college.findMany({ where: { students: { some: {} } }, take: 2, orderBy: { code: 'asc' } });
     const cases = [
       { scope: { collegeId: null }, requested: null, expected: null },
       { scope: { collegeId: null }, requested: other!.id, expected: other!.id },
@@ -40,7 +32,9 @@ describe.each(BACKENDS)('admin scope policy on %s', (backend) => {
       const collegeId = collegeOfRequest(scope, requested);
       expect(collegeId).toBe(expected);
       if (collegeId === false) continue;
-      const bySql = await db.prisma.$queryRaw<{ id: string }[]>`SELECT s.id FROM "Student" s WHERE ${collegeCondition(collegeId, Prisma.sql`s."collegeId"`)}`;
+      const bySql = await demo.db.prisma.$queryRaw<
+        { id: string }[]
+      >`SELECT s.id FROM "Student" s WHERE ${collegeCondition(collegeId, Prisma.sql`s."collegeId"`)}`;
       const byRule = students.filter((student) => collegeId === null || student.collegeId === collegeId);
       expect(new Set(bySql.map((row) => row.id))).toEqual(new Set(byRule.map((student) => student.id)));
       expect(byRule.length).toBeGreaterThan(0);

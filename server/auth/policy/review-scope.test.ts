@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../db/client.js';
+import { describe, expect, it } from 'vitest';
 import { Prisma } from '../../generated/prisma/client.js';
-import { BACKENDS, openTestDatabase } from '../../testing/databases.js';
+import { BACKENDS, useDemoDatabase } from '../../testing/databases.js';
 import { policyViewers } from '../../testing/policy-viewers.js';
 import { canReview, REVIEW_SCOPE_SELECT, reviewQueueStreams } from './review-scope.js';
 
 describe.each(BACKENDS)('review scope policy on %s', (backend) => {
-  let db: Database;
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    ({ db, drop } = await openTestDatabase(backend, 'demo'));
-  });
-  afterAll(async () => {
-    await drop?.();
-  });
+  const demo = useDemoDatabase(backend);
 
-  const loadItems = () => db.prisma.clearanceItem.findMany({ select: { id: true, studentId: true, ...REVIEW_SCOPE_SELECT } });
+  const loadItems = () => demo.db.prisma.clearanceItem.findMany({ select: { id: true, studentId: true, ...REVIEW_SCOPE_SELECT } });
   const reviewable = (item: Awaited<ReturnType<typeof loadItems>>[number]) => ({ ...item.template, student: item.student });
 
   it("canReview and the review queue's streams pick the same items for every staff account but the university admin", async () => {
     const items = await loadItems();
     const seen = new Map<string, number>();
-    for (const { name, viewer } of await policyViewers(db)) {
+    for (const { name, viewer } of await policyViewers(demo.db)) {
       if (viewer?.kind !== 'staff' || viewer.mustChangePassword) continue;
       const streams = reviewQueueStreams(viewer, Prisma.sql`TRUE`);
       if (viewer.roles.includes('UNIVERSITY_ADMIN')) {
@@ -29,7 +21,7 @@ describe.each(BACKENDS)('review scope policy on %s', (backend) => {
         continue;
       }
       const bySql = (
-        await db.prisma.$queryRaw<{ id: string }[]>`
+        await demo.db.prisma.$queryRaw<{ id: string }[]>`
           WITH streams AS (${streams!})
           SELECT i.id FROM "ClearanceItem" i JOIN streams st ON i."templateId" = st."templateId" AND i."reviewScopeId" = st."scopeId"`
       ).map((row) => row.id);
@@ -42,10 +34,10 @@ describe.each(BACKENDS)('review scope policy on %s', (backend) => {
   });
 
   it('the template condition narrows the streams to its templates', async () => {
-    const department = (await policyViewers(db)).find(({ viewer }) => viewer?.kind === 'staff' && viewer.roles.includes('DEPARTMENT_REVIEWER'))!.viewer;
+    const department = (await policyViewers(demo.db)).find(({ viewer }) => viewer?.kind === 'staff' && viewer.roles.includes('DEPARTMENT_REVIEWER'))!.viewer;
     if (department?.kind !== 'staff') throw new Error('no department reviewer in the demo data');
     const [some, none] = await Promise.all(
-      [Prisma.sql`TRUE`, Prisma.sql`FALSE`].map((condition) => db.prisma.$queryRaw<unknown[]>`${reviewQueueStreams(department, condition)!}`),
+      [Prisma.sql`TRUE`, Prisma.sql`FALSE`].map((condition) => demo.db.prisma.$queryRaw<unknown[]>`${reviewQueueStreams(department, condition)!}`),
     );
     expect(some!.length).toBeGreaterThan(0);
     expect(none).toEqual([]);
@@ -53,7 +45,7 @@ describe.each(BACKENDS)('review scope policy on %s', (backend) => {
 
   it('a student reviews exactly their own survey (SELF) items; nobody else reviews them', async () => {
     const items = await loadItems();
-    for (const { name, viewer } of await policyViewers(db)) {
+    for (const { name, viewer } of await policyViewers(demo.db)) {
       const own = items.filter((item) => canReview(viewer, reviewable(item)));
       if (viewer?.kind === 'student') {
         expect(own.length, name).toBeGreaterThan(0);

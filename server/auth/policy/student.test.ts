@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../db/client.js';
-import { BACKENDS, openTestDatabase } from '../../testing/databases.js';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, useDemoDatabase } from '../../testing/databases.js';
 import { policyViewers } from '../../testing/policy-viewers.js';
 import { canSeeStudent, STUDENT_SCOPE_SELECT, visibleStudentsWhere } from './student.js';
 
 describe.each(BACKENDS)('student policy on %s', (backend) => {
-  let db: Database;
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    ({ db, drop } = await openTestDatabase(backend, 'demo'));
-  });
-  afterAll(async () => {
-    await drop?.();
-  });
+  const demo = useDemoDatabase(backend);
 
   it('canSeeStudent and visibleStudentsWhere pick the same students for every viewer', async () => {
-    const students = await db.prisma.student.findMany({ select: STUDENT_SCOPE_SELECT });
+    const students = await demo.db.prisma.student.findMany({ select: STUDENT_SCOPE_SELECT });
     const seen = new Map<string, number>();
-    for (const { name, viewer } of await policyViewers(db)) {
+    for (const { name, viewer } of await policyViewers(demo.db)) {
       const byPredicate = students.filter((student) => canSeeStudent(viewer, student)).map((s) => s.id);
       const where = visibleStudentsWhere(viewer);
-      const byWhere = where ? (await db.prisma.student.findMany({ where, select: { id: true } })).map((s) => s.id) : [];
+      const byWhere = where ? (await demo.db.prisma.student.findMany({ where, select: { id: true } })).map((s) => s.id) : [];
       expect(new Set(byWhere), name).toEqual(new Set(byPredicate));
       seen.set(name, byPredicate.length);
     }

@@ -1,16 +1,10 @@
 import { progressFromCounts, type ItemStatus, type StatusCounts } from '../../domain/index.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import type { ItemAccessFacts } from '../../pubsub.js';
 import { utc } from '../ids.js';
 
 /** The student's facts that decide who may see their items (they travel with every event). */
-export interface StudentAccess {
-  currentCohortId: string;
-  collegeId: string;
-  campusId: string;
-  firstSupervisorId: string | null;
-  secondSupervisorId: string | null;
-  surveyCompleted: boolean;
-}
+export type StudentAccess = Omit<ItemAccessFacts, 'scope' | 'departmentId'>;
 
 /** One student's current sheet as a writer needs it: counts by status, not every item. */
 export interface SheetState {
