@@ -7,7 +7,7 @@ import type { ErrorCode } from '../errors.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
 import { publishItemEvents } from './items/events.js';
-import { updateDecidedItems } from './items/rows.js';
+import { type DecidedRow, updateDecidedItems } from './items/rows.js';
 import { lockSheets, readLockedItems, type LockedItem, type LockedSheets, type TemplateFacts } from './items/sheet-lock.js';
 import type { StudentAccess } from './items/sheet-state.js';
 import { recordItemChanges } from './items/writer.js';
@@ -36,18 +36,12 @@ interface DecidableItem extends LockedItem {
   student: StudentAccess & { id: string };
 }
 
-interface AppliedChange {
-  id: string;
+/** A decided row as the writer stores it, and where it was before. */
+interface AppliedChange extends DecidedRow {
   templateId: string;
   studentId: string;
   cohortId: string;
   from: ItemStatus;
-  to: ItemStatus;
-  reason: string | null;
-  source: DecisionSource;
-  version: number;
-  externalRef: string | null;
-  observedAt: Date | null;
 }
 
 /**
