@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
 import { type clients, openDemoServer } from '../testing/demo.js';
+import { graphql } from '../testing/generated/index.js';
 
-const TEMPLATE_NAMES = '{ cohort(year: 2020) { templates { code nameZh nameEn } } }';
+const TEMPLATE_NAMES = graphql(`
+  query WordingTemplateNames { cohort(year: 2020) { templates { code nameZh nameEn } } }
+`);
 
 describe.each(BACKENDS)('names and wording a new user reads (%s)', (backend) => {
   let server: TestServer;
@@ -13,8 +16,8 @@ describe.each(BACKENDS)('names and wording a new user reads (%s)', (backend) => 
   afterAll(() => server?.close());
 
   const sklName = async () => {
-    const result = await api.asText(await api.staff('admin'), TEMPLATE_NAMES);
-    return result.data.cohort.templates.find((template: { code: string }) => template.code === 'SKL_TEST_FEE');
+    const result = await api.as(await api.staff('admin'), TEMPLATE_NAMES);
+    return result.data?.cohort?.templates.find((template) => template.code === 'SKL_TEST_FEE');
   };
 
   it('names SKL_TEST_FEE after the item (国家重点实验室测试费), not its department', async () => {
@@ -25,9 +28,9 @@ describe.each(BACKENDS)('names and wording a new user reads (%s)', (backend) => 
     const migration = readFileSync(new URL('../../prisma/migrations/20261201200000_skl_test_fee_name/migration.sql', import.meta.url), 'utf8');
     await server.db.sql.exec(`UPDATE "ItemTemplate" SET "nameZh" = '国家重点实验室' WHERE code = 'SKL_TEST_FEE'`);
     await server.db.sql.exec(migration);
-    expect((await sklName()).nameZh).toBe('国家重点实验室测试费');
+    expect((await sklName())?.nameZh).toBe('国家重点实验室测试费');
     await server.db.sql.exec(`UPDATE "ItemTemplate" SET "nameZh" = '测试费（重点实验室）' WHERE code = 'SKL_TEST_FEE'`);
     await server.db.sql.exec(migration);
-    expect((await sklName()).nameZh).toBe('测试费（重点实验室）');
+    expect((await sklName())?.nameZh).toBe('测试费（重点实验室）');
   });
 });
