@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from '../testing/generated/index.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
 import { TestBrowser } from '../testing/sso/browser.js';
 import { completeSignIn, ssoCodeOf } from '../testing/sso/sign-in.js';
 import { freePort } from '../testing/ports.js';
+
+const SIGN_IN_OPTIONS = graphql(`
+  query ProviderDownSignInOptions { signInOptions { providers { kind startUrl logoutUrl } } }
+`);
 
 /** An OIDC provider that cannot be reached (nothing listens on its port): typed answers, nothing hangs, the server serves on. */
 describe('OIDC provider unreachable', () => {
@@ -26,8 +31,8 @@ describe('OIDC provider unreachable', () => {
   afterAll(() => server?.close());
 
   it('still lists the provider for the login page, without a logout page', async () => {
-    const { data } = await server.gqlText('{ signInOptions { providers { kind startUrl logoutUrl } } }');
-    expect(data.signInOptions.providers).toEqual([{ kind: 'OIDC', startUrl: `${server.origin}/auth/oidc/start`, logoutUrl: null }]);
+    const { data } = await server.gql(SIGN_IN_OPTIONS);
+    expect(data?.signInOptions.providers).toEqual([{ kind: 'OIDC', startUrl: `${server.origin}/auth/oidc/start`, logoutUrl: null }]);
   });
 
   it('sends the browser back to the portal with SSO_PROVIDER_UNAVAILABLE instead of to the provider', async () => {
