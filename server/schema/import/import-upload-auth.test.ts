@@ -1,7 +1,12 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type clients, openDemoServer } from '../../testing/demo.js';
+import { graphql } from '../../testing/generated/index.js';
 import type { TestServer } from '../../testing/server.js';
+
+const TYPENAME = graphql(`
+  query ImportUploadAuthTypename { __typename }
+`);
 
 /**
  * Starts a 19 MiB multipart upload, sends only its first kilobyte and waits for the answer:
@@ -67,6 +72,6 @@ describe('multipart uploads are authorized before their body is read', () => {
       expect(answer.status).toBe(403);
       expect(answer.body.errors[0].extensions.code).toBe('FORBIDDEN');
     }
-    expect((await server.gqlText('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    expect((await server.gql(TYPENAME)).data).toEqual({ __typename: 'Query' });
   });
 });
