@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type clients, openDemoServer } from '../testing/demo.js';
+import { graphql } from '../testing/generated/index.js';
 import type { TestServer } from '../testing/server.js';
 import { TestBrowser } from '../testing/sso/browser.js';
 import { startCasServer, type TestCasServer } from '../testing/sso/cas-server.js';
 import { completeSignIn } from '../testing/sso/sign-in.js';
 import { freePort } from '../testing/ports.js';
+
+const REVIEW_QUEUE = graphql(`
+  query CliReturnReviewQueue { reviewQueue(first: 1) { counts { total } } }
+`);
 
 /** `lixiao login --sso`: a start route with `return=` a loopback listener gets the one-time code there, in the query. */
 describe('sign-in handed to a CLI on this machine', () => {
@@ -55,8 +60,8 @@ describe('sign-in handed to a CLI on this machine', () => {
     expect(code).toBeTruthy();
     const { result } = await completeSignIn(server, code!);
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const queue = await api.asText(result!.data!.accessToken, '{ reviewQueue(first: 1) { counts { total } } }');
-    expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
+    const queue = await api.as(result!.data!.accessToken, REVIEW_QUEUE);
+    expect(queue.data?.reviewQueue.counts.total).toBeGreaterThan(0);
   });
 
   it('hands a refusal to the listener too, and the portal flow still ends at SSO_RETURN_URL', async () => {
