@@ -1,11 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../testing/databases.js';
-import type { TestServer } from '../testing/server.js';
 import { type clients, openDemoServer } from '../testing/demo.js';
+import { graphql } from '../testing/generated/index.js';
+import type { TestServer } from '../testing/server.js';
 import { TestBrowser } from '../testing/sso/browser.js';
 import { startCasServer, type TestCasServer } from '../testing/sso/cas-server.js';
 import { completeSignIn, ssoCodeOf } from '../testing/sso/sign-in.js';
 import { freePort } from '../testing/ports.js';
+
+const SIGN_IN_OPTIONS = graphql(`
+  query CasSignInOptions { signInOptions { providers { kind startUrl logoutUrl } } }
+`);
+const REVIEWER_QUEUE = graphql(`
+  query CasReviewerQueue { viewer { ... on Reviewer { username } } reviewQueue(first: 1) { counts { total } } }
+`);
+const STUDENT_VIEWER = graphql(`
+  query CasStudentViewer { viewer { ... on Student { number } } }
+`);
 
 /** Sign-in through a CAS 3.0 server the test runs, answering `/p3/serviceValidate` per the protocol specification. */
 describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
@@ -36,8 +47,8 @@ describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
   }
 
   it('lists CAS for the login page, with its logout page', async () => {
-    const { data } = await server.gqlText('{ signInOptions { providers { kind startUrl logoutUrl } } }');
-    expect(data.signInOptions.providers).toEqual([
+    const { data } = await server.gql(SIGN_IN_OPTIONS);
+    expect(data?.signInOptions.providers).toEqual([
       { kind: 'CAS', startUrl: `${server.origin}/auth/cas/start`, logoutUrl: `${cas.baseUrl}/logout?service=${encodeURIComponent(returnUrl)}` },
     ]);
   });
@@ -53,10 +64,10 @@ describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
     cas.signInAs('u-000123', { employeeNumber: ['library', 'lib-alias'], displayName: '图书馆 & <审核>' });
     const { result } = await signIn();
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const queue = await api.asText(result!.data!.accessToken, '{ viewer { ... on Reviewer { username } } reviewQueue(first: 1) { counts { total } } }');
+    const queue = await api.as(result!.data!.accessToken, REVIEWER_QUEUE);
     expect(queue.errors).toBeUndefined();
-    expect(queue.data.viewer.username).toBe('library');
-    expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
+    expect(queue.data?.viewer).toEqual({ username: 'library' });
+    expect(queue.data?.reviewQueue.counts.total).toBeGreaterThan(0);
   });
 
   it('signs a student in by a number-like attribute, read as text', async () => {
@@ -64,8 +75,8 @@ describe.each(BACKENDS)('CAS sign-in (%s)', (backend) => {
     cas.signInAs('u-000456', { employeeNumber: student!.number });
     const { result } = await signIn();
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const viewer = await api.asText(result!.data!.accessToken, '{ viewer { ... on Student { number } } }');
-    expect(viewer.data.viewer.number).toBe(student!.number);
+    const viewer = await api.as(result!.data!.accessToken, STUDENT_VIEWER);
+    expect(viewer.data?.viewer).toEqual({ number: student!.number });
   });
 
   it('refuses an identity without an account, naming it', async () => {
