@@ -14,7 +14,15 @@ import {
   type Cell,
 } from '../../testing/import-files.js';
 import { BACKENDS } from '../../testing/databases.js';
+import { graphql } from '../../testing/generated/index.js';
+import { failure, success } from '../../testing/request.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
+
+const LOGIN = graphql(`
+  mutation ImportLogin($u: String!, $p: String!) {
+    login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken mustChangePassword } } ... on Error { code } }
+  }
+`);
 
 const REPORT = `dryRun applied format encoding totalRows validRows created updated unchanged itemsCreated errorCount warningCount problemsTruncated
   problems { row column field code severity message }`;
@@ -97,11 +105,8 @@ const HEADER = [...STUDENT_HEADER_ZH] as Cell[];
 const byCode = (report: Report, code: string) => report.problems.filter((p) => p.code === code);
 
 async function loginSession(username: string, password: string) {
-  const result = await server.gqlText(
-    'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { __typename ... on MutationLoginSuccess { data { accessToken mustChangePassword } } ... on Error { code } } }',
-    { u: username, p: password },
-  );
-  return result.data?.login as { __typename: string; data?: { accessToken: string; mustChangePassword: boolean }; code?: string };
+  const result = await server.gql(LOGIN, { u: username, p: password });
+  return result.data?.login;
 }
 
 /** How many items the rules give these rows' students (the expectation, computed independently of the import). */
@@ -174,10 +179,10 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
         ['t9001', '钱老师', ['SUPERVISOR'], null, 'EARTH_SCIENCES', null, true],
       ]);
       // The existing account kept its password.
-      expect((await loginSession('library', 'Lixiao@2020')).__typename).toBe('MutationLoginSuccess');
+      expect((await loginSession('library', 'Lixiao@2020'))?.__typename).toBe('MutationLoginSuccess');
       const session = await loginSession('t9001', 'Init@9001');
-      expect(session.data?.mustChangePassword).toBe(true);
-      expect((await loginSession('t9001', 'Wrong@9001')).code).toBe('INVALID_CREDENTIALS');
+      expect(success(session).mustChangePassword).toBe(true);
+      expect(failure(await loginSession('t9001', 'Wrong@9001')).code).toBe('INVALID_CREDENTIALS');
 
       // The new supervisor can be named in a student file right away.
       const students = await importFile(
@@ -296,8 +301,8 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
 
       // The student logs in with the last 6 characters of the ID number (a lowercase x counts as X) and must change it.
       const session = await loginSession('2020910002', nationalId(xSerial).slice(-6));
-      expect(session.__typename).toBe('MutationLoginSuccess');
-      expect(session.data?.mustChangePassword).toBe(true);
+      expect(session?.__typename).toBe('MutationLoginSuccess');
+      expect(success(session).mustChangePassword).toBe(true);
       expect(nationalId(xSerial).slice(-6)).toMatch(/X$/);
 
       // Importing the same file again changes nothing.
@@ -344,7 +349,7 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       expect(report).toMatchObject({ applied: true, format: 'CSV_UTF8', encoding: 'UTF-8 BOM', totalRows: 2, created: 2, errorCount: 0 });
       expect(report.itemsCreated).toBe(await expectedItems(['2020920001', '2020920002']));
       const session = await loginSession('2020920001', nationalId(601).slice(-6));
-      expect(session.data?.mustChangePassword).toBe(true);
+      expect(success(session).mustChangePassword).toBe(true);
     });
 
     it('reads XLSX with numeric student numbers (no ".0") and refuses ID numbers Excel stored as numbers', async () => {
