@@ -2,15 +2,37 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, INITIAL_PASSWORD_COST } from '../auth/password.js';
 import { BACKENDS } from '../testing/databases.js';
-import type { TestServer } from '../testing/server.js';
 import { type clients, openDemoServer, STAFF_PASSWORD } from '../testing/demo.js';
+import { graphql } from '../testing/generated/index.js';
+import type { TestServer } from '../testing/server.js';
 import { TestBrowser, type Page } from '../testing/sso/browser.js';
 import { startOidcProvider, type TestOidcProvider } from '../testing/sso/oidc-provider.js';
 import { completeSignIn, passProviderPages, ssoCodeOf } from '../testing/sso/sign-in.js';
 import { freePort } from '../testing/ports.js';
 
-const LOGIN =
-  'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { mustChangePassword } } ... on Error { code } } }';
+const LOGIN = graphql(`
+  mutation OidcLogin($u: String!, $p: String!) {
+    login(username: $u, password: $p) { ... on MutationLoginSuccess { data { mustChangePassword } } ... on Error { code } }
+  }
+`);
+const SIGN_IN_OPTIONS = graphql(`
+  query OidcSignInOptions { signInOptions { studentPasswordLogin staffPasswordLogin providers { kind startUrl logoutUrl } } }
+`);
+const STUDENT_SHEET = graphql(`
+  query OidcStudentSheet { viewer { ... on Student { number clearanceItems { status } } } }
+`);
+const REFRESH = graphql(`
+  mutation OidcRefresh($t: String!) { refreshSession(refreshToken: $t) { __typename } }
+`);
+const REVIEWER_QUEUE = graphql(`
+  query OidcReviewerQueue { viewer { ... on Reviewer { username } } reviewQueue(first: 5) { counts { total } edges { node { id } } } }
+`);
+const LOGOUT = graphql(`
+  mutation OidcLogout { logout }
+`);
+const VIEWER = graphql(`
+  query OidcViewer { viewer { __typename } }
+`);
 
 /**
  * Sign-in through a real OpenID Connect provider (node-oidc-provider) on its own port,
@@ -61,12 +83,12 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
   }
 
   it('tells a login page which providers are configured, with the provider’s end-session page', async () => {
-    const { data } = await server.gqlText('{ signInOptions { studentPasswordLogin staffPasswordLogin providers { kind startUrl logoutUrl } } }');
-    expect(data.signInOptions).toMatchObject({ studentPasswordLogin: true, staffPasswordLogin: true });
-    expect(data.signInOptions.providers).toHaveLength(1);
-    const [oidc] = data.signInOptions.providers;
+    const { data } = await server.gql(SIGN_IN_OPTIONS);
+    expect(data?.signInOptions).toMatchObject({ studentPasswordLogin: true, staffPasswordLogin: true });
+    expect(data?.signInOptions.providers).toHaveLength(1);
+    const [oidc] = data!.signInOptions.providers;
     expect(oidc).toMatchObject({ kind: 'OIDC', startUrl: startUrl() });
-    const logout = new URL(oidc.logoutUrl);
+    const logout = new URL(oidc!.logoutUrl!);
     expect(`${logout.origin}${logout.pathname}`).toBe(`${provider.issuer}/session/end`);
     expect(logout.searchParams.get('client_id')).toBe(provider.client.id);
     expect(logout.searchParams.get('post_logout_redirect_uri')).toBe(returnUrl);
@@ -104,47 +126,45 @@ describe.each(BACKENDS)('OIDC sign-in (%s)', (backend) => {
       where: { studentId: student!.id },
       data: { passwordHash: await hashPassword(initial, INITIAL_PASSWORD_COST), mustChangePassword: true },
     });
-    const before = await server.gqlText(LOGIN, { u: student!.number, p: initial });
-    expect(before.data.login.data.mustChangePassword).toBe(true);
+    const before = await server.gql(LOGIN, { u: student!.number, p: initial });
+    expect(before.data?.login).toMatchObject({ data: { mustChangePassword: true } });
 
     const code = await signIn(student!.number);
     const { result } = await completeSignIn(server, code);
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
     expect(result?.data?.mustChangePassword).toBe(false);
 
-    const sheet = await api.asText(result!.data!.accessToken, '{ viewer { ... on Student { number clearanceItems { status } } } }');
+    const sheet = await api.as(result!.data!.accessToken, STUDENT_SHEET);
     expect(sheet.errors).toBeUndefined();
-    expect(sheet.data.viewer.number).toBe(student!.number);
-    expect(sheet.data.viewer.clearanceItems.length).toBeGreaterThan(0);
+    const viewer = sheet.data?.viewer;
+    expect(viewer).toMatchObject({ number: student!.number });
+    expect(viewer && 'clearanceItems' in viewer ? (viewer.clearanceItems?.length ?? 0) : 0).toBeGreaterThan(0);
 
-    const refreshed = await server.gqlText('mutation ($t: String!) { refreshSession(refreshToken: $t) { __typename } }', { t: result!.data!.refreshToken });
-    expect(refreshed.data.refreshSession.__typename).toBe('MutationRefreshSessionSuccess');
+    const refreshed = await server.gql(REFRESH, { t: result!.data!.refreshToken });
+    expect(refreshed.data?.refreshSession.__typename).toBe('MutationRefreshSessionSuccess');
 
     const again = await completeSignIn(server, code);
     expect(again.result).toMatchObject({ __typename: 'SsoRefusal', code: 'SSO_CODE_INVALID' });
 
-    const after = await server.gqlText(LOGIN, { u: student!.number, p: initial });
-    expect(after.data.login.code).toBe('INVALID_CREDENTIALS');
+    const after = await server.gql(LOGIN, { u: student!.number, p: initial });
+    expect(after.data?.login).toMatchObject({ code: 'INVALID_CREDENTIALS' });
   });
 
   it('signs a reviewer in, who reads their review queue; logout ends that session', async () => {
     const { result } = await completeSignIn(server, await signIn('library'));
     expect(result?.__typename).toBe('MutationCompleteSsoSignInSuccess');
-    const queue = await api.asText(
-      result!.data!.accessToken,
-      '{ viewer { ... on Reviewer { username } } reviewQueue(first: 5) { counts { total } edges { node { id } } } }',
-    );
+    const queue = await api.as(result!.data!.accessToken, REVIEWER_QUEUE);
     expect(queue.errors).toBeUndefined();
-    expect(queue.data.viewer.username).toBe('library');
-    expect(queue.data.reviewQueue.counts.total).toBeGreaterThan(0);
+    expect(queue.data?.viewer).toEqual({ username: 'library' });
+    expect(queue.data?.reviewQueue.counts.total).toBeGreaterThan(0);
 
     // A password its owner chose is left alone (only initial passwords are retired).
     await expect(server.login('library', STAFF_PASSWORD)).resolves.toMatch(/^ey/);
 
     // Logout ends the local session as for a password login; the provider's own ends at signInOptions' logoutUrl.
-    const logout = await api.asText(result!.data!.accessToken, 'mutation { logout }');
-    expect(logout.data.logout).toBe(true);
-    const after = await api.asText(result!.data!.accessToken, '{ viewer { __typename } }');
+    const logout = await api.as(result!.data!.accessToken, LOGOUT);
+    expect(logout.data?.logout).toBe(true);
+    const after = await api.as(result!.data!.accessToken, VIEWER);
     expect(after.errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
   });
 
