@@ -4,8 +4,14 @@ import { type clients, INTEGRATION_TOKEN, openDemoServer } from '../testing/demo
 import { RawSocket } from '../testing/raw-socket.js';
 import type { TestServer } from '../testing/server.js';
 import { uploadImport } from '../testing/live.js';
+import { graphql } from '../testing/generated/index.js';
 
 const STAFF_HEADER = ['工号', '姓名', '角色', '部门', '培养单位', '校区', '初始密码'];
+const GEMMOLOGY_STATS = graphql(`
+  query AccountChangesGemmologyStats {
+    cohortStats(year: 2020, collegeCode: "GEMMOLOGY") { graduates }
+  }
+`);
 const STATS = (college: string) => `subscription { cohortStatsUpdated(year: 2020, collegeCode: "${college}") { graduates } }`;
 
 /** A socket keeps the viewer it was opened as, so an account change ends it at once (4403 with the reason), on every process. */
@@ -37,7 +43,7 @@ describe('open sockets after account changes', () => {
     expect(Date.now() - answered).toBeLessThan(1000);
     expect(closed).toEqual({ code: 4403, reason: 'Account changed' });
     // Reconnecting brings the new scope: the college's numbers are no longer theirs.
-    const again = await api.asText(await api.staff('xgz-gemmology'), '{ cohortStats(year: 2020, collegeCode: "GEMMOLOGY") { graduates } }');
+    const again = await api.as(await api.staff('xgz-gemmology'), GEMMOLOGY_STATS);
     expect(again.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(untouched.socket.readyState).toBe(untouched.socket.OPEN);
     untouched.close();

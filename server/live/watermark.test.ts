@@ -3,6 +3,13 @@ import { type clients, findStudents, itemOf, openDemoServer, ref } from '../test
 import type { TestServer } from '../testing/server.js';
 import { APPROVE, CHANGES } from '../testing/documents.js';
 import { success } from '../testing/request.js';
+import { graphql } from '../testing/generated/index.js';
+
+const WATERMARK = graphql(`
+  query WatermarkLive {
+    liveWatermark
+  }
+`);
 
 /** The seq watermark a client reads before subscribing, to catch up from without a gap. */
 describe('liveWatermark', () => {
@@ -13,15 +20,15 @@ describe('liveWatermark', () => {
 
   it('is the seq of the latest committed change: changesSince(watermark) holds exactly what committed after it', async () => {
     const library = await api.staff('library');
-    const before = (await api.asText(library, '{ liveWatermark }')).data.liveWatermark as string;
+    const before = (await api.as(library, WATERMARK)).data!.liveWatermark;
     expect(before).toMatch(/^\d+$/);
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'MARXISM' }, 1, 2);
     const item = await itemOf(server, student!.number, 'LIBRARY');
     expect(success((await api.as(library, APPROVE, { items: [ref(item)] })).data?.approveItems).approved).toBe(1);
-    const after = (await api.asText(library, '{ liveWatermark }')).data.liveWatermark as string;
+    const after = (await api.as(library, WATERMARK)).data!.liveWatermark;
     const missed = (await api.as(library, CHANGES, { cursor: before })).data!.changesSince;
     expect(missed.changes.map((c) => [c.item?.id, c.toStatus])).toEqual([[item.id, 'APPROVED']]);
     expect(missed.changes.at(-1)?.seq).toBe(after);
-    expect((await server.gqlText('{ liveWatermark }')).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await server.gql(WATERMARK)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -8,6 +8,7 @@ import { TEST_DATABASE_URL, type Backend } from '../../testing/databases.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
 import { globalId } from '../../testing/ids.js';
+import { graphql } from '../../testing/generated/index.js';
 
 /**
  * Subscriptions with `since`: the changes after it in the subscription's scope first,
@@ -30,6 +31,11 @@ const SETUPS: { name: string; backend: Backend; env: Record<string, string>; rem
     : []),
 ];
 
+const WATERMARK = graphql(`
+  query SinceWatermark {
+    liveWatermark
+  }
+`);
 const QUEUE = 'subscription ($since: String) { reviewQueueChanged(cohortYear: 2020, since: $since) { seq item { id code status } } }';
 const MINE = 'subscription ($since: String) { myClearanceUpdated(since: $since) { seq item { id code status student { number } } progress { approved } } }';
 const STUDENT = 'subscription ($id: ID!, $since: String) { clearanceItemUpdated(studentId: $id, since: $since) { seq item { id student { number } } } }';
@@ -48,7 +54,7 @@ describe.each(SETUPS)('subscriptions from a seq ($name)', ({ backend, env, remot
     sockets.push(client);
     return client;
   };
-  const watermark = async (token: string) => (await api.asText(token, '{ liveWatermark }')).data.liveWatermark as string;
+  const watermark = async (token: string) => (await api.as(token, WATERMARK)).data!.liveWatermark;
 
   beforeAll(async () => {
     server = await startTestServer({ backend, demo: true, env });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../testing/server.js';
 import { type clients, findStudents, INTEGRATION_TOKEN, itemOf, openDemoServer } from '../../testing/demo.js';
+import { graphql } from '../../testing/generated/index.js';
 
-const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
+const SYNC = graphql(`
+  mutation SyncResults($key: String!, $results: [SyncResultInput!]!) {
   syncClearanceResults(idempotencyKey: $key, results: $results) {
     __typename
     ... on MutationSyncClearanceResultsSuccess {
@@ -10,7 +12,7 @@ const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
     }
     ... on Error { code message }
   }
-}`;
+}`);
 
 interface Row {
   studentNumber: string;
@@ -28,10 +30,10 @@ describe('syncClearanceResults', () => {
   afterAll(() => server?.close());
 
   async function sync(key: string, results: Row[], token = INTEGRATION_TOKEN, headers: Record<string, string> = {}) {
-    const response = await api.asText(token, SYNC, { key, results }, headers);
+    const response = await api.as(token, SYNC, { key, results }, headers);
     if (response.errors?.length) return { code: response.errors[0]!.extensions?.code as string, data: null };
-    const payload = response.data.syncClearanceResults;
-    if (payload.__typename !== 'MutationSyncClearanceResultsSuccess') return { code: payload.code as string, data: null };
+    const payload = response.data!.syncClearanceResults;
+    if (payload.__typename !== 'MutationSyncClearanceResultsSuccess') return { code: payload.code, data: null };
     return { code: null, data: payload.data };
   }
 
@@ -49,7 +51,7 @@ describe('syncClearanceResults', () => {
     const first = await sync('batch-0001', rows);
     expect(first.code).toBeNull();
     expect(first.data).toMatchObject({ idempotencyKey: 'batch-0001', replayed: false, applied: 2, stale: 0, failed: 2 });
-    expect(codes(first.data)).toEqual(['APPROVED', 'REJECTED', 'NOT_FOUND', 'NOT_FOUND']);
+    expect(codes(first.data!)).toEqual(['APPROVED', 'REJECTED', 'NOT_FOUND', 'NOT_FOUND']);
 
     const item = await server.db.prisma.clearanceItem.findUniqueOrThrow({ where: { id: (await itemOf(server, a!.number, 'LIBRARY')).dbId } });
     expect(item).toMatchObject({ status: 'APPROVED', source: 'SYNC', externalRef: 'LIB-1001', observedAt: new Date('2020-06-20T08:00:00Z') });
@@ -64,13 +66,13 @@ describe('syncClearanceResults', () => {
     const eventCount = await server.db.prisma.clearanceEvent.count();
     const again = await sync('batch-0001', rows);
     expect(again.data).toMatchObject({ replayed: true, applied: 2, failed: 2 });
-    expect(again.data.outcomes).toEqual(first.data.outcomes);
+    expect(again.data!.outcomes).toEqual(first.data!.outcomes);
     expect(await server.db.prisma.clearanceEvent.count()).toBe(eventCount);
     // Another batch under the same key is refused.
     expect((await sync('batch-0001', rows.slice(0, 1))).code).toBe('INVALID_INPUT');
     // The messages of a replay follow the request's language.
     const english = await sync('batch-0001', rows, INTEGRATION_TOKEN, { 'accept-language': 'en' });
-    expect(english.data.outcomes[2].error.message).toBe('Not found.');
+    expect(english.data!.outcomes[2]!.error!.message).toBe('Not found.');
   });
 
   it('ignores results older than the stored one (STALE), within a batch and across batches', async () => {
@@ -80,22 +82,22 @@ describe('syncClearanceResults', () => {
       { studentNumber: d!.number, status: 'APPROVED', observedAt: '2020-06-21T09:00:00Z' },
       { studentNumber: d!.number, status: 'REJECTED', reason: '旧数据', observedAt: '2020-06-20T09:00:00Z' },
     ]);
-    expect(codes(newer.data)).toEqual(['REJECTED', 'APPROVED', 'STALE']);
+    expect(codes(newer.data!)).toEqual(['REJECTED', 'APPROVED', 'STALE']);
     expect(newer.data).toMatchObject({ applied: 2, stale: 1, failed: 0 });
 
     const older = await sync('batch-0003', [{ studentNumber: c!.number, status: 'APPROVED', observedAt: '2020-06-21T09:59:59Z' }]);
-    expect(codes(older.data)).toEqual(['STALE']);
+    expect(codes(older.data!)).toEqual(['STALE']);
     expect((await itemOf(server, c!.number, 'LIBRARY')).status).toBe('REJECTED');
 
     // A newer result settles the debt (REJECTED → APPROVED), and a later debt reopens it (APPROVED → REJECTED, reason required).
     const settled = await sync('batch-0004', [{ studentNumber: c!.number, status: 'APPROVED', externalRef: 'LIB-2001', observedAt: '2020-06-22T10:00:00Z' }]);
-    expect(codes(settled.data)).toEqual(['APPROVED']);
+    expect(codes(settled.data!)).toEqual(['APPROVED']);
     const noReason = await sync('batch-0005', [{ studentNumber: c!.number, status: 'REJECTED', observedAt: '2020-06-23T10:00:00Z' }]);
-    expect(codes(noReason.data)).toEqual(['REASON_REQUIRED']);
+    expect(codes(noReason.data!)).toEqual(['REASON_REQUIRED']);
     const debt = await sync('batch-0006', [{ studentNumber: c!.number, status: 'REJECTED', reason: '图书逾期罚款', observedAt: '2020-06-23T10:00:00Z' }]);
-    expect(codes(debt.data)).toEqual(['REJECTED']);
+    expect(codes(debt.data!)).toEqual(['REJECTED']);
     const same = await sync('batch-0007', [{ studentNumber: c!.number, status: 'REJECTED', reason: '图书逾期罚款', observedAt: '2020-06-24T10:00:00Z' }]);
-    expect(codes(same.data)).toEqual(['ALREADY_IN_STATE']);
+    expect(codes(same.data!)).toEqual(['ALREADY_IN_STATE']);
   });
 
   it('reports a locked item and a student without the item, row by row', async () => {
@@ -105,8 +107,8 @@ describe('syncClearanceResults', () => {
       { studentNumber: postgraduate!.number, status: 'APPROVED', observedAt: '2020-06-20T08:00:00Z' },
       { studentNumber: deferred.number, status: 'APPROVED', observedAt: '2020-06-20T08:00:00Z' },
     ]);
-    expect(codes(result.data)).toEqual(['ITEM_LOCKED', 'NOT_FOUND']);
-    expect(result.data.outcomes[0].itemId).toBe((await itemOf(server, postgraduate!.number, 'LIBRARY')).id);
+    expect(codes(result.data!)).toEqual(['ITEM_LOCKED', 'NOT_FOUND']);
+    expect(result.data!.outcomes[0]!.itemId).toBe((await itemOf(server, postgraduate!.number, 'LIBRARY')).id);
     expect((await itemOf(server, postgraduate!.number, 'LIBRARY')).status).toBe('LOCKED');
   });
 

@@ -5,6 +5,7 @@ import { clients, findStudents, itemOf, ref } from '../../testing/demo.js';
 import { globalId } from '../../testing/ids.js';
 import { streamsOpened } from '../../testing/live.js';
 import { waitFor } from '../../testing/wait.js';
+import { graphql } from '../../testing/generated/index.js';
 
 /**
  * Staff subscriptions over Server-Sent Events (yoga's GraphQL over SSE, "distinct connections"
@@ -12,7 +13,13 @@ import { waitFor } from '../../testing/wait.js';
  * authorization, scope checks and operation limits as graphql-ws.
  */
 
-const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }`;
+const APPROVE = graphql(`
+  mutation SseApprove($items: [ItemRefInput!]!) {
+    approveItems(items: $items) {
+      ... on MutationApproveItemsSuccess { data { approved } }
+    }
+  }
+`);
 
 interface SseMessage {
   event: string;
@@ -129,8 +136,8 @@ describe('staff subscriptions over SSE', () => {
     const before = libraryApproved(now);
     await opened;
 
-    const decided = await api.asText(await api.staff('library'), APPROVE, { items: [ref(libraryItem)] });
-    expect(decided.data.approveItems.data.approved).toBe(1);
+    const decided = await api.as(await api.staff('library'), APPROVE, { items: [ref(libraryItem)] });
+    expect(decided.data?.approveItems && 'data' in decided.data.approveItems ? decided.data.approveItems.data.approved : undefined).toBe(1);
 
     const change = await queue.until((message) => message.event === 'next');
     expect(change.data.data.reviewQueueChanged.item).toEqual({ id: libraryItem.id, code: 'LIBRARY', status: 'APPROVED', student: { number: student!.number } });
