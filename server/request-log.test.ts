@@ -6,6 +6,7 @@ import type { Database } from './db/client.js';
 import { createLogger } from './log.js';
 import { createServices } from './services/runtime.js';
 import { openTestDatabase } from './testing/databases.js';
+import { TEST_JWT_SECRET } from './testing/keys.js';
 
 type LogLine = Record<string, unknown> & { level: string; msg: string };
 
@@ -22,7 +23,7 @@ describe('log lines of a request carry its id, which the response names', () => 
   beforeAll(async () => {
     const database = await openTestDatabase('pglite', 'rules');
     db = database.db;
-    const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!' });
+    const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: TEST_JWT_SECRET });
     const log = createLogger('debug', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
     const runtime = createServices(config, db, log);
     app = createApp(config, runtime.services);

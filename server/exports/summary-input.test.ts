@@ -6,6 +6,7 @@ import { createLogger } from '../log.js';
 import { createServices } from '../services/runtime.js';
 import { BACKENDS } from '../testing/databases.js';
 import { startTestServer, type TestServer } from '../testing/server.js';
+import { TEST_JWT_SECRET } from '../testing/keys.js';
 
 /**
  * Whatever a client puts in the export's query string, or however the database fails,
@@ -55,7 +56,7 @@ describe('summary export while the database cannot be reached', () => {
   beforeAll(async () => {
     // Nothing listens on port 1: every query fails to connect, as when PostgreSQL is down.
     const db = await openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/down', dataDir: '' });
-    const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!' });
+    const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: TEST_JWT_SECRET });
     const runtime = createServices(config, db, createLogger('silent'));
     app = createApp(config, runtime.services);
     origin = new URL((await app.listen()).url).origin;

@@ -9,6 +9,7 @@ import { studentRows, utf8Csv, STUDENT_HEADER_ZH, type Cell } from './import-fil
 import { globalId } from './ids.js';
 import type { Services } from '../services/runtime.js';
 import type { TestServer } from './server.js';
+import { TEST_JWT_SECRET } from './keys.js';
 
 /** Helpers for the live-update suites (not a test file itself). */
 
@@ -116,7 +117,7 @@ export async function pendingItems(server: TestServer, code: string, count: numb
  * (its own Redis connections and origin): what it hears of A's commits came through Redis.
  */
 export async function openSecondServer(server: TestServer, env: Record<string, string>) {
-  const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: 'test-secret-test-secret-test-secret!', ...env });
+  const config = loadConfig({ PORT: '0', SHUTDOWN_GRACE_SECONDS: '1', JWT_SECRET: TEST_JWT_SECRET, ...env });
   const runtime = createServices(config, server.db, createLogger('silent'));
   const app = createApp(config, runtime.services);
   const { port } = await app.listen();

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { createServices } from '../services/runtime.js';
 import { openTestDatabase, type Backend } from './databases.js';
-import { TEST_PASSWORD_PEPPER } from './keys.js';
+import { TEST_JWT_SECRET, TEST_PASSWORD_PEPPER } from './keys.js';
 import { logIn, request, requestText, type GraphQLResponse, type Headers, type OperationArguments, type TypedDocument } from './request.js';
 
 export type { GraphQLResponse } from './request.js';
@@ -41,7 +41,7 @@ export async function startTestServer({ backend = 'pglite', demo = false, env = 
   const config = loadConfig({
     PORT: '0',
     SHUTDOWN_GRACE_SECONDS: '1',
-    JWT_SECRET: 'test-secret-test-secret-test-secret!',
+    JWT_SECRET: TEST_JWT_SECRET,
     PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
     ...env,
   });

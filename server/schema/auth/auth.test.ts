@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { type JWTHeaderParameters, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashPassword, INITIAL_PASSWORD_COST, initialPasswordFromNationalId } from '../../auth/password.js';
@@ -7,6 +9,7 @@ import { graphql } from '../../testing/generated/index.js';
 import { failure, success } from '../../testing/request.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 import { waitFor } from '../../testing/wait.js';
+import { TEST_JWT_SECRET as SECRET } from '../../testing/keys.js';
 
 const CHANGE = graphql(`
   mutation AuthChangePassword($current: String!, $next: String!) {
@@ -155,6 +158,34 @@ describe('authentication', () => {
     expect(fake.errors?.[0]?.extensions?.code).toBe('TOKEN_INVALID');
     const garbage = await server.gql(VIEWER, {}, bearer('not.a.jwt'));
     expect(garbage.errors?.[0]?.extensions?.code).toBe('TOKEN_INVALID');
+  });
+
+  it('accepts only tokens exactly as it signs them', async () => {
+    const token = await server.login('career', 'Lixiao@2020');
+    const [header, body, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const sign = (payload: Record<string, unknown>, secret: string, protectedHeader: JWTHeaderParameters = { alg: 'HS256' }) =>
+      new SignJWT(payload).setProtectedHeader(protectedHeader).sign(new TextEncoder().encode(secret));
+    const codeFor = async (presented: string) => (await server.gql(VIEWER, {}, bearer(presented))).errors?.[0]?.extensions?.code ?? 'OK';
+
+    expect(await codeFor(token)).toBe('OK');
+    expect(await codeFor(await sign(claims, SECRET))).toBe('OK');
+    const forged = {
+      'another secret': await sign(claims, 'another-secret-another-secret-another!'),
+      'another algorithm': await sign(claims, SECRET, { alg: 'HS512' }),
+      'an extra header': await sign(claims, SECRET, { alg: 'HS256', typ: 'JWT' }),
+      'alg none': `${Buffer.from('{"alg":"none"}').toString('base64url')}.${body}.`,
+      'a changed claim': `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url')}.${signature}`,
+      'padded signature': `${token}=`,
+      'another issuer': await sign({ ...claims, iss: 'someone-else' }, SECRET),
+      'a refresh token': await sign({ ...claims, use: 'refresh' }, SECRET),
+      'no expiry': await sign(Object.fromEntries(Object.entries(claims).filter(([key]) => key !== 'exp')), SECRET),
+      'a payload that is not an object': `${header}.${Buffer.from('[1]').toString('base64url')}.${createHmac('sha256', SECRET)
+        .update(`${header}.${Buffer.from('[1]').toString('base64url')}`)
+        .digest('base64url')}`,
+    };
+    for (const [what, presented] of Object.entries(forged)) expect([what, await codeFor(presented)]).toEqual([what, 'TOKEN_INVALID']);
+    expect(await codeFor(await sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 }, SECRET))).toBe('TOKEN_EXPIRED');
   });
 
   it('refuses a socket with a bad token (4403) and closes open sockets on logout (4403)', async () => {
