@@ -187,7 +187,7 @@ async function measureAt(
     );
   }
   const stats = await sample(options.samples, () => gql(target, STATS, { y: 2020 }, tokens.get('admin')));
-  const statsInProcess = await sample(options.samples, () => readCohortStats(target.db.prisma, { year: 2020 }));
+  const statsInProcess = await sample(options.samples, () => readCohortStats(target.db.sql, { year: 2020 }));
   options.log(`Q at ${fmtInt(graduates)}: cohortStats p50 ${fmt(stats.p50, 2)} ms over HTTP, ${fmt(statsInProcess.p50, 2)} ms in process`);
   return { graduates, items, scopes, stats: stats.p50, statsInProcess: statsInProcess.p50 };
 }

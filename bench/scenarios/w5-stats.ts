@@ -29,11 +29,11 @@ export async function w5Stats(target: Target, adminToken: string) {
     const result = await gql(target, STATS_QUERY, { y: 2020 }, adminToken);
     if (result.errors) throw new Error(JSON.stringify(result.errors));
   });
-  const inProcess = await sample(SIZE.w5Samples, () => readCohortStats(db.prisma, { year: 2020 }));
+  const inProcess = await sample(SIZE.w5Samples, () => readCohortStats(db.sql, { year: 2020 }));
   const truth = await sample(SIZE.w5TruthSamples, () => Promise.all([db.sql.query(TRUTH_ITEMS, [cohort.id]), db.sql.query(TRUTH_STUDENTS, [cohort.id])]));
 
   // The counters agree with the ground truth?
-  const answer = await readCohortStats(db.prisma, { year: 2020 });
+  const answer = await readCohortStats(db.sql, { year: 2020 });
   if (!answer.found) throw new Error('W5: cohort 2020 not found');
   const { stats } = answer;
   const [items, students] = await Promise.all([

@@ -1,4 +1,5 @@
-import type { Cohort, College, ItemTemplate, PrismaClient } from '../generated/prisma/client.js';
+import type { SqlSession } from '../db/driver.js';
+import type { Cohort, College, ItemTemplate } from '../generated/prisma/client.js';
 import type { ItemStatus, StudentCategory } from '../domain/index.js';
 
 /** Which part of a cohort the numbers cover. Absent fields mean "all". */
@@ -79,42 +80,33 @@ type Row = {
 /** A timestamp(3) column as to_jsonb prints it (UTC, no zone), as Prisma would have read it. */
 const utc = (value: unknown) => new Date(`${String(value)}Z`);
 
-/**
- * The numbers and the rows they refer to (cohort, templates, colleges) in one statement:
- * the codes are resolved, the trigger-kept counters summed and the reference rows read
- * together, so the cost does not grow with the number of graduates and a request makes one
- * round trip to the database.
- */
-export async function readCohortStats(prisma: PrismaClient, request: StatsRequest): Promise<StatsAnswer> {
-  const collegeCode = request.collegeCode ?? null;
-  const campusCode = request.campusCode ?? null;
-  const category = request.category ?? null;
-  const rows = await prisma.$queryRaw<Row[]>`
+/** $1 college code, $2 campus code, $3 year, $4 the college a college admin is limited to, $5 category. */
+const COHORT_STATS_SQL = `
     WITH request AS (
       SELECT c.id AS "cohortId",
-             (SELECT id FROM "College" WHERE code = ${collegeCode}::text) AS "requestedCollegeId",
-             (SELECT id FROM "Campus" WHERE code = ${campusCode}::text) AS "campusId"
-      FROM (SELECT 1) one LEFT JOIN "Cohort" c ON c.year = ${request.year}::int
+             (SELECT id FROM "College" WHERE code = $1::text) AS "requestedCollegeId",
+             (SELECT id FROM "Campus" WHERE code = $2::text) AS "campusId"
+      FROM (SELECT 1) one LEFT JOIN "Cohort" c ON c.year = $3::int
     ),
     filter AS (
-      SELECT r."cohortId", COALESCE(${request.onlyCollegeId ?? null}::uuid, r."requestedCollegeId") AS "collegeId", r."campusId"
+      SELECT r."cohortId", COALESCE($4::uuid, r."requestedCollegeId") AS "collegeId", r."campusId"
       FROM request r
       WHERE r."cohortId" IS NOT NULL
-        AND (${collegeCode}::text IS NULL OR r."requestedCollegeId" IS NOT NULL)
-        AND (${campusCode}::text IS NULL OR r."campusId" IS NOT NULL)
+        AND ($1::text IS NULL OR r."requestedCollegeId" IS NOT NULL)
+        AND ($2::text IS NULL OR r."campusId" IS NOT NULL)
     ),
     items AS (
       SELECT k."templateId", k."collegeId", k.status::text AS status, sum(k."count")::int AS count
       FROM filter f JOIN "ItemStatusCount" k ON k."cohortId" = f."cohortId"
       WHERE (f."collegeId" IS NULL OR k."collegeId" = f."collegeId") AND (f."campusId" IS NULL OR k."campusId" = f."campusId")
-        AND (${category}::text IS NULL OR k.category::text = ${category}::text)
+        AND ($5::text IS NULL OR k.category::text = $5::text)
       GROUP BY 1, 2, 3 HAVING sum(k."count") <> 0
     ),
     students AS (
       SELECT k."collegeId", k.cleared, sum(k."count")::int AS count
       FROM filter f JOIN "StudentClearanceCount" k ON k."cohortId" = f."cohortId"
       WHERE (f."collegeId" IS NULL OR k."collegeId" = f."collegeId") AND (f."campusId" IS NULL OR k."campusId" = f."campusId")
-        AND (${category}::text IS NULL OR k.category::text = ${category}::text)
+        AND ($5::text IS NULL OR k.category::text = $5::text)
       GROUP BY 1, 2 HAVING sum(k."count") <> 0
     )
     SELECT 'request' AS kind, r."cohortId" AS id, r."requestedCollegeId" AS "collegeId", r."campusId",
@@ -126,6 +118,18 @@ export async function readCohortStats(prisma: PrismaClient, request: StatsReques
     UNION ALL SELECT 'template', t.id, NULL, NULL, NULL, NULL, NULL, to_jsonb(t) FROM "ItemTemplate" t WHERE t.id IN (SELECT "templateId" FROM items)
     UNION ALL SELECT 'college', c.id, NULL, NULL, NULL, NULL, NULL, to_jsonb(c) FROM "College" c
       WHERE c.id IN (SELECT "collegeId" FROM items UNION SELECT "collegeId" FROM students)`;
+
+/**
+ * The numbers and the rows they refer to (cohort, templates, colleges) in one statement:
+ * the codes are resolved, the trigger-kept counters summed and the reference rows read
+ * together, so the cost does not grow with the number of graduates and a request makes one
+ * round trip to the database (through the raw driver: Prisma's client would cost more CPU than the statement).
+ */
+export async function readCohortStats(sql: SqlSession, request: StatsRequest): Promise<StatsAnswer> {
+  const collegeCode = request.collegeCode ?? null;
+  const campusCode = request.campusCode ?? null;
+  const category = request.category ?? null;
+  const rows = await sql.query<Row>(COHORT_STATS_SQL, [collegeCode, campusCode, request.year, request.onlyCollegeId ?? null, category]);
   const head = rows.find((row) => row.kind === 'request')!;
   if (!head.id) return { found: false, missing: 'cohort' };
   if (collegeCode && !head.collegeId) return { found: false, missing: 'college' };

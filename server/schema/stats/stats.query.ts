@@ -18,7 +18,7 @@ export interface StatsArgs {
 export async function cohortStatsFor(ctx: Context, args: StatsArgs): Promise<CohortStatsData> {
   const scope = adminScopeOf(ctx.viewer);
   if (!scope) throw new AppError('FORBIDDEN');
-  const answer = await readCohortStats(ctx.db.prisma, { ...args, onlyCollegeId: scope.collegeId });
+  const answer = await readCohortStats(ctx.db.sql, { ...args, onlyCollegeId: scope.collegeId });
   if (!answer.found) throw new AppError('NOT_FOUND');
   if (collegeOfRequest(scope, answer.requestedCollegeId) === false) throw new AppError('FORBIDDEN');
   return answer.stats;
