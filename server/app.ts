@@ -135,7 +135,7 @@ export function createApp(config: AppConfig, services: Services): App {
       onConnect: inConnectionScope(async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const token = bearerToken(params.authorization) ?? (typeof params.token === 'string' ? params.token : null);
-        const authentication = await authenticate(services.db, services.tokens, token).catch((error: unknown) => {
+        const authentication = await authenticate(services, token).catch((error: unknown) => {
           // Thrown, it would close the socket with the error's text (4500): the client learns only to retry.
           log.warn('socket authentication failed', { error });
           ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, 'Service unavailable, retry');

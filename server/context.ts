@@ -21,7 +21,7 @@ export interface ServerContext {
 
 export async function createContext(services: Services, server: ServerContext): Promise<Context> {
   const headers = server.req?.headers ?? {};
-  const authentication = server.socketAuthentication ?? (await authenticate(services.db, services.tokens, bearerToken(headers.authorization)));
+  const authentication = server.socketAuthentication ?? (await authenticate(services, bearerToken(headers.authorization)));
   const acceptLanguage = headers['accept-language'];
   return {
     ...services,

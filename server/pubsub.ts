@@ -45,6 +45,8 @@ export type Topics = {
   'student:items': [studentId: string, events: ItemChangedEvent[]];
   'cohort:items': [cohortId: string, events: ItemChangedEvent[]];
   'auth:revoked': [event: { credentialId: string }];
+  /** One session family ended (a refresh token came back after it was rotated). */
+  'session:revoked': [event: { familyId: string }];
   /** Staff accounts whose roles, scope or API token may have changed (null: any): open sockets are re-checked. */
   'account:changed': [event: { reviewerIds: string[] | null }];
 };

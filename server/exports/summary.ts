@@ -40,7 +40,7 @@ export async function handleSummaryExport(req: IncomingMessage, res: ServerRespo
   };
   const [, format] = EXPORT_PATH.exec(req.url ?? '')!;
   const query = new URL(req.url ?? '', 'http://localhost').searchParams;
-  const { viewer, failure } = await authenticate(services.db, services.tokens, bearerToken(req.headers.authorization));
+  const { viewer, failure } = await authenticate(services, bearerToken(req.headers.authorization));
   if (!viewer) return fail(401, failure ?? 'UNAUTHENTICATED');
   const scope = adminScopeOf(viewer);
   if (!scope) return fail(403, 'FORBIDDEN');

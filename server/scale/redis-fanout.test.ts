@@ -184,7 +184,10 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     await new Promise((resolve) => socket.on('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
     await new Promise((resolve) => socket.on('message', resolve));
+    expect((await gql(a, '{ viewer { __typename } }', {}, token)).data?.viewer).toEqual({ __typename: 'Reviewer' });
     await gql(b, 'mutation { logout }', {}, token);
     expect(await closed).toBe(4403);
+    // The same event dropped A's cached session: the token is refused there too, not only on B.
+    expect((await gql(a, '{ viewer { __typename } }', {}, token)).errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
   });
 });

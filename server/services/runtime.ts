@@ -1,3 +1,4 @@
+import { SessionCache } from '../auth/session-cache.js';
 import { TokenSigner } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { ProxyTrust } from '../auth/client-address.js';
@@ -13,6 +14,8 @@ export interface Services {
   log: Logger;
   pubsub: AppPubSub;
   tokens: TokenSigner;
+  /** Sessions read in the last seconds (authentication), dropped on account events. */
+  sessions: SessionCache;
   trustProxy: ProxyTrust;
   /** Password login per role, the university's identity providers and their routes. */
   signIn: SignIn;
@@ -26,15 +29,20 @@ export function createServices(
   log: Logger,
 ): { services: Services; close(): Promise<void> } {
   const events = createAppPubSub({ redisUrl: config.redisUrl, bufferEvents: config.liveBufferEvents }, log);
+  const sessions = new SessionCache(events.pubsub);
   return {
     services: {
       db,
       log,
       pubsub: events.pubsub,
       tokens: new TokenSigner(config.jwtSecret, config.accessTokenSeconds, config.refreshTokenSeconds),
+      sessions,
       trustProxy: config.trustProxy,
       signIn: createSignIn(config, db, log),
     },
-    close: () => events.close(),
+    close: () => {
+      sessions.close();
+      return events.close();
+    },
   };
 }

@@ -60,11 +60,15 @@ export async function logIn(
 }
 
 /** New tokens for the newest refresh token of a session; one already used ends that session (REFRESH_TOKEN_REUSED). */
-export async function refreshSession(services: SessionServices, refreshToken: string): Promise<Session> {
+export async function refreshSession(services: SessionServices & Pick<Services, 'pubsub'>, refreshToken: string): Promise<Session> {
   const claims = await services.tokens.verify(refreshToken, 'refresh');
   if (typeof claims === 'string') throw new AppError(claims);
   const rotation = await rotateRefreshToken(services.db.prisma, claims, services.tokens.refreshSeconds);
-  if ('refused' in rotation) throw new AppError(rotation.refused);
+  if ('refused' in rotation) {
+    // The family's access tokens stop working on every process now, not when a process's cached session expires.
+    if (rotation.refused === 'REFRESH_TOKEN_REUSED') services.pubsub.publish('session:revoked', { familyId: claims.familyId });
+    throw new AppError(rotation.refused);
+  }
   return signSession(services, rotation.subject, rotation.credential);
 }
 

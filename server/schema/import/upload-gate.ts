@@ -11,7 +11,7 @@ import type { ErrorCode } from '../../i18n/index.js';
 export const isUpload = (req: IncomingMessage) => req.method === 'POST' && (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
 
 export async function uploadRefusal(req: IncomingMessage, services: Services): Promise<{ status: 401 | 403; code: ErrorCode } | null> {
-  const { viewer, failure } = await authenticate(services.db, services.tokens, bearerToken(req.headers.authorization));
+  const { viewer, failure } = await authenticate(services, bearerToken(req.headers.authorization));
   if (!viewer) return { status: 401, code: failure ?? 'UNAUTHENTICATED' };
   if (viewer.mustChangePassword) return { status: 403, code: 'PASSWORD_CHANGE_REQUIRED' };
   if (viewer.kind !== 'staff' || !viewer.roles.includes('UNIVERSITY_ADMIN')) return { status: 403, code: 'FORBIDDEN' };

@@ -237,7 +237,7 @@ describe('the student journey', () => {
   /** A staff account's viewer, to decide items through the service until the reviewer mutations exist. */
   async function staffActor(username: string, source: 'REVIEWER' | 'ADMIN' = 'REVIEWER') {
     const token = await server.login(username, 'Lixiao@2020');
-    const { viewer } = await authenticate(server.db, server.services.tokens, token);
+    const { viewer } = await authenticate(server.services, token);
     if (!viewer) throw new Error(`no viewer for ${username}`);
     return { source, viewer };
   }
