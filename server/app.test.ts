@@ -76,6 +76,7 @@ describe.each(BACKENDS)('server boot on %s', (backend) => {
   });
 
   it('masks unexpected errors and keeps GraphQL validation errors readable', async () => {
+    // Text: an invalid document, which codegen would refuse to type.
     const invalid = await server.gqlText('{ cohorts { noSuchField } }');
     expect(invalid.errors?.[0]?.message).toMatch(/noSuchField/);
   });

@@ -13,6 +13,7 @@ import type { StaffViewer } from '../../server/auth/viewer.js';
 import type { Prisma } from '../../server/generated/prisma/client.js';
 import { encodeQueueCursor, queuePageStatement } from '../../server/services/review-queue.js';
 import { readCohortStats } from '../../server/services/stats.js';
+import { staffViewerOf } from '../../server/testing/policy-viewers.js';
 import { previousQueueStatement, queueRowAtStatement } from '../lib/baseline-queue.js';
 import { gql, login, timeIt } from '../lib/http.js';
 import { fmt, fmtInt, summarize } from '../lib/stats.js';
@@ -75,18 +76,7 @@ async function scopeViewers(target: Target): Promise<{ label: string; username: 
 }
 
 async function staffViewer(target: Target, username: string): Promise<StaffViewer> {
-  const reviewer = await target.db.prisma.reviewer.findUniqueOrThrow({ where: { username } });
-  return {
-    kind: 'staff',
-    credentialId: null,
-    reviewerId: reviewer.id,
-    roles: reviewer.roles,
-    departmentId: reviewer.departmentId,
-    collegeId: reviewer.collegeId,
-    campusId: reviewer.campusId,
-    mustChangePassword: false,
-    tokenExpiresAt: null,
-  };
+  return staffViewerOf(await target.db.prisma.reviewer.findUniqueOrThrow({ where: { username } }));
 }
 
 /** Grows cohort 2020 to `graduates` by cloning its graduates (all but earlier clones) with their items. */

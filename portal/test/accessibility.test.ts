@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LOGOUT } from '../../server/testing/documents.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, STAFF_PASSWORD } from './helpers.js';
@@ -58,7 +59,7 @@ describeInBrowser('portal basics: keyboard, focus, labels, language', () => {
     await page.locator('tbody tr[data-item-id]').first().waitFor();
     // Logging out anywhere revokes every token of the account and closes its sockets (4403).
     const token = await server.login('finance', STAFF_PASSWORD);
-    const logout = await server.gqlText('mutation { logout }', {}, { authorization: `Bearer ${token}` });
+    const logout = await server.gql(LOGOUT, {}, { authorization: `Bearer ${token}` });
     expect(logout.errors).toBeUndefined();
     await page.getByRole('heading', { name: '登录' }).waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).pathname).toBe('/login');

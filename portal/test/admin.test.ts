@@ -2,12 +2,18 @@ import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clients } from '../../server/testing/demo.js';
+import { APPROVE } from '../../server/testing/documents.js';
+import { graphql } from '../../server/testing/generated/index.js';
+import { success } from '../../server/testing/request.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, SCREENSHOTS, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, signIn, STAFF_PASSWORD } from './helpers.js';
 
-const QUEUE = `query { reviewQueue(filter: { cohortYear: 2020, status: [PENDING] }, first: 1) { edges { node { id version } } } }`;
-const APPROVE = `mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved } } } }`;
+const FIRST_PENDING = graphql(`
+  query PortalAdminFirstPending {
+    reviewQueue(filter: { cohortYear: 2020, status: [PENDING] }, first: 1) { edges { node { id version } } }
+  }
+`);
 
 describeInBrowser('admin portal', () => {
   let server: TestServer;
@@ -34,10 +40,10 @@ describeInBrowser('admin portal', () => {
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
     const token = await clients(server).staff('library');
-    const queue = await server.gqlText(QUEUE, {}, { authorization: `Bearer ${token}` });
-    const item = queue.data.reviewQueue.edges[0].node;
-    const decided = await server.gqlText(APPROVE, { items: [{ id: item.id, expectedVersion: item.version }] }, { authorization: `Bearer ${token}` });
-    expect(decided.data.approveItems.data.approved).toBe(1);
+    const queue = await server.gql(FIRST_PENDING, {}, { authorization: `Bearer ${token}` });
+    const item = queue.data!.reviewQueue.edges[0]!.node;
+    const decided = await server.gql(APPROVE, { items: [{ id: item.id, expectedVersion: item.version }] }, { authorization: `Bearer ${token}` });
+    expect(success(decided.data?.approveItems).approved).toBe(1);
 
     // cohortStatsUpdated sends at most one event a second; the margin is for a loaded CI machine.
     await expect.poll(async () => Number(await approvedLibrary.textContent()), { timeout: 5_000, interval: 100 }).toBe(before + 1);

@@ -2,13 +2,22 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clients, INTEGRATION_TOKEN } from '../../server/testing/demo.js';
+import { APPROVE } from '../../server/testing/documents.js';
+import { graphql } from '../../server/testing/generated/index.js';
+import { success } from '../../server/testing/request.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { closeContexts, describeInBrowser, launchBrowser, originOnlyContext, SCREENSHOTS, type OriginOnly } from './browser.js';
 import { DESKTOP, newPage, signIn, STAFF_PASSWORD } from './helpers.js';
 
-const SYNC = `mutation ($key: String!, $results: [SyncResultInput!]!) {
-  syncClearanceResults(idempotencyKey: $key, results: $results) { __typename ... on MutationSyncClearanceResultsSuccess { data { applied } } ... on DomainError { code message } }
-}`;
+const SYNC = graphql(`
+  mutation PortalReviewerSync($key: String!, $results: [SyncResultInput!]!) {
+    syncClearanceResults(idempotencyKey: $key, results: $results) {
+      __typename
+      ... on MutationSyncClearanceResultsSuccess { data { applied } }
+      ... on DomainError { code message }
+    }
+  }
+`);
 
 describeInBrowser('reviewer batch decisions in the portal', () => {
   let server: TestServer;
@@ -43,7 +52,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await page.route('**/graphql', async (route) => {
       if (!synced && route.request().postData()?.includes('ApproveItems')) {
         synced = true;
-        const result = await server.gqlText(
+        const result = await server.gql(
           SYNC,
           {
             key: `portal-${Date.now()}`,
@@ -51,7 +60,7 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
           },
           { authorization: `Bearer ${INTEGRATION_TOKEN}` },
         );
-        expect(result.data?.syncClearanceResults?.data?.applied).toBe(1);
+        expect(success(result.data?.syncClearanceResults).applied).toBe(1);
       }
       await route.continue();
     });
@@ -112,12 +121,12 @@ describeInBrowser('reviewer batch decisions in the portal', () => {
     await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
     const token = await clients(server).staff(supervisorItem.student.firstSupervisor!.username);
-    const approved = await server.gqlText(
-      'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
+    const approved = await server.gql(
+      APPROVE,
       { items: [{ id: encodeGlobalID('ClearanceItem', supervisorItem.id), expectedVersion: supervisorItem.version }] },
       { authorization: `Bearer ${token}` },
     );
-    expect(approved.data.approveItems.data.approved).toBe(1);
+    expect(success(approved.data?.approveItems).approved).toBe(1);
 
     await page.locator(`tr[data-student="${number}"][data-code="LIBRARY"] [data-status="PENDING"]`).waitFor({ timeout: 5_000 });
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);

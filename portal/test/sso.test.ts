@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { VIEWER_TYPENAME } from '../../server/testing/documents.js';
 import { startCasServer, type TestCasServer } from '../../server/testing/sso/cas-server.js';
 import { freePort } from '../../server/testing/ports.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
@@ -79,7 +80,7 @@ describeInBrowser('portal sign-in through the university account (CAS)', () => {
     const providerLogout = page.waitForRequest((request) => request.url().startsWith(`${cas.baseUrl}/logout?`));
     await page.getByRole('button', { name: '退出登录' }).click();
     expect(new URL((await providerLogout).url()).searchParams.get('service')).toBe(`${server.origin}/`);
-    const revoked = await server.gqlText('{ viewer { __typename } }', {}, { authorization: `Bearer ${stored!.accessToken}` });
+    const revoked = await server.gql(VIEWER_TYPENAME, {}, { authorization: `Bearer ${stored!.accessToken}` });
     expect(revoked.errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
     expect(foreign).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_COLUMNS, STUDENT_COLUMNS } from '../../server/services/import/index.js';
+import { LOGOUT } from '../../server/testing/documents.js';
 import { streamsOpened } from '../../server/testing/live.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { cli, ensureBuilt, sdk, type Run } from './built-cli.js';
@@ -187,7 +188,7 @@ describe('every lixiao command (built binary)', () => {
 
     // Logging out elsewhere revokes every token of the account, the stored refresh token included.
     const token = await server.login('yjsms-earth-sciences', PASSWORD);
-    await server.gqlText('mutation { logout }', {}, { authorization: `Bearer ${token}` });
+    await server.gql(LOGOUT, {}, { authorization: `Bearer ${token}` });
     const started = Date.now();
     expect(await exited).toBe(1);
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -6,6 +6,8 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUDENT_HEADER_ZH, studentRows, csvText } from '../../server/testing/import-files.js';
 import { findStudents, INTEGRATION_TOKEN, itemOf } from '../../server/testing/demo.js';
+import { APPROVE } from '../../server/testing/documents.js';
+import { success } from '../../server/testing/request.js';
 import { streamsOpened } from '../../server/testing/live.js';
 import { startTestServer, type TestServer } from '../../server/testing/server.js';
 import { waitFor } from '../../server/testing/wait.js';
@@ -233,12 +235,8 @@ describe('the lixiao CLI (built binary)', () => {
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 30);
     const item = await itemOf(server, student!.number, 'LIBRARY');
     const library = await server.login('library', 'Lixiao@2020');
-    const decided = await server.gqlText(
-      'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
-      { items: [{ id: item.id, expectedVersion: item.version }] },
-      { authorization: `Bearer ${library}` },
-    );
-    expect(decided.data.approveItems.data.approved).toBe(1);
+    const decided = await server.gql(APPROVE, { items: [{ id: item.id, expectedVersion: item.version }] }, { authorization: `Bearer ${library}` });
+    expect(success(decided.data?.approveItems).approved).toBe(1);
 
     await until(() => lines.length >= 2, 'the live redraw');
     expect(approvedLibrary(lines[1]!)).toBe(before + 1);

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { hashPassword } from '../../server/auth/password.js';
 import { findStudents } from '../../server/testing/demo.js';
+import { VIEWER_TYPENAME } from '../../server/testing/documents.js';
 import { globalId } from '../../server/testing/ids.js';
 import { streamsOpened } from '../../server/testing/live.js';
 import { waitFor } from '../../server/testing/wait.js';
@@ -44,7 +45,7 @@ describe('trusted documents (TRUSTED_DOCUMENTS=on) and token refresh', () => {
     const { viewer } = await admin.request(ViewerDocument);
     expect(viewer?.__typename === 'Reviewer' && viewer.username).toBe('admin');
 
-    const adHoc = await server.gqlText('{ viewer { __typename } }');
+    const adHoc = await server.gql(VIEWER_TYPENAME);
     expect(adHoc.data).toBeUndefined();
     expect(adHoc.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
     expect(adHoc.errors?.[0]?.message).toMatch(/Only trusted \(persisted\) operations are accepted/);

@@ -7,8 +7,13 @@ import { APPROVE } from '../testing/documents.js';
 import { follow, socketClient, streamsOpened, type Followed } from '../testing/live.js';
 import { success } from '../testing/request.js';
 import { waitFor } from '../testing/wait.js';
+import { graphql } from '../testing/generated/index.js';
 
-const SHEET = 'subscription { myClearanceUpdated { seq item { id code status version } progress { approved required cleared } } }';
+const SHEET = graphql(`
+  subscription FanoutSheet {
+    myClearanceUpdated { seq item { id code status version } progress { approved required cleared } }
+  }
+`);
 
 /**
  * Payloads are built once per event: many students each watching their own sheet

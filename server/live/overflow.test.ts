@@ -15,6 +15,16 @@ const COHORT_YEAR = graphql(`
     cohort(year: 2020) { year }
   }
 `);
+const STATS = graphql(`
+  subscription OverflowStats {
+    cohortStatsUpdated(year: 2020) { items { template { code } waived outstanding } }
+  }
+`);
+const QUEUE = graphql(`
+  subscription OverflowQueue {
+    reviewQueueChanged(cohortYear: 2020) { seq item { id code status } }
+  }
+`);
 
 /**
  * Bursts larger than any subscriber's buffer, on the default set-up (PGlite, no Redis):
@@ -61,10 +71,7 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
   };
 
   it("keeps the process up and the dashboard on the latest numbers when a rule change rewrites every student's item", async () => {
-    const stats = follow(
-      socket(await api.staff('admin')),
-      'subscription { cohortStatsUpdated(year: 2020) { items { template { code } waived outstanding } } }',
-    );
+    const stats = follow(socket(await api.staff('admin')), STATS);
     const career = (data: any) => data.cohortStatsUpdated.items.find((i: any) => i.template.code === 'CAREER');
     const before = career((await waitFor(() => stats.events[0])).data);
     expect(before.outstanding).toBeGreaterThan(1100);
@@ -87,7 +94,7 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
     const libraryToken = await api.staff('library');
     const cursor = (await api.as(libraryToken, CHANGES, { cursor: null, first: 1 })).data!.changesSince.cursor;
     const opened = streamsOpened(subscribeTo ?? server);
-    const queue = follow(socket(libraryToken), 'subscription { reviewQueueChanged(cohortYear: 2020) { seq item { id code status } } }');
+    const queue = follow(socket(libraryToken), QUEUE);
     await opened;
     if (remote) {
       const { id } = await server.db.prisma.cohort.findUniqueOrThrow({ where: { year: 2020 } });
@@ -108,9 +115,9 @@ describe.each(SETUPS)('a burst larger than a buffer ($name)', ({ backend, env, r
     const resync = await waitFor(() => {
       for (const event of queue.events.splice(0)) {
         if (event.errors) return event.errors[0];
-        const update = event.data.reviewQueueChanged;
-        expect(update.item.code).toBe('LIBRARY');
-        if (update.item.status === 'APPROVED') seen.add(databaseId(update.item.id));
+        const update = event.data!.reviewQueueChanged;
+        expect(update.item!.code).toBe('LIBRARY');
+        if (update.item!.status === 'APPROVED') seen.add(databaseId(update.item!.id));
       }
       return seen.size === approvedLibrary.size ? 'all delivered' : undefined;
     }, 10_000);

@@ -8,8 +8,13 @@ import type { TestServer } from '../testing/server.js';
 import { follow, socketClient, streamsOpened, type Followed } from '../testing/live.js';
 import { success } from '../testing/request.js';
 import { waitFor } from '../testing/wait.js';
+import { graphql } from '../testing/generated/index.js';
 
-const WATCH = 'subscription ($s: ID!) { clearanceItemUpdated(studentId: $s) { seq item { id name status version } progress { approved required } } }';
+const WATCH = graphql(`
+  subscription SharedExecutionWatch($s: ID!) {
+    clearanceItemUpdated(studentId: $s) { seq item { id name status version } progress { approved required } }
+  }
+`);
 
 /** A socket whose upgrade request prefers English, as a browser set to English would send it. */
 class EnglishSocket extends WebSocket {
@@ -56,12 +61,13 @@ describe('one execution per event for identical subscriptions', () => {
 
     const [first, second] = same.map((f) => f.events[0]!);
     expect(first!.errors).toBeUndefined();
-    expect(first!.data.clearanceItemUpdated.item).toMatchObject({ id: item.id, status: 'APPROVED', version: item.version + 1 });
+    const { clearanceItemUpdated: firstUpdate } = first!.data!;
+    expect(firstUpdate.item).toMatchObject({ id: item.id, status: 'APPROVED', version: item.version + 1 });
     expect({ data: second!.data, errors: second!.errors }).toEqual({ data: first!.data, errors: first!.errors });
 
-    const inEnglish = english.events[0]!.data.clearanceItemUpdated;
-    expect(inEnglish.seq).toBe(first!.data.clearanceItemUpdated.seq);
-    expect(inEnglish.item.name).not.toBe(first!.data.clearanceItemUpdated.item.name);
-    expect(inEnglish.item.name).toMatch(/^[\x20-\x7e]+$/);
+    const inEnglish = english.events[0]!.data!.clearanceItemUpdated;
+    expect(inEnglish.seq).toBe(firstUpdate.seq);
+    expect(inEnglish.item!.name).not.toBe(firstUpdate.item!.name);
+    expect(inEnglish.item!.name).toMatch(/^[\x20-\x7e]+$/);
   }, 60_000);
 });

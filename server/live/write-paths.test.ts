@@ -8,8 +8,16 @@ import { waitFor } from '../testing/wait.js';
 import { graphql } from '../testing/generated/index.js';
 import { success } from '../testing/request.js';
 
-const STATS = 'subscription { cohortStatsUpdated(year: 2020) { graduates items { template { code } waived } } }';
-const QUEUE = 'subscription { reviewQueueChanged(cohortYear: 2020) { seq itemId removed item { code status student { number } } } }';
+const STATS = graphql(`
+  subscription WritePathsStats {
+    cohortStatsUpdated(year: 2020) { graduates items { template { code } waived } }
+  }
+`);
+const QUEUE = graphql(`
+  subscription WritePathsQueue {
+    reviewQueueChanged(cohortYear: 2020) { seq itemId removed item { code status student { number } } }
+  }
+`);
 const CHANGES = graphql(`
   query WritePathsChanges($cursor: String) {
     changesSince(cursor: $cursor, first: 500) {

@@ -26,6 +26,7 @@ describe('the cost limit sees variables', () => {
   it('refuses 15 aliases of changesSince(first: $n) with n = 500 and nested sheets, over HTTP and graphql-ws, before any work', async () => {
     const admin = await api.staff('admin');
     const started = performance.now();
+    // Text: the aliased, over-budget documents are generated.
     const viaHttp = await api.asText(admin, aliased('$n'), { n: 500 });
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(viaHttp.data ?? null).toBeNull();
@@ -45,6 +46,7 @@ describe('the cost limit sees variables', () => {
   it('accepts one page of 500 changes as the SDK asks for it', async () => {
     const admin = await api.staff('admin');
     const sdk = readFileSync(new URL('../../sdk/src/operations/changes.graphql', import.meta.url), 'utf8');
+    // Text: the SDK's own operation, byte for byte as its file has it.
     const answer = await api.asText(admin, sdk, { first: 500 });
     expect(answer.errors).toBeUndefined();
     expect(answer.data.changesSince.changes.length).toBeGreaterThan(0);

@@ -4,16 +4,34 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type clients, findStudents, itemOf, openDemoServer, ref, type ItemHandle, whileHistoryWritesFail } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
+import { graphql } from '../testing/generated/index.js';
+import { success } from '../testing/request.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-const REPORT = 'approved rejected failed outcomes { id ok status version error { code } }';
-const APPROVE = `mutation ($items: [ItemRefInput!]!) {
-  approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { ${REPORT} } } ... on Error { code } }
-}`;
-const REJECT = `mutation ($items: [ItemRefInput!]!, $reason: String!) {
-  rejectItems(items: $items, reason: $reason) { __typename ... on MutationRejectItemsSuccess { data { ${REPORT} } } ... on Error { code } }
-}`;
+const APPROVE = graphql(`
+  mutation DataSafetyApprove($items: [ItemRefInput!]!) {
+    approveItems(items: $items) {
+      __typename
+      ... on MutationApproveItemsSuccess { data { approved rejected failed outcomes { id ok status version error { code } } } }
+      ... on Error { code }
+    }
+  }
+`);
+const REJECT = graphql(`
+  mutation DataSafetyReject($items: [ItemRefInput!]!, $reason: String!) {
+    rejectItems(items: $items, reason: $reason) {
+      __typename
+      ... on MutationRejectItemsSuccess { data { approved rejected failed outcomes { id ok status version error { code } } } }
+      ... on Error { code }
+    }
+  }
+`);
+const HISTORY = graphql(`
+  query DataSafetyHistory($id: ID!) {
+    node(id: $id) { ... on ClearanceItem { version history { toStatus } } }
+  }
+`);
 
 describe('a decision and its event are one transaction', () => {
   let server: TestServer;
@@ -46,13 +64,13 @@ describe('a decision and its event are one transaction', () => {
     const results = await Promise.all(
       windows.map((window, index) =>
         index % 2 === 0
-          ? api.asText(token, APPROVE, { items: window.map(ref) })
-          : api.asText(token, REJECT, { items: window.map(ref), reason: `并发批次 ${index}` }),
+          ? api.as(token, APPROVE, { items: window.map(ref) }).then(({ data, errors }) => ({ errors, answer: data?.approveItems }))
+          : api.as(token, REJECT, { items: window.map(ref), reason: `并发批次 ${index}` }).then(({ data, errors }) => ({ errors, answer: data?.rejectItems })),
       ),
     );
-    const reports = results.map((r, index) => {
-      expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
-      return r.data[index % 2 === 0 ? 'approveItems' : 'rejectItems'].data as { outcomes: { id: string; ok: boolean; error: { code: string } | null }[] };
+    const reports = results.map(({ errors, answer }) => {
+      expect(errors, JSON.stringify(errors)).toBeUndefined();
+      return success(answer);
     });
     // Every item was decided by exactly one batch; the others saw CONFLICT (same expected version).
     for (const item of items) {
@@ -80,8 +98,8 @@ describe('a decision and its event are one transaction', () => {
 
     // The history each item shows agrees with its version.
     const decided = items[0]!;
-    const read = await api.asText(token, 'query ($id: ID!) { node(id: $id) { ... on ClearanceItem { version history { toStatus } } } }', { id: decided.id });
-    const node = read.data.node as { version: number; history: { toStatus: string }[] };
+    const read = await api.as(token, HISTORY, { id: decided.id });
+    const node = read.data!.node as { version: number; history: { toStatus: string }[] };
     expect(node.history.length - before.items.get(decided.dbId)!.events).toBe(node.version - decided.version);
   });
 
@@ -91,7 +109,7 @@ describe('a decision and its event are one transaction', () => {
     expect(items).toHaveLength(4);
     const token = await api.staff('library');
     const before = await ledger();
-    const failed = await whileHistoryWritesFail(server, () => api.asText(token, REJECT, { items: items.map(ref), reason: '证件未还' }));
+    const failed = await whileHistoryWritesFail(server, () => api.as(token, REJECT, { items: items.map(ref), reason: '证件未还' }));
     expect(failed.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     const after = await ledger();
     expect(after.totalEvents).toBe(before.totalEvents);

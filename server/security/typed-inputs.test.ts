@@ -5,6 +5,23 @@ import { globalId } from '../testing/ids.js';
 import { BACKENDS } from '../testing/databases.js';
 import type { TestServer } from '../testing/server.js';
 import { openSocket } from '../testing/raw-socket.js';
+import { graphql } from '../testing/generated/index.js';
+
+const NODE = graphql(`
+  query TypedInputsNode($id: ID!) {
+    node(id: $id) { id __typename }
+  }
+`);
+const CHANGES_CURSOR = graphql(`
+  query TypedInputsChangesCursor($c: String) {
+    changesSince(cursor: $c) { cursor }
+  }
+`);
+const TYPENAME = graphql(`
+  query TypedInputsTypename {
+    __typename
+  }
+`);
 
 /** Inputs that used to reach INTERNAL_SERVER_ERROR (or end a socket): each answers a typed error and the server keeps serving. */
 describe.each(BACKENDS)('malformed inputs answer typed errors (%s)', (backend) => {
@@ -19,12 +36,10 @@ describe.each(BACKENDS)('malformed inputs answer typed errors (%s)', (backend) =
     await server?.close();
   });
 
-  const NODE = 'query ($id: ID!) { node(id: $id) { id __typename } }';
-
   it('node(id) of a well-formed id naming no row answers NOT_FOUND', async () => {
     const student = await server.db.prisma.student.findFirstOrThrow();
     for (const id of [globalId('ClearanceItem', student.id), globalId('Student', randomUUID())]) {
-      const result = await api.asText(admin, NODE, { id });
+      const result = await api.as(admin, NODE, { id });
       expect(result.data?.node ?? null).toBeNull();
       expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
     }
@@ -32,7 +47,7 @@ describe.each(BACKENDS)('malformed inputs answer typed errors (%s)', (backend) =
 
   it('node(id) naming a type that is not a Node answers NOT_FOUND with a code', async () => {
     for (const typename of ['Credential', 'Query', 'NoSuchType']) {
-      const result = await api.asText(admin, NODE, { id: globalId(typename, randomUUID()) }, { 'accept-language': 'en' });
+      const result = await api.as(admin, NODE, { id: globalId(typename, randomUUID()) }, { 'accept-language': 'en' });
       expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
       expect(result.errors?.[0]?.message).toBe('Not found.');
     }
@@ -40,12 +55,12 @@ describe.each(BACKENDS)('malformed inputs answer typed errors (%s)', (backend) =
 
   it('changesSince with a cursor beyond a 64-bit sequence answers INVALID_INPUT', async () => {
     for (const cursor of ['9999999999999999999', '9223372036854775808']) {
-      const result = await api.asText(admin, 'query ($c: String) { changesSince(cursor: $c) { cursor } }', { c: cursor });
+      const result = await api.as(admin, CHANGES_CURSOR, { c: cursor });
       expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['INVALID_INPUT']);
     }
-    const last = await api.asText(admin, 'query ($c: String) { changesSince(cursor: $c) { cursor } }', { c: '9223372036854775807' });
+    const last = await api.as(admin, CHANGES_CURSOR, { c: '9223372036854775807' });
     expect(last.errors).toBeUndefined();
-    expect(last.data.changesSince.cursor).toBe('9223372036854775807');
+    expect(last.data!.changesSince.cursor).toBe('9223372036854775807');
   });
 
   it('a lone surrogate in a reason answers INVALID_INPUT and nothing is stored', async () => {
@@ -78,7 +93,7 @@ describe.each(BACKENDS)('malformed inputs answer typed errors (%s)', (backend) =
     const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'accept-language': 'en' }, body });
     const result = await response.json();
     expect(result.errors?.map((error: { extensions: { code: string } }) => error.extensions.code)).toEqual(['INVALID_INPUT']);
-    expect((await server.gqlText('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    expect((await server.gql(TYPENAME)).data).toEqual({ __typename: 'Query' });
   });
 
   it('the same over graphql-ws fails only that operation: the socket stays open', async () => {

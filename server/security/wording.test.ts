@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type clients, findStudents, itemOf, openDemoServer, ref } from '../testing/demo.js';
 import type { TestServer } from '../testing/server.js';
+import { graphql } from '../testing/generated/index.js';
+import { success } from '../testing/request.js';
 
-const APPROVE = `mutation ($items: [ItemRefInput!]!) {
-  approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved failed outcomes { ok error { code message } } } } }
-}`;
+const APPROVE = graphql(`
+  mutation WordingApprove($items: [ItemRefInput!]!) {
+    approveItems(items: $items) {
+      __typename
+      ... on MutationApproveItemsSuccess { data { approved failed outcomes { ok error { code message } } } }
+    }
+  }
+`);
 
 describe('refusals say what happened, in the request language, with a code', () => {
   let server: TestServer;
@@ -33,13 +40,13 @@ describe('refusals say what happened, in the request language, with a code', () 
     const [student] = await findStudents(server, { category: 'POSTGRADUATE_DUAL', secondSupervisor: true }, 1);
     const item = await itemOf(server, student!.number, 'SUPERVISOR');
     const second = await api.staff(student!.secondSupervisor!.username);
-    const result = await api.asText(second, APPROVE, { items: [ref(item)] }, { 'accept-language': 'en' });
-    expect(result.data.approveItems.data).toMatchObject({ approved: 0, failed: 1 });
-    expect(result.data.approveItems.data.outcomes[0].error).toEqual({
+    const report = success((await api.as(second, APPROVE, { items: [ref(item)] }, { 'accept-language': 'en' })).data?.approveItems);
+    expect(report).toMatchObject({ approved: 0, failed: 1 });
+    expect(report.outcomes[0]!.error).toEqual({
       code: 'FIRST_SUPERVISOR_ONLY',
       message: 'Only the first supervisor reviews this item: the second supervisor has nothing to do.',
     });
     const first = await api.staff(student!.firstSupervisor!.username);
-    expect((await api.asText(first, APPROVE, { items: [ref(item)] })).data.approveItems.data).toMatchObject({ approved: 1, failed: 0 });
+    expect(success((await api.as(first, APPROVE, { items: [ref(item)] })).data?.approveItems)).toMatchObject({ approved: 1, failed: 0 });
   });
 });

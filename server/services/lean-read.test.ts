@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../testing/server.js';
 import { clients, openDemoServer } from '../testing/demo.js';
 import { leanFindUnique } from './lean-read.js';
+import { graphql } from '../testing/generated/index.js';
 
 /**
  * The lean statement must hand the resolvers exactly what Prisma would: compared here, row by
@@ -11,6 +12,13 @@ import { leanFindUnique } from './lean-read.js';
 
 const WITH_VISIBILITY = { student: { select: { id: true, collegeId: true, campusId: true, firstSupervisorId: true, secondSupervisorId: true } } };
 const LATEST_DEFERRAL = { orderBy: { createdAt: 'desc' }, take: 1, select: { toCohortId: true, reason: true, createdAt: true } };
+
+/** The portal's sheet read over HTTP, whose answer is compared with Prisma's. */
+const SHEET = graphql(`
+  query LeanReadSheet {
+    viewer { ... on Student { clearanceItems { code name status reason department { name } contact { phone office } } progress { required approved cleared } } }
+  }
+`);
 
 /** What `queryFromInfo` gives for the portal's sheet read (bench W1): items with names, department, contacts, progress. */
 const PORTAL_SHEET = {
@@ -93,8 +101,7 @@ describe('lean one-statement reads', () => {
     const [student] = await server.db.prisma.student.findMany({ where: { deferrals: { none: {} } }, orderBy: { number: 'asc' }, take: 1 });
     const token = await api.student(student!.number);
     await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
-    const query = `{ viewer { ... on Student { clearanceItems { code name status reason department { name } contact { phone office } } progress { required approved cleared } } } }`;
-    const answer = await api.asText(token, query);
+    const answer = await api.as(token, SHEET);
     expect(answer.errors).toBeUndefined();
     // The same answer built from Prisma's rows by hand, as the resolvers did before.
     const prisma = await server.db.prisma.student.findUniqueOrThrow({ ...(PORTAL_SHEET as object), where: { id: student!.id } });

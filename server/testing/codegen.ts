@@ -1,9 +1,9 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-// The server tests' typed documents: every graphql(`…`) in server tests and helpers, typed from the committed schema.graphql.
+// The tests' typed documents: every graphql(`…`) in the server's tests and helpers and in the SDK's and portal's tests, typed from the committed schema.graphql.
 const config: CodegenConfig = {
   schema: 'schema.graphql',
-  documents: ['server/**/*.test.ts', 'server/testing/**/*.ts', '!server/testing/generated/**'],
+  documents: ['server/**/*.test.ts', 'server/testing/**/*.ts', '!server/testing/generated/**', 'sdk/test/**/*.ts', 'portal/test/**/*.ts'],
   emitLegacyCommonJSImports: false,
   generates: {
     'server/testing/generated/': {

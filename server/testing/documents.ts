@@ -42,6 +42,19 @@ export const APPLY_RULE_CHANGE = graphql(`
   }
 `);
 
+export const LOGOUT = graphql(`
+  mutation TestLogout {
+    logout
+  }
+`);
+
+/** Whether a token is still accepted: any viewer answers, a refused token an error. */
+export const VIEWER_TYPENAME = graphql(`
+  query TestViewerTypename {
+    viewer { __typename }
+  }
+`);
+
 export const CHANGES = graphql(`
   query TestChanges($cursor: String, $first: Int) {
     changesSince(cursor: $cursor, first: $first) {

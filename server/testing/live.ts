@@ -10,6 +10,7 @@ import { globalId } from './ids.js';
 import type { Services } from '../services/runtime.js';
 import type { TestServer } from './server.js';
 import { TEST_JWT_SECRET } from './keys.js';
+import type { TypedDocument, VariablesArgument } from './request.js';
 
 /** Helpers for the live-update suites (not a test file itself). */
 
@@ -47,15 +48,20 @@ export function streamsOpened(server: { services: Services }, count = 1): Promis
   });
 }
 
-export interface Followed {
-  events: { at: number; data: any; errors?: readonly any[] }[];
+export interface Followed<R = any> {
+  events: { at: number; data?: R | null; errors?: readonly any[] }[];
   completed: () => boolean;
   failure: () => unknown;
   stop: () => void;
 }
 
-/** Collects a subscription's results until stopped; `completed` once the server ends it. */
-export function follow(client: Client, query: string, variables: Record<string, unknown> = {}): Followed {
+/** Collects a typed subscription's results (a graphql(`…`) document) until stopped; `completed` once the server ends it. */
+export function follow<R, V>(client: Client, document: TypedDocument<R, V>, ...[variables]: VariablesArgument<V>): Followed<R> {
+  return followText(client, document.toString(), variables as Record<string, unknown> | undefined);
+}
+
+/** The same with an untyped subscription text (see requestText: only for what no typed document can express). */
+export function followText(client: Client, query: string, variables: Record<string, unknown> = {}): Followed {
   const events: Followed['events'] = [];
   let failure: unknown = null;
   let completed = false;

@@ -17,11 +17,11 @@ export async function policyViewers(db: Database): Promise<{ name: string; viewe
   const department = accounts.find((a) => a.roles.includes('DEPARTMENT_REVIEWER'))!;
   const staff = (name: string, roles: StaffRole[], scope: Partial<StaffViewer> = {}) => ({
     name,
-    viewer: { ...staffViewer(supervisor), roles, departmentId: null, collegeId: null, campusId: null, ...scope },
+    viewer: { ...staffViewerOf(supervisor), roles, departmentId: null, collegeId: null, campusId: null, ...scope },
   });
   return [
     { name: 'nobody', viewer: null },
-    ...accounts.map((account) => ({ name: account.username, viewer: staffViewer(account) })),
+    ...accounts.map((account) => ({ name: account.username, viewer: staffViewerOf(account) })),
     staff('college reviewer of no college', ['COLLEGE_REVIEWER'], { departmentId: college.departmentId }),
     staff('college reviewer of no department', ['COLLEGE_REVIEWER'], { collegeId: college.collegeId }),
     staff('campus reviewer of no campus', ['CAMPUS_REVIEWER'], { departmentId: campus.departmentId }),
@@ -37,13 +37,20 @@ export async function policyViewers(db: Database): Promise<{ name: string; viewe
     staff('no roles', []),
     {
       name: 'admin before changing the password',
-      viewer: { ...staffViewer(accounts.find((a) => a.roles.includes('UNIVERSITY_ADMIN'))!), mustChangePassword: true },
+      viewer: { ...staffViewerOf(accounts.find((a) => a.roles.includes('UNIVERSITY_ADMIN'))!), mustChangePassword: true },
     },
     ...students.map((student) => ({ name: `student ${student.number}`, viewer: studentViewer(student.id) })),
   ];
 }
 
-function staffViewer(account: { id: string; roles: StaffRole[]; departmentId: string | null; collegeId: string | null; campusId: string | null }): StaffViewer {
+/** The viewer a staff account's token gives (a password already changed, no expiry), for calling services directly. */
+export function staffViewerOf(account: {
+  id: string;
+  roles: StaffRole[];
+  departmentId: string | null;
+  collegeId: string | null;
+  campusId: string | null;
+}): StaffViewer {
   const { id, roles, departmentId, collegeId, campusId } = account;
   return { kind: 'staff', credentialId: null, reviewerId: id, roles, departmentId, collegeId, campusId, mustChangePassword: false, tokenExpiresAt: null };
 }

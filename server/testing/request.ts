@@ -8,7 +8,10 @@ export interface GraphQLResponse<T> {
 
 export type Headers = Record<string, string>;
 
-/** A typed document's variables, optional when it has no required ones; then extra headers. */
+/** A typed document's variables, optional when it has no required ones. */
+export type VariablesArgument<V> = Record<string, never> extends V ? [variables?: V] : [variables: V];
+
+/** The same, then extra headers. */
 export type OperationArguments<V> = Record<string, never> extends V ? [variables?: V, headers?: Headers] : [variables: V, headers?: Headers];
 
 /** A document made by graphql(`…`) from server/testing/generated (npm run codegen): its answer and variables are typed. */

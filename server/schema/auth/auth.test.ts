@@ -129,6 +129,7 @@ describe('authentication', () => {
 
   it('counts brute force through aliases in one document', async () => {
     const aliases = Array.from({ length: 8 }, (_, i) => `a${i}: login(username: "equipment", password: "guess-${i}") { ... on DomainError { code } }`);
+    // Text: the aliased document is generated, as an attacker's would be.
     const result = await server.gqlText(`mutation { ${aliases.join('\n')} }`);
     const codes = Object.values(result.data as Record<string, { code: string }>).map((answer) => answer.code);
     expect(codes.slice(0, LOGIN_POLICY.pair.limit)).toEqual(Array(LOGIN_POLICY.pair.limit).fill('INVALID_CREDENTIALS'));

@@ -74,6 +74,7 @@ describe('changePassword', () => {
       { length: 15 },
       (_, i) => `g${i}: changePassword(currentPassword: "guess-${i}", newPassword: "${NEW_PASSWORD}") { ... on DomainError { code } }`,
     );
+    // Text: the aliased document is generated, as an attacker's would be.
     const answer = await server.gqlText(`mutation { ${guesses.join('\n')} }`, undefined, from('198.51.100.2', { authorization: `Bearer ${token}` }));
     const codes = Object.values(answer.data as Record<string, { code: string }>).map((result) => result.code);
     expect(codes).toEqual([...Array(LOGIN_POLICY.pair.limit).fill('CURRENT_PASSWORD_WRONG'), ...Array(15 - LOGIN_POLICY.pair.limit).fill('LOGIN_LOCKED')]);

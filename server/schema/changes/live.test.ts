@@ -7,6 +7,28 @@ import { follow, socketClient, streamsOpened } from '../../testing/live.js';
 import { success } from '../../testing/request.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
 import { waitFor } from '../../testing/wait.js';
+import { graphql } from '../../testing/generated/index.js';
+
+const STATS = graphql(`
+  subscription LiveCohortStats {
+    cohortStatsUpdated(year: 2020) { items { template { code } approved } }
+  }
+`);
+const STUDENT_ITEMS = graphql(`
+  subscription LiveStudentItems($id: ID!) {
+    clearanceItemUpdated(studentId: $id) { seq item { code status } }
+  }
+`);
+const STUDENT_SEQS = graphql(`
+  subscription LiveStudentSeqs($id: ID!) {
+    clearanceItemUpdated(studentId: $id) { seq }
+  }
+`);
+const QUEUE = graphql(`
+  subscription LiveReviewQueue {
+    reviewQueueChanged(cohortYear: 2020) { item { code status student { number } } }
+  }
+`);
 
 describe('live updates and catch-up', () => {
   let server: TestServer;
@@ -29,7 +51,7 @@ describe('live updates and catch-up', () => {
 
   it('streams cohort statistics now, then at most once a second, ending on the latest numbers', async () => {
     const admin = await socket(await api.staff('admin'));
-    const stats = follow(admin, 'subscription { cohortStatsUpdated(year: 2020) { items { template { code } approved } } }');
+    const stats = follow(admin, STATS);
     const libraryApproved = (data: any) => data.cohortStatsUpdated.items.find((i: any) => i.template.code === 'LIBRARY').approved;
     const first = await waitFor(() => stats.events[0]);
     const before = libraryApproved(first.data);
@@ -58,16 +80,16 @@ describe('live updates and catch-up', () => {
     const [stranger] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'EARTH_SCIENCES' }, 1);
     const staff = await socket(await api.staff('xgz-computer-science'));
     const watching = streamsOpened(server);
-    const watch = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }', {
+    const watch = follow(staff, STUDENT_ITEMS, {
       id: globalId('Student', student!.id),
     });
-    const refused = follow(staff, 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq } }', { id: globalId('Student', stranger!.id) });
+    const refused = follow(staff, STUDENT_SEQS, { id: globalId('Student', stranger!.id) });
     await watching;
     const item = await itemOf(server, student!.number, 'LIBRARY');
     await api.as(await api.staff('library'), APPROVE, { items: [ref(item)] });
     const event = await waitFor(() => watch.events[0]);
-    expect(event.data.clearanceItemUpdated.item).toEqual({ code: 'LIBRARY', status: 'APPROVED' });
-    expect(event.data.clearanceItemUpdated.seq).toMatch(/^\d+$/);
+    expect(event.data!.clearanceItemUpdated.item).toEqual({ code: 'LIBRARY', status: 'APPROVED' });
+    expect(event.data!.clearanceItemUpdated.seq).toMatch(/^\d+$/);
     const failure = await waitFor(() => (refused.events[0]?.errors ?? refused.failure()) || undefined);
     expect(JSON.stringify(failure)).toContain('NOT_FOUND');
     watch.stop();
@@ -76,15 +98,15 @@ describe('live updates and catch-up', () => {
   it('shows a reviewer the changes of items they review, and nothing else', async () => {
     const library = await socket(await api.staff('library'));
     const listening = streamsOpened(server);
-    const queue = follow(library, 'subscription { reviewQueueChanged(cohortYear: 2020) { item { code status student { number } } } }');
+    const queue = follow(library, QUEUE);
     await listening;
     const [student, marker] = await findStudents(server, { category: 'UNDERGRADUATE', collegeCode: 'ENVIRONMENTAL_STUDIES' }, 2);
     await api.as(await api.staff('finance'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'FINANCE'))] });
     await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, student!.number, 'LIBRARY'))] });
     // A later decision the reviewer does see: events arrive in commit order, so once it is here nothing earlier is still on its way.
     await api.as(await api.staff('library'), APPROVE, { items: [ref(await itemOf(server, marker!.number, 'LIBRARY'))] });
-    await waitFor(() => queue.events.some((event) => event.data.reviewQueueChanged.item.student.number === marker!.number));
-    expect(queue.events.map((event) => event.data.reviewQueueChanged.item)).toEqual([
+    await waitFor(() => queue.events.some((event) => event.data!.reviewQueueChanged.item!.student.number === marker!.number));
+    expect(queue.events.map((event) => event.data!.reviewQueueChanged.item)).toEqual([
       { code: 'LIBRARY', status: 'APPROVED', student: { number: student!.number } },
       { code: 'LIBRARY', status: 'APPROVED', student: { number: marker!.number } },
     ]);

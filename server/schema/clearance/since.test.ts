@@ -36,9 +36,21 @@ const WATERMARK = graphql(`
     liveWatermark
   }
 `);
-const QUEUE = 'subscription ($since: String) { reviewQueueChanged(cohortYear: 2020, since: $since) { seq item { id code status } } }';
-const MINE = 'subscription ($since: String) { myClearanceUpdated(since: $since) { seq item { id code status student { number } } progress { approved } } }';
-const STUDENT = 'subscription ($id: ID!, $since: String) { clearanceItemUpdated(studentId: $id, since: $since) { seq item { id student { number } } } }';
+const QUEUE = graphql(`
+  subscription SinceReviewQueue($since: String) {
+    reviewQueueChanged(cohortYear: 2020, since: $since) { seq item { id code status } }
+  }
+`);
+const MINE = graphql(`
+  subscription SinceMyClearance($since: String) {
+    myClearanceUpdated(since: $since) { seq item { id code status student { number } } progress { approved } }
+  }
+`);
+const STUDENT = graphql(`
+  subscription SinceStudentItems($id: ID!, $since: String) {
+    clearanceItemUpdated(studentId: $id, since: $since) { seq item { id student { number } } }
+  }
+`);
 
 const updates = (followed: Followed, field: string) => followed.events.filter((event) => event.data?.[field]).map((event) => event.data[field]);
 const seqsOf = (list: { seq: string }[]) => list.map((update) => BigInt(update.seq));
@@ -171,13 +183,13 @@ describe.each(SETUPS)('subscriptions from a seq ($name)', ({ backend, env, remot
     const library = await api.staff('library');
     const [student] = await findStudents(server, { category: 'UNDERGRADUATE' }, 1, 9);
     await server.db.prisma.student.update({ where: { id: student!.id }, data: { surveyCompletedAt: new Date() } });
-    const cases: [string, string, Record<string, unknown>][] = [
-      [library, QUEUE, { since: 'latest' }],
-      [library, STUDENT, { id: globalId('Student', student!.id), since: '-1' }],
-      [await api.student(student!.number), MINE, { since: '99999999999999999999' }],
+    const cases: [string, (client: Client) => Followed][] = [
+      [library, (client) => follow(client, QUEUE, { since: 'latest' })],
+      [library, (client) => follow(client, STUDENT, { id: globalId('Student', student!.id), since: '-1' })],
+      [await api.student(student!.number), (client) => follow(client, MINE, { since: '99999999999999999999' })],
     ];
-    for (const [token, query, variables] of cases) {
-      const refused = follow(socket(token), query, variables);
+    for (const [token, subscribe] of cases) {
+      const refused = subscribe(socket(token));
       await waitFor(() => refused.events[0] ?? refused.failure());
       expect(JSON.stringify(refused.events[0]?.errors ?? refused.failure())).toContain('INVALID_INPUT');
     }

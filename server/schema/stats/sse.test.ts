@@ -208,6 +208,7 @@ describe('staff subscriptions over SSE', () => {
       expect(answer.data.data ?? null).toBeNull();
       expect(JSON.stringify(answer.data.errors)).toMatch(refusal);
       // The same refusal as the document gets over plain HTTP (operation name aside).
+      // Text: the selection is built at run time from the limits, and goes past them on purpose.
       const overHttp = await server.gqlText(`subscription { reviewQueueChanged(cohortYear: 2020) { ${selection} } }`, {}, { authorization: `Bearer ${token}` });
       expect(overHttp.errors?.length).toBeGreaterThan(0);
       expect(answer.data.errors).toEqual(overHttp.errors);

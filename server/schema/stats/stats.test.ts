@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StaffViewer, StudentViewer } from '../../auth/viewer.js';
+import type { StudentViewer } from '../../auth/viewer.js';
 import { STUDENT_CATEGORIES, type ItemStatus } from '../../domain/index.js';
 import { AppError } from '../../errors.js';
 import { changeItems, type Actor } from '../../services/decisions.js';
@@ -7,6 +7,7 @@ import { applyRuleChange } from '../../services/rule-change.js';
 import { loadCohortTemplates, studentFacts } from '../../services/rules.js';
 import { createSheets } from '../../services/sheets.js';
 import { BACKENDS } from '../../testing/databases.js';
+import { staffViewerOf } from '../../testing/policy-viewers.js';
 import type { StatsCohortStatsQuery } from '../../testing/generated/graphql.js';
 import { graphql } from '../../testing/generated/index.js';
 import { startTestServer, type TestServer } from '../../testing/server.js';
@@ -123,18 +124,7 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
     const staff = await prisma.reviewer.findMany();
     const colleges = await prisma.college.findMany();
     let { rows: templates } = await loadCohortTemplates(prisma, cohort.id);
-    const asStaff = (reviewer: (typeof staff)[number]): StaffViewer => ({
-      kind: 'staff',
-      credentialId: null,
-      reviewerId: reviewer.id,
-      roles: reviewer.roles,
-      departmentId: reviewer.departmentId,
-      collegeId: reviewer.collegeId,
-      campusId: reviewer.campusId,
-      mustChangePassword: false,
-      tokenExpiresAt: null,
-    });
-    const admin = asStaff(staff.find((s) => s.roles.includes('UNIVERSITY_ADMIN'))!);
+    const admin = staffViewerOf(staff.find((s) => s.roles.includes('UNIVERSITY_ADMIN'))!);
 
     await expectStatsMatchTruth(cohort.id, seed, 0);
     for (let step = 1; step <= 120; step++) {
@@ -171,7 +161,7 @@ describe.each(BACKENDS)('CohortStats on %s', (backend) => {
                 (item.template.scope !== 'CAMPUS' || s.campusId === item.student.campusId),
           );
           if (!reviewer) continue;
-          actor = { source: roll < 0.2 && reviewer.roles.includes('INTEGRATION') ? 'SYNC' : 'REVIEWER', viewer: asStaff(reviewer) };
+          actor = { source: roll < 0.2 && reviewer.roles.includes('INTEGRATION') ? 'SYNC' : 'REVIEWER', viewer: staffViewerOf(reviewer) };
         }
         const to: ItemStatus = actor.source === 'ADMIN' ? pick(['WAIVED', 'PENDING'] as const) : pick(['APPROVED', 'APPROVED', 'REJECTED', 'PENDING'] as const);
         await changeItems(server.services, [{ itemId: item.id, to, reason: '随机原因', expectedVersion: item.version }], actor);

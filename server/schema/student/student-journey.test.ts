@@ -589,6 +589,7 @@ describe('the student journey', () => {
     const zh = await server.gql(SUBMIT, { answers: without('DESTINATION') }, bearer(token));
     expect(failure(zh.data?.submitSurvey).message).toBe('问卷答案有误（DESTINATION）：这是必答题。');
 
+    // Text: variables of the wrong shape, which the typed document would not let through.
     const wrongShape = await server.gqlText(
       SUBMIT.toString(),
       { answers: [{ question: 'DESTINATION', choices: 'SIGNED_EMPLOYMENT', extra: 1 }] },

@@ -1,4 +1,5 @@
 import type { TestServer } from '../server.js';
+import { graphql } from '../generated/index.js';
 import type { TestBrowser, Page } from './browser.js';
 
 /** Helpers for the sign-in suites (not a test file). */
@@ -24,14 +25,16 @@ export function ssoCodeOf(page: Page): string {
   return code;
 }
 
-export const COMPLETE_SSO_SIGN_IN = `mutation ($code: String!) {
-  completeSsoSignIn(code: $code) {
-    __typename
-    ... on MutationCompleteSsoSignInSuccess { data { accessToken refreshToken mustChangePassword } }
-    ... on Error { code message }
-    ... on SsoRefusal { identity providerReason }
+export const COMPLETE_SSO_SIGN_IN = graphql(`
+  mutation TestCompleteSsoSignIn($code: String!) {
+    completeSsoSignIn(code: $code) {
+      __typename
+      ... on MutationCompleteSsoSignInSuccess { data { accessToken refreshToken mustChangePassword } }
+      ... on Error { code message }
+      ... on SsoRefusal { identity providerReason }
+    }
   }
-}`;
+`);
 
 export interface SignInResult {
   __typename: string;
@@ -44,6 +47,6 @@ export interface SignInResult {
 
 /** Trades a one-time code in, as the portal page does; the whole answer, for refusals too. */
 export async function completeSignIn(server: TestServer, code: string, language = 'zh-CN') {
-  const result = await server.gqlText(COMPLETE_SSO_SIGN_IN, { code }, { 'accept-language': language });
+  const result = await server.gql(COMPLETE_SSO_SIGN_IN, { code }, { 'accept-language': language });
   return { result: result.data?.completeSsoSignIn as SignInResult | undefined, errors: result.errors };
 }

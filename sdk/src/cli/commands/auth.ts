@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import { EXIT } from '../errors.js';
 import { tokenFile, writeStoredToken } from '../files.js';
 import { ViewerDocument } from '../../generated/graphql.js';
+import type { Session } from '../../session.js';
+import type { Context } from '../context.js';
 import { promptPassword } from '../output.js';
 import { signInThroughProvider, type ProviderKind } from '../sso.js';
 import { oneOf, positiveInt, type Registration } from './types.js';
@@ -35,17 +37,7 @@ export function registerAuth({ program, help, t, run }: Registration) {
           const session = await signInThroughProvider(context, { provider: options.provider, open: options.open, timeoutMinutes: options.timeout });
           const { viewer } = await context.client.request(ViewerDocument, {});
           const username = viewer?.__typename === 'Student' ? viewer.number : viewer?.__typename === 'Reviewer' ? (viewer.username ?? undefined) : undefined;
-          writeStoredToken(io.env, { url: context.url, username, ...session });
-          context.out(
-            {
-              username,
-              url: context.url,
-              mustChangePassword: session.mustChangePassword,
-              accessTokenExpiresAt: session.accessTokenExpiresAt,
-              tokenFile: tokenFile(io.env),
-            },
-            () => context.t.loggedIn(username ?? '?'),
-          );
+          keepSession(context, username, session, () => context.t.loggedIn(username ?? '?'));
           return EXIT.OK;
         }
         const username = options.username ?? positional ?? io.env.LIXIAO_USERNAME;
@@ -54,17 +46,7 @@ export function registerAuth({ program, help, t, run }: Registration) {
         }
         const password = options.password ?? io.env.LIXIAO_PASSWORD ?? (await (io.readPassword ?? promptPassword)(t.passwordPrompt));
         const session = await context.client.login(username!, password);
-        writeStoredToken(io.env, { url: context.url, username, ...session });
-        context.out(
-          {
-            username,
-            url: context.url,
-            mustChangePassword: session.mustChangePassword,
-            accessTokenExpiresAt: session.accessTokenExpiresAt,
-            tokenFile: tokenFile(io.env),
-          },
-          () => [t.loggedIn(username!), ...(session.mustChangePassword ? [t.mustChange] : [])].join('\n'),
-        );
+        keepSession(context, username, session, () => [t.loggedIn(username!), ...(session.mustChangePassword ? [t.mustChange] : [])].join('\n'));
         return EXIT.OK;
       }),
     );
@@ -81,4 +63,19 @@ export function registerAuth({ program, help, t, run }: Registration) {
         return EXIT.OK;
       }),
     );
+}
+
+/** Stores a new session in the token file and reports it, however it was signed in to. */
+function keepSession(context: Context, username: string | undefined, session: Session, human: () => string) {
+  writeStoredToken(context.io.env, { url: context.url, username, ...session });
+  context.out(
+    {
+      username,
+      url: context.url,
+      mustChangePassword: session.mustChangePassword,
+      accessTokenExpiresAt: session.accessTokenExpiresAt,
+      tokenFile: tokenFile(context.io.env),
+    },
+    human,
+  );
 }
