@@ -143,27 +143,33 @@ async function main() {
       1,
     );
   const profiled: string[] = [];
-  const scenario = async (id: string, work: () => Promise<void>) => {
+  const profiling = profileDir !== null && target.serverPid !== undefined;
+  const toggleProfiler = () => process.kill(target.serverPid!, 'SIGUSR2');
+  /** `ownProfile`: the scenario starts and stops the profiler itself, around the part worth profiling. */
+  const scenario = async (id: string, work: () => Promise<void>, ownProfile = false) => {
     if (!wants(id)) return;
-    const profiling = profileDir !== null && target.serverPid !== undefined;
-    if (profiling) process.kill(target.serverPid!, 'SIGUSR2');
+    const whole = profiling && !ownProfile;
+    if (whole) toggleProfiler();
     try {
       await work();
     } finally {
+      if (whole) toggleProfiler();
       if (profiling) {
-        process.kill(target.serverPid!, 'SIGUSR2');
         profiled.push(id);
         await sleep(1500);
       }
     }
   };
+  const deliveryProfiler = profiling ? { start: toggleProfiler, stop: async () => void toggleProfiler() } : null;
   await scenario('W1', () => w1Portal(target));
   await scenario('W5', () => w5Stats(target, adminToken));
   await scenario('W2', () => w2Review(target));
   await scenario('W4', () => w4FanOut(target, adminToken));
   await scenario(
     'W4c',
-    async () => void rows.push(await w4cFanOut(target, adminToken, await login(target, 'library', STAFF_PASSWORD), gql, SIZE.w4cStudents, log)),
+    async () =>
+      void rows.push(await w4cFanOut(target, adminToken, await login(target, 'library', STAFF_PASSWORD), gql, SIZE.w4cStudents, deliveryProfiler, log)),
+    true,
   );
   // Last: it grows the cohort.
   await scenario('Q', () => queueScenario(target));

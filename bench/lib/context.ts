@@ -12,7 +12,7 @@ export const ONLY =
     ?.slice('--only='.length)
     .toUpperCase()
     .split(',') ?? null;
-export const wants = (id: string) => ONLY === null || ONLY.some((o) => id.startsWith(o));
+export const wants = (id: string) => ONLY === null || ONLY.some((o) => id.toUpperCase().startsWith(o));
 /** --cpu-prof: the server process runs with node --cpu-prof; its profile is summarized at the end. */
 export const CPU_PROF = argv.includes('--cpu-prof');
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
 import type { ItemChangedEvent } from '../pubsub.js';
+import { leanFindMany } from '../services/lean-read.js';
 
 type ItemQuery = Record<string, unknown>;
 
@@ -26,7 +27,8 @@ export function rememberCompanions(events: readonly ItemChangedEvent[]) {
  * one subscriber serves every other subscriber of that event (it is never older than
  * the change), and one subscriber working through a burst finds the rest of the
  * commit's items already read with the first. A delivery wave costs one statement
- * per selection shape (per 1,000 items), not one per subscriber.
+ * per selection shape (per 1,000 items), not one per subscriber: a lean one of only the
+ * asked columns (lean-read.ts), Prisma's for a selection it does not compile.
  */
 export class LiveItemLoader {
   private readonly loaders = new Map<string, DataLoader<string, unknown>>();
@@ -58,9 +60,14 @@ export class LiveItemLoader {
 
   private async read(query: ItemQuery, keys: readonly string[]): Promise<unknown[]> {
     const ids = [...new Set(keys.map((key) => key.slice(0, key.indexOf('@'))))];
-    const rows = (await this.db.prisma.clearanceItem.findMany({ ...query, where: { id: { in: ids } } })) as { id: string }[];
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    const byId = (await leanFindMany(this.db.sql, 'ClearanceItem', query, ids)) ?? (await this.readWithPrisma(query, ids));
     return keys.map((key) => byId.get(key.slice(0, key.indexOf('@'))) ?? new Error('item not found'));
+  }
+
+  /** For a selection the lean read does not compile. */
+  private async readWithPrisma(query: ItemQuery, ids: string[]): Promise<Map<string, unknown>> {
+    const rows = (await this.db.prisma.clearanceItem.findMany({ ...query, where: { id: { in: ids } } })) as { id: string }[];
+    return new Map(rows.map((row) => [row.id, row]));
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../testing/server.js';
 import { clients, openDemoServer } from '../testing/demo.js';
-import { leanFindUnique } from './lean-read.js';
+import { leanFindMany, leanFindUnique } from './lean-read.js';
 import { graphql } from '../testing/generated/index.js';
 
 /**
@@ -89,6 +89,27 @@ describe('lean one-statement reads', () => {
     }
     expect(await leanFindUnique(server.db.sql, 'Reviewer', args, '00000000-0000-7000-8000-000000000000')).toBeNull();
   });
+
+  it("reads many items by id exactly as Prisma's findMany does, for the live item read's selection and a select of its own", async () => {
+    /** What `queryFromInfo` gives for `clearanceItemUpdated { item { id status version } }` (the live loader's read, bench W4c). */
+    const LIVE_ITEM = { include: { ...WITH_VISIBILITY, template: { select: { code: true } } } };
+    const SELECTED = {
+      select: { id: true, status: true, reason: true, decidedAt: true, decidedBy: { select: { username: true } }, template: { select: { nameEn: true } } },
+    };
+    const items = await server.db.prisma.clearanceItem.findMany({ select: { id: true } });
+    expect(items.length).toBeGreaterThan(1000);
+    const missing = '00000000-0000-7000-8000-000000000000';
+    for (const args of [LIVE_ITEM, SELECTED]) {
+      for (let start = 0; start < items.length; start += 1000) {
+        const ids = items.slice(start, start + 1000).map((item) => item.id);
+        const lean = await leanFindMany<unknown>(server.db.sql, 'ClearanceItem', args, [...ids, missing]);
+        const prisma = (await server.db.prisma.clearanceItem.findMany({ ...(args as object), where: { id: { in: ids } } })) as { id: string }[];
+        expect(lean?.size).toBe(ids.length);
+        for (const row of prisma) expect(lean?.get(row.id)).toStrictEqual(row);
+      }
+    }
+    expect(await leanFindMany(server.db.sql, 'ClearanceItem', { include: { events: { where: { seq: 1 } } } }, [items[0]!.id])).toBeUndefined();
+  }, 300_000);
 
   it('leaves to Prisma what it does not compile (filters, skips, cursors)', async () => {
     const { id } = await server.db.prisma.student.findFirstOrThrow();

@@ -2,7 +2,7 @@ import type { SqlDriver } from '../db/driver.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 
 /**
- * Reads one row and the relations a GraphQL selection asks for in one SQL statement that
+ * Reads rows and the relations a GraphQL selection asks for in one SQL statement that
  * selects only the requested columns, shaped exactly as Prisma would return them: the same
  * `select`/`include` arguments (from Pothos' `queryFromInfo`), the same objects. Prisma's own
  * statement for a student's sheet selects every column of every joined table, and its client
@@ -25,7 +25,10 @@ type Args = Record<string, unknown>;
 type Decode = (row: Record<string, unknown>) => void;
 
 interface Compiled {
-  text: string;
+  /** One row by id ($1). */
+  one: string;
+  /** Rows by ids ($1, an array), each with its id. */
+  many: string;
   decode: Decode;
 }
 
@@ -40,6 +43,24 @@ class Unsupported extends Error {}
 
 /** The row `id` of `model` as Prisma's findUnique with `args` would return it; null if there is none, undefined if `args` is not compiled. */
 export async function leanFindUnique<Row>(sql: SqlDriver, model: string, args: Args, id: string): Promise<Row | null | undefined> {
+  const compiled = compiledFor(model, args);
+  if (!compiled) return undefined;
+  const [row] = await sql.query<{ row: unknown }>(compiled.one, [id]);
+  return row ? (decoded(compiled, row.row) as Row) : null;
+}
+
+/**
+ * The rows of `ids` (those that exist) as Prisma's findMany with `args` and `where: { id: { in: ids } }`
+ * would return them, by id; undefined if `args` is not compiled.
+ */
+export async function leanFindMany<Row>(sql: SqlDriver, model: string, args: Args, ids: readonly string[]): Promise<Map<string, Row> | undefined> {
+  const compiled = compiledFor(model, args);
+  if (!compiled) return undefined;
+  const rows = await sql.query<{ id: string; row: unknown }>(compiled.many, [ids]);
+  return new Map(rows.map(({ id, row }) => [id, decoded(compiled, row) as Row]));
+}
+
+function compiledFor(model: string, args: Args): Compiled | null {
   const key = `${model}:${JSON.stringify(args)}`;
   let compiled = cache.get(key);
   if (compiled === undefined) {
@@ -47,19 +68,24 @@ export async function leanFindUnique<Row>(sql: SqlDriver, model: string, args: A
     if (cache.size >= MAX_CACHED_SHAPES) cache.clear();
     cache.set(key, compiled);
   }
-  if (!compiled) return undefined;
-  const [row] = await sql.query<{ row: unknown }>(compiled.text, [id]);
-  if (!row) return null;
-  const value = (typeof row.row === 'string' ? JSON.parse(row.row) : row.row) as Record<string, unknown>;
+  return compiled;
+}
+
+function decoded(compiled: Compiled, row: unknown): Record<string, unknown> {
+  const value = (typeof row === 'string' ? JSON.parse(row) : row) as Record<string, unknown>;
   compiled.decode(value);
-  return value as Row;
+  return value;
 }
 
 function compileRoot(model: string, args: Args): Compiled | null {
   try {
     const aliases = { next: 1 };
     const { expression, decode } = objectOf(model, args, 'a0', aliases);
-    return { text: `SELECT ${expression} AS row FROM "${model}" a0 WHERE a0."id" = $1::uuid`, decode };
+    return {
+      one: `SELECT ${expression} AS row FROM "${model}" a0 WHERE a0."id" = $1::uuid`,
+      many: `SELECT a0."id"::text AS id, ${expression} AS row FROM "${model}" a0 WHERE a0."id" = ANY($1::uuid[])`,
+      decode,
+    };
   } catch (error) {
     if (error instanceof Unsupported) return null;
     throw error;
