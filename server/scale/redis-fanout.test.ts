@@ -4,10 +4,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { globalId } from '../testing/ids.js';
-import { LOGIN } from '../testing/documents.js';
+import { LOGIN, LOGOUT, VIEWER_TYPENAME } from '../testing/documents.js';
+import { graphql } from '../testing/generated/index.js';
 import { redisListeners } from '../testing/live.js';
 import { startServerProcess, type ServerProcess } from '../testing/processes.js';
-import { logIn, request, success } from '../testing/request.js';
+import { failure, logIn, type OperationArguments, request, success, type TypedDocument } from '../testing/request.js';
 import { waitFor } from '../testing/wait.js';
 
 /**
@@ -22,13 +23,29 @@ if (!enabled) console.log('skipped: no PostgreSQL + Redis (TEST_DATABASE_URL and
 
 const PASSWORD = 'Lixiao@2020';
 
-async function gql(server: ServerProcess, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+const ITEM_UPDATES = graphql(`
+  subscription RedisFanoutItemUpdates($id: ID!) {
+    clearanceItemUpdated(studentId: $id) { seq item { code status } }
+  }
+`);
+const APPROVE = graphql(`
+  mutation RedisFanoutApprove($items: [ItemRefInput!]!) {
+    approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } }
+  }
+`);
+const REJECT = graphql(`
+  mutation RedisFanoutReject($items: [ItemRefInput!]!, $r: String!) {
+    rejectItems(items: $items, reason: $r) { __typename }
+  }
+`);
+const REFRESH = graphql(`
+  mutation RedisFanoutRefresh($r: String!) {
+    refreshSession(refreshToken: $r) { __typename ... on MutationRefreshSessionSuccess { data { accessToken } } ... on DomainError { code } }
+  }
+`);
+
+function gql<R, V>(server: ServerProcess, document: TypedDocument<R, V>, variables: V, token?: string) {
+  return request(server.url, document, ...([variables, token ? { authorization: `Bearer ${token}` } : {}] as OperationArguments<V>));
 }
 
 const login = (server: ServerProcess, username: string) => logIn(server.url, username, PASSWORD);
@@ -78,7 +95,7 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
     const stop = client.subscribe(
       {
-        query: 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }',
+        query: ITEM_UPDATES.toString(),
         variables: { id: globalId('Student', studentId) },
       },
       { next: (message) => events.push({ at: Date.now(), data: message.data }), error: () => undefined, complete: () => undefined },
@@ -100,13 +117,13 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     const sent = Date.now();
     const answer = await gql(
       b,
-      'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
+      APPROVE,
       {
         items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
       },
       library,
     );
-    expect(answer.data.approveItems.data.approved).toBe(1);
+    expect(answer.data?.approveItems).toEqual({ data: { approved: 1 } });
     await waitFor(() => subscriber.events.length > 0, 3000, 'the decision to reach A');
     await subscriber.close();
     expect(subscriber.events[0]?.data.clearanceItemUpdated.item).toEqual({ code: 'LIBRARY', status: 'APPROVED' });
@@ -126,7 +143,7 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
       await waitFor(() => listeningFor(item.studentId), 10_000, 'A to listen for the student on Redis');
       const answer = await gql(
         b,
-        'mutation ($items: [ItemRefInput!]!, $r: String!) { rejectItems(items: $items, reason: $r) { __typename } }',
+        REJECT,
         {
           items: [{ id: globalId('ClearanceItem', item.id), expectedVersion: item.version }],
           r: 'injected fault',
@@ -142,13 +159,13 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
       );
       const marker = await gql(
         b,
-        'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }',
+        APPROVE,
         {
           items: [{ id: globalId('ClearanceItem', finance[0].id), expectedVersion: finance[0].version }],
         },
         await login(b, 'finance'),
       );
-      expect(marker.data.approveItems.data.approved).toBe(1);
+      expect(marker.data?.approveItems).toEqual({ data: { approved: 1 } });
       await waitFor(() => subscriber.events.length > 0, 3000, 'the later decision to reach A');
       await subscriber.close();
       expect(subscriber.events[0]!.data.clearanceItemUpdated.item).toEqual({ code: 'FINANCE', status: 'APPROVED' });
@@ -167,13 +184,11 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
   });
 
   it('revokes a session family on one process when a refresh token rotated on the other comes back', async () => {
-    const REFRESH =
-      'mutation ($r: String!) { refreshSession(refreshToken: $r) { ... on MutationRefreshSessionSuccess { data { accessToken } } ... on DomainError { code } } }';
     const first = success((await request(a.url, LOGIN, { username: 'career', password: PASSWORD })).data?.login).refreshToken;
-    const rotated = await gql(a, REFRESH, { r: first });
-    expect(rotated.data.refreshSession.data.accessToken).toEqual(expect.any(String));
-    expect((await gql(b, REFRESH, { r: first })).data.refreshSession.code).toBe('REFRESH_TOKEN_REUSED');
-    const after = await gql(b, '{ viewer { __typename } }', {}, rotated.data.refreshSession.data.accessToken);
+    const rotated = success((await gql(a, REFRESH, { r: first })).data?.refreshSession).accessToken;
+    expect(rotated).toEqual(expect.any(String));
+    expect(failure((await gql(b, REFRESH, { r: first })).data?.refreshSession).code).toBe('REFRESH_TOKEN_REUSED');
+    const after = await gql(b, VIEWER_TYPENAME, {}, rotated);
     expect(after.errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
   });
 
@@ -184,10 +199,10 @@ describe.runIf(enabled)('two server processes behind Redis', () => {
     await new Promise((resolve) => socket.on('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
     await new Promise((resolve) => socket.on('message', resolve));
-    expect((await gql(a, '{ viewer { __typename } }', {}, token)).data?.viewer).toEqual({ __typename: 'Reviewer' });
-    await gql(b, 'mutation { logout }', {}, token);
+    expect((await gql(a, VIEWER_TYPENAME, {}, token)).data?.viewer).toEqual({ __typename: 'Reviewer' });
+    await gql(b, LOGOUT, {}, token);
     expect(await closed).toBe(4403);
     // The same event dropped A's cached session: the token is refused there too, not only on B.
-    expect((await gql(a, '{ viewer { __typename } }', {}, token)).errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
+    expect((await gql(a, VIEWER_TYPENAME, {}, token)).errors?.[0]?.extensions?.code).toBe('TOKEN_REVOKED');
   });
 });
