@@ -30,8 +30,8 @@ export interface Actor {
 
 export type ChangeOutcome = { itemId: string; ok: true; status: ItemStatus; version: number } | { itemId: string; ok: false; code: ErrorCode };
 
-/** A locked item with what deciding it needs: its template and its student's facts. */
-interface DecidableItem extends LockedItem {
+/** What deciding a locked item needs besides the item: its template and its student's facts (shared by the student's items). */
+interface ItemFacts {
   template: TemplateFacts;
   student: StudentAccess & { id: string };
 }
@@ -65,7 +65,8 @@ export async function changeItems(
     async (tx) => {
       if (alongside) await alongside(tx);
       const locked = await lockSheets(tx, [...new Set(requests.map((r) => r.itemId))]);
-      const byId = new Map(locked.items.map((item) => [item.id, decidable(locked, item)]));
+      const byId = new Map(locked.items.map((item) => [item.id, item]));
+      const students = new Map([...locked.sheets].map(([id, sheet]) => [id, { id, ...sheet.access }]));
       const outcomes: ChangeOutcome[] = [];
       const applied: AppliedChange[] = [];
       const seen = new Set<string>();
@@ -76,8 +77,10 @@ export async function changeItems(
           failure('NOT_FOUND');
           continue;
         }
-        if (!mayChange(actor, item, request.to)) {
-          failure(refusal(actor, item));
+        // The lock read the template and the student of every item it returned.
+        const facts: ItemFacts = { template: locked.templates.get(item.templateId)!, student: students.get(item.studentId)! };
+        if (!mayChange(actor, facts, request.to)) {
+          failure(refusal(actor, item, facts));
           continue;
         }
         if (seen.has(item.id) || (request.expectedVersion != null && request.expectedVersion !== item.version)) {
@@ -145,7 +148,7 @@ export async function changeItems(
   return outcomes;
 }
 
-function canSee(actor: Actor, item: DecidableItem): boolean {
+function canSee(actor: Actor, item: LockedItem): boolean {
   const viewer = actor.viewer;
   if (!viewer) return actor.source === 'POLICY' || actor.source === 'SYSTEM';
   if (viewer.kind === 'student') return viewer.studentId === item.studentId;
@@ -153,22 +156,16 @@ function canSee(actor: Actor, item: DecidableItem): boolean {
 }
 
 /** Why an actor may not change an item it asked for: it cannot see it, or (for a second supervisor) it is not theirs to review. */
-function refusal(actor: Actor, item: DecidableItem): ErrorCode {
+function refusal(actor: Actor, item: LockedItem, { template, student }: ItemFacts): ErrorCode {
   if (!canSee(actor, item)) return 'NOT_FOUND';
-  const secondSupervisor = actor.viewer?.kind === 'staff' && item.student.secondSupervisorId === actor.viewer.reviewerId;
-  return item.template.scope === 'SUPERVISOR' && secondSupervisor ? 'FIRST_SUPERVISOR_ONLY' : 'FORBIDDEN';
+  const secondSupervisor = actor.viewer?.kind === 'staff' && student.secondSupervisorId === actor.viewer.reviewerId;
+  return template.scope === 'SUPERVISOR' && secondSupervisor ? 'FIRST_SUPERVISOR_ONLY' : 'FORBIDDEN';
 }
 
-function mayChange(actor: Actor, item: DecidableItem, to: ItemStatus): boolean {
+function mayChange(actor: Actor, { template, student }: ItemFacts, to: ItemStatus): boolean {
   if (actor.source === 'POLICY' || actor.source === 'SYSTEM') return actor.viewer === null;
   if (actor.source === 'ADMIN') return canAdminister(actor.viewer) && (to === 'WAIVED' || to === 'PENDING');
-  return canReview(actor.viewer, { scope: item.template.scope, departmentId: item.template.departmentId, student: item.student });
-}
-
-function decidable(locked: LockedSheets, item: LockedItem): DecidableItem {
-  // The lock read the template and the student of every item it returned.
-  const sheet = locked.sheets.get(item.studentId)!;
-  return { ...item, template: locked.templates.get(item.templateId)!, student: { id: item.studentId, ...sheet.access } };
+  return canReview(actor.viewer, { scope: template.scope, departmentId: template.departmentId, student });
 }
 
 /**

@@ -35,7 +35,16 @@ interface ReviewStream {
   scopeId: string;
 }
 
-function reviewStreams(viewer: StaffViewer): ReviewStream[] {
+/** Each viewer's streams, built once: a batch decision checks hundreds of items against them. */
+const streamsOfViewer = new WeakMap<StaffViewer, readonly ReviewStream[]>();
+
+function reviewStreams(viewer: StaffViewer): readonly ReviewStream[] {
+  let streams = streamsOfViewer.get(viewer);
+  if (!streams) streamsOfViewer.set(viewer, (streams = buildReviewStreams(viewer)));
+  return streams;
+}
+
+function buildReviewStreams(viewer: StaffViewer): ReviewStream[] {
   const { roles, departmentId } = viewer;
   const streams: ReviewStream[] = [];
   if (departmentId && (roles.includes('DEPARTMENT_REVIEWER') || roles.includes('INTEGRATION'))) {

@@ -40,6 +40,7 @@ export function buildItemEvents(
   return changes.map((change, index) => {
     // The writer read (or was given) every touched student and template.
     const sheet = sheets.get(change.studentId)!;
+    const { scope, departmentId } = templates.get(change.templateId)!;
     return {
       itemId: change.itemId,
       studentId: change.studentId,
@@ -47,7 +48,8 @@ export function buildItemEvents(
       status: change.to,
       version: change.version,
       seq: (first + BigInt(index)).toString(),
-      access: { ...templates.get(change.templateId)!, ...sheet.access },
+      // Built field by field: a caller's template row may carry more than the access facts (decisions pass the lock's).
+      access: { scope, departmentId, ...sheet.access },
       progress: progress.get(change.studentId)!,
       ...(change.removed ? { removed: true } : {}),
     };

@@ -31,20 +31,24 @@ interface SheetRow {
   waived: number;
 }
 
-/** Each student's facts and current sheet counts: one row per student, whatever the sheet's size. */
+/**
+ * Each student's facts and current sheet counts: one row per student, whatever the sheet's size.
+ * The counts are a lateral subquery so each sheet is read through the (studentId, templateId)
+ * index; a grouped join let the planner hash a sequential scan of every item instead.
+ */
 export async function readSheets(tx: Prisma.TransactionClient, studentIds: readonly string[]): Promise<Map<string, SheetState>> {
   if (studentIds.length === 0) return new Map();
   const rows = await tx.$queryRaw<SheetRow[]>`
     SELECT s.id AS "studentId", s."cohortId", s."collegeId", s."campusId", s."firstSupervisorId", s."secondSupervisorId",
-           s."surveyCompletedAt" IS NOT NULL AS "surveyCompleted", s."clearedAt",
-           count(i.id) FILTER (WHERE i.status = 'LOCKED')::int AS locked,
-           count(i.id) FILTER (WHERE i.status = 'PENDING')::int AS pending,
-           count(i.id) FILTER (WHERE i.status = 'APPROVED')::int AS approved,
-           count(i.id) FILTER (WHERE i.status = 'REJECTED')::int AS rejected,
-           count(i.id) FILTER (WHERE i.status = 'WAIVED')::int AS waived
-    FROM "Student" s LEFT JOIN "ClearanceItem" i ON i."studentId" = s.id AND i."cohortId" = s."cohortId"
-    WHERE s.id = ANY(${studentIds}::uuid[])
-    GROUP BY s.id`;
+           s."surveyCompletedAt" IS NOT NULL AS "surveyCompleted", s."clearedAt", c.locked, c.pending, c.approved, c.rejected, c.waived
+    FROM "Student" s CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE i.status = 'LOCKED')::int AS locked,
+             count(*) FILTER (WHERE i.status = 'PENDING')::int AS pending,
+             count(*) FILTER (WHERE i.status = 'APPROVED')::int AS approved,
+             count(*) FILTER (WHERE i.status = 'REJECTED')::int AS rejected,
+             count(*) FILTER (WHERE i.status = 'WAIVED')::int AS waived
+      FROM "ClearanceItem" i WHERE i."studentId" = s.id AND i."cohortId" = s."cohortId") c
+    WHERE s.id = ANY(${studentIds}::uuid[])`;
   return new Map(
     rows.map((row) => [
       row.studentId,
