@@ -9,7 +9,9 @@ import { backendsBlockedBy } from '../testing/locks.js';
 import { redisListeners } from '../testing/live.js';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../testing/instances.js';
 import { startServerProcess, type ServerProcess } from '../testing/processes.js';
-import { logIn } from '../testing/request.js';
+import { graphql } from '../testing/generated/index.js';
+import type { FaultsApproveMutation } from '../testing/generated/graphql.js';
+import { logIn, type TypedDocument } from '../testing/request.js';
 import { waitFor } from '../testing/wait.js';
 
 /**
@@ -32,10 +34,24 @@ const GRACE_SECONDS = 5;
 const REQUEST_TIMEOUT_MS = 15_000;
 const MASKED = '服务器内部错误 / Unexpected error';
 
-const APPROVE = 'mutation ($items: [ItemRefInput!]!) { approveItems(items: $items) { ... on MutationApproveItemsSuccess { data { approved } } } }';
-const READ = 'query { changesSince(first: 5) { cursor } }';
-const CHANGES = 'query ($cursor: String, $first: Int) { changesSince(cursor: $cursor, first: $first) { cursor hasMore changes { seq toStatus item { id } } } }';
-const FOLLOW = 'subscription ($id: ID!) { clearanceItemUpdated(studentId: $id) { seq item { code status } } }';
+const APPROVE = graphql(`
+  mutation FaultsApprove($items: [ItemRefInput!]!) {
+    approveItems(items: $items) { __typename ... on MutationApproveItemsSuccess { data { approved } } }
+  }
+`);
+const READ = graphql(`
+  query FaultsRead { changesSince(first: 5) { cursor } }
+`);
+const CHANGES = graphql(`
+  query FaultsChanges($cursor: String, $first: Int) {
+    changesSince(cursor: $cursor, first: $first) { cursor hasMore changes { seq toStatus item { id } } }
+  }
+`);
+const FOLLOW = graphql(`
+  subscription FaultsFollow($id: ID!) {
+    clearanceItemUpdated(studentId: $id) { seq item { code status } }
+  }
+`);
 
 /** Spaces out the requests of the load generators (it orders nothing: the steps wait for conditions). */
 const pace = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,25 +63,25 @@ interface Item {
 }
 const ref = (item: Item) => ({ id: globalId('ClearanceItem', item.id), expectedVersion: item.version });
 
-interface Answer {
+interface Answer<R = any> {
   status: number;
-  body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+  body: { data?: R; errors?: { message: string; extensions?: { code?: string } }[] } | null;
   text: string;
   ms: number;
 }
 
-async function gql(server: ServerProcess, query: string, variables: Record<string, unknown>, token?: string): Promise<Answer> {
+async function gql<R, V>(server: ServerProcess, document: TypedDocument<R, V>, variables: V, token?: string): Promise<Answer<R>> {
   const started = Date.now();
   const response = await fetch(server.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: document.toString(), variables }),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await response.text();
-  let body: Answer['body'] = null;
+  let body: Answer<R>['body'] = null;
   try {
-    body = JSON.parse(text) as Answer['body'];
+    body = JSON.parse(text) as Answer<R>['body'];
   } catch {
     // Not JSON: kept as text, and the assertions on clean failures will show it.
   }
@@ -73,6 +89,12 @@ async function gql(server: ServerProcess, query: string, variables: Record<strin
 }
 
 const login = (server: ServerProcess, username: string) => logIn(server.url, username, PASSWORD);
+
+/** How many items an APPROVE answer approved; undefined when it did not succeed. */
+function approvedBy(answer: Answer<FaultsApproveMutation>): number | undefined {
+  const result = answer.body?.data?.approveItems;
+  return result?.__typename === 'MutationApproveItemsSuccess' ? result.data.approved : undefined;
+}
 
 async function readiness(server: ServerProcess) {
   const response = await fetch(`${server.origin}/readyz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
@@ -108,7 +130,7 @@ function follow(server: ServerProcess, token: string, studentId: string) {
     on: { connected: () => acknowledged(), closed: (event) => closeCodes.push((event as { code: number }).code) },
   });
   const stop = client.subscribe(
-    { query: FOLLOW, variables: { id: globalId('Student', studentId) } },
+    { query: FOLLOW.toString(), variables: { id: globalId('Student', studentId) } },
     {
       next: (message) => {
         const update = (message.data as any)?.clearanceItemUpdated;
@@ -180,7 +202,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     const watcher = follow(b, admin, item!.studentId);
     await waitFor(() => listeningFor(item!.studentId), 10_000, 'B to listen for the student on Redis');
     const answer = await gql(a, APPROVE, { items: [ref(item!)] }, await login(a, 'career'));
-    expect(answer.body?.data?.approveItems?.data?.approved).toBe(1);
+    expect(approvedBy(answer)).toBe(1);
     lastSeqBeforeFaults = (await waitFor(() => watcher.events[0], 5000, 'the watcher to see the decision')).seq;
     await watcher.close();
   }, 180_000);
@@ -350,7 +372,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       10_000,
       'A and B to listen for their students on Redis',
     );
-    const approve = async (item: Item) => (await gql(b, APPROVE, { items: [ref(item)] }, career)).body?.data?.approveItems?.data?.approved;
+    const approve = async (item: Item) => approvedBy(await gql(b, APPROVE, { items: [ref(item)] }, career));
 
     expect(await approve(first!)).toBe(1);
     await waitFor(() => onA.events[0], 2000, 'the decision on B to reach A');
@@ -383,7 +405,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       )
       .then((result) => result.rows);
     const sent = Date.now();
-    expect((await gql(b, APPROVE, { items: [ref(sameStudentAgain!)] }, await login(b, 'hospital'))).body?.data?.approveItems?.data?.approved).toBe(1);
+    expect(approvedBy(await gql(b, APPROVE, { items: [ref(sameStudentAgain!)] }, await login(b, 'hospital')))).toBe(1);
     expect(await approve(subscribedDuringOutage!)).toBe(1);
     const resumed = await waitFor(() => onA.events[1], 3000, 'a decision on B to reach A after Redis returned');
     await waitFor(() => lateOnA.events[0], 3000, 'the subscription made during the outage to hear B');
@@ -481,7 +503,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
 
       expect(run.sockets.map((socket) => socket.closeCodes)).toEqual([[1001], [1001]]);
       expect(error).toBeNull();
-      expect(result!.body?.data?.approveItems?.data?.approved).toBe(BATCH);
+      expect(approvedBy(result!)).toBe(BATCH);
       // A clean stop as soon as the last request is answered, not at the end of the grace period.
       expect(code).toBe(0);
       expect(run.server.output()).toContain('"msg":"stopped"');
@@ -510,7 +532,7 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
       );
 
       expect(run.sockets.map((socket) => socket.closeCodes)).toEqual([[1001], [1001]]);
-      expect(result?.body?.data?.approveItems?.data?.approved).toBeUndefined();
+      expect(result ? approvedBy(result) : undefined).toBeUndefined();
       expect(code).toBe(0);
       expect(run.server.output()).toContain('shutdown grace period over');
       expect(exitedAfterMs).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 100);
@@ -526,10 +548,8 @@ describe.runIf(enabled)('faults: PostgreSQL restart, Redis outage, SIGTERM mid-b
     for (;;) {
       const answer = await gql(b, CHANGES, { cursor, first: 500 }, admin);
       const page = answer.body?.data?.changesSince;
-      expect(page, answer.text).toBeTruthy();
-      seen.push(
-        ...page.changes.map((change: any) => ({ seq: change.seq, toStatus: change.toStatus, itemId: change.item ? databaseId(change.item.id) : null })),
-      );
+      if (!page) throw new Error(`no page of changes: ${answer.text}`);
+      seen.push(...page.changes.map((change) => ({ seq: change.seq, toStatus: change.toStatus, itemId: change.item ? databaseId(change.item.id) : null })));
       cursor = page.cursor;
       if (!page.hasMore) break;
     }
