@@ -111,8 +111,9 @@ export async function w4FanOut(target: Target, adminToken: string) {
       result: `from sending the decision: p50 ${fmt(fromSent.p50)} ms, p99 ${fmt(fromSent.p99)} ms, max ${fmt(fromSent.max)} ms`,
       baseline: `from the decision's HTTP answer: p50 ${fmt(fromAnswered.p50)} ms, p99 ${fmt(fromAnswered.p99)} ms, max ${fmt(fromAnswered.max)} ms`,
       ratio: `${fmtInt(latSent.length)}/${fmtInt(expected)} deliveries`,
-      target: 'p99 ≤ 100 ms',
-      met: fromSent.p99 <= 100 && latSent.length === expected && r.failed === 0,
+      // The target is issue #12's: after the decision's answer (commit precedes it); from sending is only an upper bound.
+      target: "p99 ≤ 100 ms after the decision's answer",
+      met: fromAnswered.p99 <= 100 && latSent.length === expected && r.failed === 0,
       notes: [
         `Commit time lies between sending the one-item decision (rejectItems / reopenItem, alternating) and its HTTP answer, so the first row is an upper bound on commit-to-delivery and the second is close to it (negative when delivery beats the answer).`,
         `${incomplete} of ${SIZE.w4Rounds} decisions were not delivered to every subscriber within 15 s.`,
