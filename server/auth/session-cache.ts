@@ -1,5 +1,5 @@
 import type { AppPubSub } from '../pubsub.js';
-import type { SessionAccount } from './viewer.js';
+import type { StaffRole } from '../generated/prisma/client.js';
 
 /**
  * How long a process trusts a session it read without reading it again. The account events
@@ -9,6 +9,21 @@ import type { SessionAccount } from './viewer.js';
 export const SESSION_CACHE_SECONDS = 15;
 /** Sessions kept at once; past it the oldest go first (a June peak has tens of thousands of active students). */
 const MAX_SESSIONS = 50_000;
+
+/** A token's session family with its account, as authenticate() reads it in one statement. */
+export interface SessionAccount {
+  credentialId: string;
+  revoked: boolean;
+  tokenVersion: number;
+  mustChangePassword: boolean;
+  studentId: string | null;
+  reviewerId: string | null;
+  roles: StaffRole[] | null;
+  departmentId: string | null;
+  collegeId: string | null;
+  campusId: string | null;
+  active: boolean | null;
+}
 
 interface Entry {
   account: SessionAccount;

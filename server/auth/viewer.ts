@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { ErrorCode } from '../i18n/index.js';
 import type { StaffRole } from '../generated/prisma/client.js';
-import type { SessionCache } from './session-cache.js';
+import type { SessionAccount, SessionCache } from './session-cache.js';
 import type { TokenSigner } from './tokens.js';
 
 export interface StudentViewer {
@@ -102,20 +102,6 @@ const SESSION_ACCOUNT_SQL = `
   JOIN "Credential" c ON c.id = f."credentialId"
   LEFT JOIN "Reviewer" r ON r.id = c."reviewerId"
   WHERE f.id = $1::uuid`;
-
-export interface SessionAccount {
-  credentialId: string;
-  revoked: boolean;
-  tokenVersion: number;
-  mustChangePassword: boolean;
-  studentId: string | null;
-  reviewerId: string | null;
-  roles: StaffRole[] | null;
-  departmentId: string | null;
-  collegeId: string | null;
-  campusId: string | null;
-  active: boolean | null;
-}
 
 function staffViewer(
   account: { id: string; roles: StaffRole[]; departmentId: string | null; collegeId: string | null; campusId: string | null },
