@@ -96,10 +96,13 @@ export async function w3Import(target: Target, students: GeneratedStudent[]) {
             [s.id, hash],
           );
           await tx.query(
-            `INSERT INTO "ClearanceItem" (id, "studentId", "templateId", "cohortId", status, reason, "waiverCode", source, "decidedAt", "waitingSince", "createdAt", "updatedAt")
-             SELECT v.id, v.student, v.template, $10::uuid, v.status::"ItemStatus", v.reason, v.waiver, v.source::"DecisionSource", v.decided, v.waiting, $11::timestamp(3), $11::timestamp(3)
+            `INSERT INTO "ClearanceItem" (id, "studentId", "templateId", "cohortId", status, reason, "waiverCode", source, "decidedAt", "waitingSince", "createdAt", "updatedAt",
+                                         "studentCollegeId", "studentCampusId", "studentCategory", "reviewScopeId")
+             SELECT v.id, v.student, v.template, $10::uuid, v.status::"ItemStatus", v.reason, v.waiver, v.source::"DecisionSource", v.decided, v.waiting, $11::timestamp(3), $11::timestamp(3),
+                    s."collegeId", s."campusId", s.category, review_scope_id(t.scope, t."departmentId", s."collegeId", s."campusId", s."firstSupervisorId")
              FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamp(3)[], $9::timestamp(3)[])
-               AS v(id, student, template, status, reason, waiver, source, decided, waiting)`,
+               AS v(id, student, template, status, reason, waiver, source, decided, waiting)
+             LEFT JOIN "Student" s ON s.id = v.student LEFT JOIN "ItemTemplate" t ON t.id = v.template`,
             [it.id, it.student, it.template, it.status, it.reason, it.waiver, it.source, it.decided, it.waiting, cohort.id, now],
           );
           const [first] = await tx.query<{ first: string }>('SELECT reserve_event_seqs($1::bigint)::text AS first', [it.id.length]);
@@ -142,7 +145,7 @@ export async function w3Import(target: Target, students: GeneratedStudent[]) {
     target: '≤ 6 s and ≤ 2× baseline',
     met: ms <= 6000 && ratio <= 2,
     notes: [
-      `Baseline: PostgreSQL COPY is not available (no pg-copy-streams); the baseline inserts the same rows with one INSERT … SELECT FROM unnest(...) per table in one transaction, rows and the password hash precomputed outside the timing, then ROLLBACK (so its COMMIT is not timed; the import's is). Triggers on the tables fire in both.`,
+      `Baseline: PostgreSQL COPY is not available (no pg-copy-streams); the baseline inserts the same rows with one INSERT … SELECT FROM unnest(...) per table in one transaction (the items with their copies of the student's facts and review scope joined in, as the import's writer does), rows and the password hash precomputed outside the timing, then ROLLBACK (so its COMMIT is not timed; the import's is). Triggers on the tables fire in both.`,
       `The import time includes parsing the CSV, validation against the database, ${fmtInt(report.created)} keyed initial-password hashes (HMAC-SHA256 with PASSWORD_PEPPER), and the writes.`,
       `Hashing alone (measured after the import, ${fmtInt(probe)} hashes 16 in flight, scaled): ≈ ${fmt(hashAllMs / 1000, 1)} s for ${fmtInt(students.length)} students, i.e. ${fmt((hashAllMs / ms) * 100, 0)}% of the import's wall time.`,
       ...(students.length < 10_000 ? [`--quick: ${students.length} students instead of 10,000; the target is for 10,000.`] : []),

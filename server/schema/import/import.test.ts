@@ -313,7 +313,7 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
 
     it('updates an existing student without touching their login or items, with a warning', async () => {
       const number = '2020910001';
-      const student = await server.db.prisma.student.findUniqueOrThrow({ where: { number }, include: { credential: true, items: true } });
+      const student = await server.db.prisma.student.findUniqueOrThrow({ where: { number }, include: { credential: true, items: { orderBy: { id: 'asc' } } } });
       const file = utf8Csv([HEADER, [number, '王伟伟', '', '本科', '计算机学院', '未来城校区', '', '', '未住校已退宿', '2021']]);
       const dry = await importFile('importStudents', file);
       expect(dry).toMatchObject({ applied: false, created: 0, updated: 1, errorCount: 0 });
@@ -326,7 +326,7 @@ describe.each(BACKENDS)('imports on %s', (backend) => {
       expect(byCode(applied, 'RULES_NOT_RECOMPUTED')[0]!.message).toContain('校区、住宿情况');
       const after = await server.db.prisma.student.findUniqueOrThrow({
         where: { number },
-        include: { credential: true, items: true, campus: true, cohort: true },
+        include: { credential: true, items: { orderBy: { id: 'asc' } }, campus: true, cohort: true },
       });
       expect([after.name, after.campus.code, after.dormitory, after.cohort.year]).toEqual(['王伟伟', 'FUTURE_CITY', 'OFF_CAMPUS_CHECKED_OUT', 2020]);
       expect(after.credential).toEqual(student.credential);

@@ -24,21 +24,30 @@ export interface NewItemRow {
 /**
  * Creates items at version 1, all at `at` (UTC, as Prisma stores it): decided ones decided then,
  * pending ones waiting since then. An import writes about 90,000 at once.
+ *
+ * The copies of the student's facts and the review scope are filled here, in the same statement
+ * (the row trigger that would fill them fires only for a row left without them: see the
+ * migration `*_item_scope_filled_by_writer`). Outer joins, so an unknown student or template
+ * still fails on its foreign key rather than silently dropping the row.
  */
 export async function insertItems(tx: Prisma.TransactionClient, rows: readonly NewItemRow[], at: string) {
   if (rows.length === 0) return;
   await tx.$executeRaw`
     INSERT INTO "ClearanceItem" ("id", "studentId", "templateId", "cohortId", "status", "reason", "waiverCode", "source",
-                                 "decidedAt", "waitingSince", "createdAt", "updatedAt")
+                                 "decidedAt", "waitingSince", "createdAt", "updatedAt",
+                                 "studentCollegeId", "studentCampusId", "studentCategory", "reviewScopeId")
     SELECT v.id, v.student_id, v.template_id, v.cohort_id, v.status::"ItemStatus", v.reason, v.waiver_code, v.source::"DecisionSource",
            CASE WHEN v.status IN ('APPROVED', 'REJECTED', 'WAIVED') THEN ${at}::timestamp(3) END,
            CASE WHEN v.status = 'PENDING' THEN ${at}::timestamp(3) END,
-           ${at}::timestamp(3), ${at}::timestamp(3)
+           ${at}::timestamp(3), ${at}::timestamp(3),
+           s."collegeId", s."campusId", s.category, review_scope_id(t.scope, t."departmentId", s."collegeId", s."campusId", s."firstSupervisorId")
     FROM unnest(
       ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.studentId)}::uuid[], ${rows.map((r) => r.templateId)}::uuid[],
       ${rows.map((r) => r.cohortId)}::uuid[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.reason)}::text[],
       ${rows.map((r) => r.waiverCode)}::text[], ${rows.map((r) => r.source)}::text[]
-    ) AS v(id, student_id, template_id, cohort_id, status, reason, waiver_code, source)`;
+    ) AS v(id, student_id, template_id, cohort_id, status, reason, waiver_code, source)
+    LEFT JOIN "Student" s ON s.id = v.student_id
+    LEFT JOIN "ItemTemplate" t ON t.id = v.template_id`;
 }
 
 export interface DecidedRow {
