@@ -1,10 +1,11 @@
 import type { DormitoryState, StudentCategory } from '../../domain/index.js';
+import { arrayLiteral } from '../../db/array-literal.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { utc, uuidv7 } from '../ids.js';
 
 /**
  * Set-based inserts for large imports: one bind value per column (`unnest` of
- * arrays) instead of one per cell, which is what makes Prisma's createMany slow
+ * array literals: ../../db/array-literal.ts) instead of one per cell, which is what makes Prisma's createMany slow
  * on PGlite for tens of thousands of rows. Ids are UUIDv7 like `@default(uuid(7))`.
  * Clearance items are created the same way, by createSheets (services/sheets.ts).
  */
@@ -24,7 +25,7 @@ export interface NewStudentRow {
 
 export async function insertStudents(tx: Prisma.TransactionClient, rows: readonly NewStudentRow[], now: Date): Promise<void> {
   if (rows.length === 0) return;
-  const column = <K extends keyof NewStudentRow>(key: K) => rows.map((row) => row[key]);
+  const column = <K extends keyof NewStudentRow>(key: K) => arrayLiteral(rows.map((row) => row[key]));
   await tx.$executeRaw`
     INSERT INTO "Student" ("id", "number", "name", "category", "cohortId", "collegeId", "campusId", "dormitory",
                            "firstSupervisorId", "secondSupervisorId", "createdAt", "updatedAt")
@@ -48,7 +49,7 @@ export async function insertStudentCredentials(
     INSERT INTO "Credential" ("id", "studentId", "passwordHash", "mustChangePassword", "createdAt")
     SELECT v.id, v.student_id, v.password_hash, true, ${utc(now)}::timestamp(3)
     FROM unnest(
-      ${rows.map(() => uuidv7(now.getTime()))}::uuid[], ${rows.map((r) => r.studentId)}::uuid[], ${rows.map((r) => r.passwordHash)}::text[]
+      ${arrayLiteral(rows.map(() => uuidv7(now.getTime())))}::uuid[], ${arrayLiteral(rows.map((r) => r.studentId))}::uuid[], ${arrayLiteral(rows.map((r) => r.passwordHash))}::text[]
     ) AS v(id, student_id, password_hash)`;
 }
 
@@ -66,7 +67,7 @@ export interface StudentUpdateRow {
 /** One statement for many changed students (the counters' triggers move their items' counts). */
 export async function updateStudents(tx: Prisma.TransactionClient, rows: readonly StudentUpdateRow[], now: Date): Promise<void> {
   if (rows.length === 0) return;
-  const column = <K extends keyof StudentUpdateRow>(key: K) => rows.map((row) => row[key]);
+  const column = <K extends keyof StudentUpdateRow>(key: K) => arrayLiteral(rows.map((row) => row[key]));
   await tx.$executeRaw`
     UPDATE "Student" AS s SET
       "name" = v.name,

@@ -1,4 +1,5 @@
 import type { DecisionSource, ItemStatus } from '../../domain/index.js';
+import { arrayLiteral } from '../../db/array-literal.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 /**
@@ -42,9 +43,9 @@ export async function insertItems(tx: Prisma.TransactionClient, rows: readonly N
            ${at}::timestamp(3), ${at}::timestamp(3),
            s."collegeId", s."campusId", s.category, review_scope_id(t.scope, t."departmentId", s."collegeId", s."campusId", s."firstSupervisorId")
     FROM unnest(
-      ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.studentId)}::uuid[], ${rows.map((r) => r.templateId)}::uuid[],
-      ${rows.map((r) => r.cohortId)}::uuid[], ${rows.map((r) => r.status)}::text[], ${rows.map((r) => r.reason)}::text[],
-      ${rows.map((r) => r.waiverCode)}::text[], ${rows.map((r) => r.source)}::text[]
+      ${arrayLiteral(rows.map((r) => r.id))}::uuid[], ${arrayLiteral(rows.map((r) => r.studentId))}::uuid[], ${arrayLiteral(rows.map((r) => r.templateId))}::uuid[],
+      ${arrayLiteral(rows.map((r) => r.cohortId))}::uuid[], ${arrayLiteral(rows.map((r) => r.status))}::text[], ${arrayLiteral(rows.map((r) => r.reason))}::text[],
+      ${arrayLiteral(rows.map((r) => r.waiverCode))}::text[], ${arrayLiteral(rows.map((r) => r.source))}::text[]
     ) AS v(id, student_id, template_id, cohort_id, status, reason, waiver_code, source)
     LEFT JOIN "Student" s ON s.id = v.student_id
     LEFT JOIN "ItemTemplate" t ON t.id = v.template_id`;
@@ -78,14 +79,14 @@ export async function updateDecidedItems(tx: Prisma.TransactionClient, rows: rea
       version = v.version,
       "updatedAt" = now()
     FROM unnest(
-      ${rows.map((r) => r.id)}::uuid[],
-      ${rows.map((r) => r.to)}::text[],
-      ${rows.map((r) => r.reason)}::text[],
-      ${rows.map((r) => r.source)}::text[],
-      ${rows.map((r) => isDecided(r.to))}::boolean[],
-      ${rows.map((r) => r.version)}::int[],
-      ${rows.map((r) => r.externalRef)}::text[],
-      ${rows.map((r) => r.observedAt)}::timestamptz[]
+      ${arrayLiteral(rows.map((r) => r.id))}::uuid[],
+      ${arrayLiteral(rows.map((r) => r.to))}::text[],
+      ${arrayLiteral(rows.map((r) => r.reason))}::text[],
+      ${arrayLiteral(rows.map((r) => r.source))}::text[],
+      ${arrayLiteral(rows.map((r) => isDecided(r.to)))}::boolean[],
+      ${arrayLiteral(rows.map((r) => r.version))}::int[],
+      ${arrayLiteral(rows.map((r) => r.externalRef))}::text[],
+      ${arrayLiteral(rows.map((r) => r.observedAt))}::timestamptz[]
     ) AS v(id, status, reason, source, decided, version, external_ref, observed_at)
     WHERE i.id = v.id`;
 }
@@ -113,11 +114,11 @@ export async function updateRuleMadeItems(tx: Prisma.TransactionClient, rows: re
       version = i.version + 1,
       "updatedAt" = now()
     FROM unnest(
-      ${rows.map((r) => r.id)}::uuid[],
-      ${rows.map((r) => r.to)}::text[],
-      ${rows.map((r) => r.reason)}::text[],
-      ${rows.map((r) => r.source)}::text[],
-      ${rows.map((r) => r.waiverCode)}::text[]
+      ${arrayLiteral(rows.map((r) => r.id))}::uuid[],
+      ${arrayLiteral(rows.map((r) => r.to))}::text[],
+      ${arrayLiteral(rows.map((r) => r.reason))}::text[],
+      ${arrayLiteral(rows.map((r) => r.source))}::text[],
+      ${arrayLiteral(rows.map((r) => r.waiverCode))}::text[]
     ) AS v(id, status, reason, source, waiver_code)
     WHERE i.id = v.id`;
 }

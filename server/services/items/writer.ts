@@ -1,4 +1,5 @@
 import type { DecisionSource, ItemStatus } from '../../domain/index.js';
+import { arrayLiteral } from '../../db/array-literal.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { ItemChangedEvent } from '../../pubsub.js';
 import { buildItemEvents, readTemplateAccess, type TemplateAccess } from './events.js';
@@ -83,17 +84,17 @@ async function insertHistory(tx: Prisma.TransactionClient, changes: readonly Ite
              v.from_status::"ItemStatus", v.to_status::"ItemStatus", v.reason, v.source::"DecisionSource", v.actor, v.external_ref, v.removed,
              COALESCE(${at}::timestamp(3), now())
       FROM reserved r, unnest(
-        ${changes.map((c) => c.itemId)}::uuid[],
-        ${changes.map((c) => c.templateId)}::uuid[],
-        ${changes.map((c) => c.studentId)}::uuid[],
-        ${changes.map((c) => c.cohortId)}::uuid[],
-        ${changes.map((c) => c.from)}::text[],
-        ${changes.map((c) => c.to)}::text[],
-        ${changes.map((c) => c.reason)}::text[],
-        ${changes.map((c) => c.source)}::text[],
-        ${changes.map((c) => c.actorReviewerId)}::uuid[],
-        ${changes.map((c) => c.externalRef ?? null)}::text[],
-        ${changes.map((c) => c.removed === true)}::boolean[]
+        ${arrayLiteral(changes.map((c) => c.itemId))}::uuid[],
+        ${arrayLiteral(changes.map((c) => c.templateId))}::uuid[],
+        ${arrayLiteral(changes.map((c) => c.studentId))}::uuid[],
+        ${arrayLiteral(changes.map((c) => c.cohortId))}::uuid[],
+        ${arrayLiteral(changes.map((c) => c.from))}::text[],
+        ${arrayLiteral(changes.map((c) => c.to))}::text[],
+        ${arrayLiteral(changes.map((c) => c.reason))}::text[],
+        ${arrayLiteral(changes.map((c) => c.source))}::text[],
+        ${arrayLiteral(changes.map((c) => c.actorReviewerId))}::uuid[],
+        ${arrayLiteral(changes.map((c) => c.externalRef ?? null))}::text[],
+        ${arrayLiteral(changes.map((c) => c.removed === true))}::boolean[]
       ) WITH ORDINALITY AS v(item_id, template_id, student_id, cohort_id, from_status, to_status, reason, source, actor, external_ref, removed, ord)
     )
     SELECT first FROM reserved`;
