@@ -1,6 +1,6 @@
 import { buildExecutionContext, execute } from '@graphql-tools/executor';
 import { collectFields } from '@graphql-tools/utils';
-import { parse, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { parse, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type Context } from '../context.js';
 import type { ItemChangedEvent } from '../pubsub.js';
@@ -64,10 +64,11 @@ describe('compiled subscription execution', () => {
   };
 
   /** The event as the ordinary executor and as the compiled one answer it (each with a context of its own), and how often the compiled one fell back. */
-  async function both(query: string, variables: Record<string, unknown>, delivered: unknown, language = 'zh-CN') {
+  async function both(query: string | DocumentNode, variables: Record<string, unknown>, delivered: unknown, language = 'zh-CN') {
+    const document = typeof query === 'string' ? parse(query) : query;
     const argsFor = async (): Promise<ExecutionArgs> => ({
       schema,
-      document: parse(query),
+      document,
       variableValues: { s: studentId, ...variables },
       contextValue: await contextFor(language),
     });
@@ -97,6 +98,20 @@ describe('compiled subscription execution', () => {
         expect(result.errors).toBeUndefined();
         expect(fellBack).toBe(0);
       }
+    }
+  });
+
+  it('plans the item once per document and the variables its selection uses: subscribers differing in those get their own', async () => {
+    // One parsed document for every subscriber, as yoga's parser cache gives them.
+    const document = parse(
+      'subscription ($s: ID!, $named: Boolean!) { clearanceItemUpdated(studentId: $s) { item { id name @include(if: $named) template @include(if: $named) { code } } } }',
+    );
+    for (const named of [false, true, false]) {
+      const { ordinary, compiled, fellBack, result } = await both(document, { named }, event);
+      expect(compiled).toBe(ordinary);
+      expect(fellBack).toBe(0);
+      const item = (result.data as { clearanceItemUpdated: { item: Record<string, unknown> } }).clearanceItemUpdated.item;
+      expect(Object.keys(item)).toEqual(named ? ['id', 'name', 'template'] : ['id']);
     }
   });
 

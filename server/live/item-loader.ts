@@ -44,7 +44,8 @@ export class LiveItemLoader {
   }
 
   private loaderFor(query: ItemQuery): DataLoader<string, unknown> {
-    const shape = JSON.stringify(query);
+    let shape = shapes.get(query);
+    if (shape === undefined) shapes.set(query, (shape = JSON.stringify(query)));
     let loader = this.loaders.get(shape);
     if (loader) return loader;
     if (this.loaders.size >= SHAPES) this.loaders.delete(this.loaders.keys().next().value!);
@@ -70,6 +71,9 @@ export class LiveItemLoader {
     return new Map(rows.map((row) => [row.id, row]));
   }
 }
+
+/** Planned queries are reused for every event of a document (planned-query.ts): each is serialized once. */
+const shapes = new WeakMap<ItemQuery, string>();
 
 const keyOf = (event: ItemChangedEvent) => `${event.itemId}@${event.version}`;
 

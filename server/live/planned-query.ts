@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { queryFromInfo } from '@pothos/plugin-prisma';
-import type { FieldNode, GraphQLResolveInfo } from 'graphql';
+import { type FieldNode, type FragmentSpreadNode, type GraphQLResolveInfo, type VariableNode, visit } from 'graphql';
 import type { Context } from '../context.js';
 
 type Query = Record<string, unknown>;
@@ -71,6 +71,49 @@ function contextKey(context: Context): string {
   return key;
 }
 
+/** The variables a field's selection (its arguments, directives and the fragments it spreads) refers to, per field node. */
+const variablesUsed = new WeakMap<FieldNode, readonly string[]>();
+
+function variablesOf(info: GraphQLResolveInfo): readonly string[] {
+  const node = info.fieldNodes[0]!;
+  let names = variablesUsed.get(node);
+  if (names) return names;
+  const found = new Set<string>();
+  const spread = new Set<string>();
+  const visitor = {
+    Variable: (variable: VariableNode) => void found.add(variable.name.value),
+    FragmentSpread: (fragment: FragmentSpreadNode) => {
+      const definition = info.fragments[fragment.name.value];
+      if (definition && !spread.has(fragment.name.value)) {
+        spread.add(fragment.name.value);
+        visit(definition, visitor);
+      }
+    },
+  };
+  for (const fieldNode of info.fieldNodes) visit(fieldNode, visitor);
+  names = [...found].sort();
+  variablesUsed.set(node, names);
+  return names;
+}
+
+/**
+ * Only the variables the field's selection uses: subscribers that differ in the others (each following its
+ * own student) share the plan. A subscriber's coerced variables are one object for all its events.
+ */
+const variablesKeys = new WeakMap<FieldNode, WeakMap<object, string>>();
+
+function variablesKey(info: GraphQLResolveInfo): string {
+  const variables = info.variableValues;
+  let keys = variablesKeys.get(info.fieldNodes[0]!);
+  if (!keys) variablesKeys.set(info.fieldNodes[0]!, (keys = new WeakMap()));
+  let key = keys.get(variables);
+  if (key === undefined) {
+    const used = variablesOf(info).filter((name) => name in variables);
+    keys.set(variables, (key = JSON.stringify(Object.fromEntries(used.map((name) => [name, variables[name]])))));
+  }
+  return key;
+}
+
 function responsePath(info: GraphQLResolveInfo): string {
   let path = '';
   for (let link: GraphQLResolveInfo['path'] | undefined = info.path; link; link = link.prev) if (typeof link.key === 'string') path = `${link.key}.${path}`;
@@ -88,7 +131,7 @@ export function plannedQuery(context: Context, info: GraphQLResolveInfo): Query 
   const node = info.fieldNodes[0]!;
   let plans = plansByNode.get(node);
   if (!plans) plansByNode.set(node, (plans = new Map()));
-  const key = JSON.stringify([info.fieldNodes.length, responsePath(info), info.variableValues, contextKey(context)]);
+  const key = `${info.fieldNodes.length} ${responsePath(info)} ${variablesKey(info)} ${contextKey(context)}`;
   let planned = plans.get(key);
   if (!planned) {
     const plan = planner.plan(context, info);
