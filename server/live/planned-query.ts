@@ -135,7 +135,11 @@ export function plannedQuery(context: Context, info: GraphQLResolveInfo): Query 
   let planned = plans.get(key);
   if (!planned) {
     const plan = planner.plan(context, info);
-    if (plan && !('played' in plan && plan.played)) return queryFromInfo({ context, info, awaitSelections: true }) as Query | Promise<Query>;
+    if (plan && !('played' in plan && plan.played)) {
+      // Settling later (an async select function): planned afresh below, this one only must not reject unobserved.
+      Promise.resolve(plan).catch(() => undefined);
+      return queryFromInfo({ context, info, awaitSelections: true }) as Query | Promise<Query>;
+    }
     planned = plan?.played ? { query: planner.toQuery(plan.played.root), mappings: plan.played.mappings } : { query: {}, mappings: {} };
     if (plans.size >= PLANS_PER_NODE) plans.delete(plans.keys().next().value!);
     plans.set(key, planned);
