@@ -22,6 +22,7 @@ import { createWebRoutes, renderOfflineGraphiQL } from './web/index.js';
 import { schema } from './schema/index.js';
 import type { Services } from './services/runtime.js';
 import { isUpload, uploadRefusal } from './schema/import/upload-gate.js';
+import { useSpooledUploads } from './schema/import/upload-spool.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -65,7 +66,13 @@ export function createApp(config: AppConfig, services: Services): App {
       },
     },
     context: (server) => createContext(services, server),
-    plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors(), useSharedSubscriptionEvents()],
+    plugins: [
+      ...securityPlugins(config),
+      ...(trusted?.plugins ?? []),
+      useSpooledUploads({ maxUploadBytes: config.maxUploadBytes, maxFieldBytes: config.maxBodyBytes }),
+      useLocalizedErrors(),
+      useSharedSubscriptionEvents(),
+    ],
     maskedErrors: {
       maskError(error) {
         // GraphQL's own errors carry a code and a readable message: pass them through. AppErrors of

@@ -186,7 +186,7 @@ export const environment = z
     REDIS_URL: connectionUrl(/^rediss?:\/\/.+/, 'expected redis://host:port / 应为 redis:// 开头的地址'),
     CORS_ORIGINS: corsOrigins,
     MAX_BODY_BYTES: wholeNumber(1024 * 1024, 1024, 64 * 1024 * 1024),
-    MAX_UPLOAD_BYTES: wholeNumber(20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    MAX_UPLOAD_BYTES: wholeNumber(64 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     LIVE_BUFFER_EVENTS: wholeNumber(10_000, 10, 1_000_000),
     MAX_SOCKET_SUBSCRIPTIONS: wholeNumber(100, 1, 10_000),
     TRUSTED_DOCUMENTS: switchOr(false),

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +111,22 @@ describe.each(BACKENDS)('imports: bounded, and the dry run tells the truth (%s)'
     const apply = await importStudents(server, admin, bytes, 'nul.csv', false);
     expect(apply).toMatchObject({ applied: false, errorCount: dryRun.errorCount, validRows: dryRun.validRows });
     expect(await server.db.prisma.student.count()).toBe(students);
+  });
+
+  it(`reads a ${MAX_IMPORT_ROWS.toLocaleString('en')}-row CSV as it arrives, and keeps no spooled file after answering`, async () => {
+    const spooled = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('lixiao-upload-')).length;
+    const before = await spooled();
+    const bytes = utf8Csv([[...STUDENT_HEADER_ZH], ...studentRows(MAX_IMPORT_ROWS, '5020')]);
+    const report = await importStudents(server, admin, bytes, 'all-graduates.csv', true);
+    expect(report).toMatchObject({ dryRun: true, applied: false, totalRows: MAX_IMPORT_ROWS, validRows: MAX_IMPORT_ROWS, errorCount: 0 });
+    expect(await spooled()).toBe(before);
+  }, 300_000);
+
+  it('stops reading a CSV at the row limit: a broken quote below it is never parsed', async () => {
+    const rows: Cell[][] = Array.from({ length: MAX_IMPORT_ROWS + 100 }, (_, i) => [String(i + 1)]);
+    const text = new TextDecoder().decode(utf8Csv([[...STUDENT_HEADER_ZH], ...rows]));
+    const report = await importStudents(server, admin, new TextEncoder().encode(`${text}"unclosed,quote\n`), 'too-many.csv', true);
+    expect(report.problems.map((p) => p.code)).toEqual(['TOO_MANY_ROWS']);
   });
 
   it(`stops reading an XLSX sheet at the row limit (${MAX_IMPORT_ROWS.toLocaleString('en')} rows) instead of parsing it whole`, async () => {

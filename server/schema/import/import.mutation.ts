@@ -8,9 +8,8 @@ type Run = typeof importStudents;
 
 async function runImport(ctx: AuthContexts['role'], run: Run, what: string, file: File, dryRun: boolean | null | undefined): Promise<ImportReport> {
   const started = performance.now();
-  const bytes = new Uint8Array(await file.arrayBuffer());
   const actorId = ctx.viewer.reviewerId;
-  const { result: report, events } = await collectItemEvents(() => run(ctx.db, bytes, { dryRun: dryRun ?? true, actorId, fileName: file.name || null }));
+  const { result: report, events } = await collectItemEvents(() => run(ctx.db, file, { dryRun: dryRun ?? true, actorId, fileName: file.name || null }));
   // New students' items reach live statistics and review queues once the import has committed.
   if (report.applied) publishItemEvents(ctx, events);
   // Roles and scopes may have changed: every process re-checks its open staff sockets.
