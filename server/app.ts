@@ -56,10 +56,13 @@ export function createApp(config: AppConfig, services: Services): App {
       debug: (...args) => log.debug(String(args[0]), { detail: args.slice(1) }),
       info: (...args) => log.info(String(args[0]), { detail: args.slice(1) }),
       warn: (...args) => log.warn(String(args[0]), { detail: args.slice(1) }),
-      // Yoga logs each error it masks here, once: with its stack, never sent to the client.
+      // Yoga logs each error it masks here: with its stack, never sent to the client. It masks AppErrors too
+      // (into the request's language): those are refusals the client caused (a revoked token), not failures.
       error: (...args) => {
         const [first, ...rest] = args;
         if (!(first instanceof Error)) return log.error(String(first), { detail: rest });
+        const app = appErrorOf(first);
+        if (app) return log.debug('request refused', { code: app.code });
         const original = isGraphQLError(first) && first.originalError ? first.originalError : first;
         log.error('unexpected error', { error: original, ...(rest.length ? { detail: rest } : {}) });
       },

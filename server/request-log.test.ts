@@ -71,6 +71,25 @@ describe('log lines of a request carry its id, which the response names', () => 
     expect(errors[0]).toMatchObject({ msg: 'unexpected error', error: { stack: expect.stringContaining('does not exist') } });
   });
 
+  it("a refused token is an expected failure: answered in the request's language, never logged as unexpected", async () => {
+    const from = lines.length;
+    for (const [language, message] of [
+      ['zh-CN', '令牌无效'],
+      ['en', 'The token is not valid'],
+    ] as const) {
+      const response = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token', 'accept-language': language },
+        body: JSON.stringify({ query: '{ viewer { __typename } }' }),
+      });
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]).toMatchObject({ extensions: { code: 'TOKEN_INVALID' } });
+      expect(body.errors[0]?.message).toContain(message);
+    }
+    const logged = lines.slice(from);
+    expect(logged.filter((line) => line.level === 'error' || line.level === 'warn')).toEqual([]);
+  });
+
   it('replaces a request id that is not a plain token, and makes one up when there is none', async () => {
     for (const given of ['a b', 'x'.repeat(129), '{"level":"error"}', undefined]) {
       const response = await post(given === undefined ? {} : { 'x-request-id': given });
