@@ -16,6 +16,7 @@ import { currentLogScope, idFromClient, inLogScope, keepLogScope, type LogScope 
 import { followAccountEvents, SocketSessions } from './live/sessions.js';
 import { useSharedSubscriptionEvents } from './live/shared-execution.js';
 import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, unexpectedOperationError, withCode } from './live/socket-limits.js';
+import { directGraphQLPost } from './graphql-post.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { createWebRoutes, renderOfflineGraphiQL } from './web/index.js';
@@ -35,8 +36,30 @@ export interface App {
 
 const INTERNAL_ERROR_MESSAGE = '服务器内部错误 / Unexpected error';
 
+/**
+ * GraphQL's own errors carry a code and a readable message: they pass through. AppErrors of English
+ * requests reach here already localized (useLocalizedErrors); the rest answer in Chinese.
+ */
+function maskError(error: unknown): GraphQLError {
+  const original = isGraphQLError(error) ? error.originalError : error;
+  if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
+  const app = appErrorOf(error);
+  if (app) return toGraphQLError(app, 'zh-CN', isGraphQLError(error) ? error : undefined);
+  // Still logged by yoga; the client learns it may retry rather than that something broke.
+  // Both languages, like the masked message: the request's language is not known everywhere this runs.
+  const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
+  if (isDatabaseUnavailable(original ?? error)) {
+    const message = bilingualMessage('SERVICE_UNAVAILABLE');
+    return new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' }, ...location });
+  }
+  return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...location });
+}
+
 export type AppConfig = Pick<Config, 'port' | 'host' | 'production' | 'shutdownGraceSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'maxUploadBytes'> &
-  Partial<Pick<Config, 'trustedDocuments' | 'persistedDocumentsPath' | 'maxSocketOperations'>>;
+  Partial<Pick<Config, 'trustedDocuments' | 'persistedDocumentsPath' | 'maxSocketOperations'>> & {
+    /** Off: every GraphQL request goes through yoga's fetch layer (graphql-post.ts), as the parity test compares. */
+    directGraphQLPost?: boolean;
+  };
 
 export function createApp(config: AppConfig, services: Services): App {
   const { log } = services;
@@ -69,26 +92,12 @@ export function createApp(config: AppConfig, services: Services): App {
     },
     context: (server) => createContext(services, server),
     plugins: [...securityPlugins(config), ...(trusted?.plugins ?? []), useLocalizedErrors(), useSharedSubscriptionEvents()],
-    maskedErrors: {
-      maskError(error) {
-        // GraphQL's own errors carry a code and a readable message: pass them through. AppErrors of
-        // English requests reach here already localized (useLocalizedErrors); the rest answer in Chinese.
-        const original = isGraphQLError(error) ? error.originalError : error;
-        if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
-        const app = appErrorOf(error);
-        if (app) return toGraphQLError(app, 'zh-CN', isGraphQLError(error) ? error : undefined);
-        // Still logged by yoga; the client learns it may retry rather than that something broke.
-        // Both languages, like the masked message: the request's language is not known everywhere this runs.
-        const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
-        if (isDatabaseUnavailable(original ?? error)) {
-          const message = bilingualMessage('SERVICE_UNAVAILABLE');
-          return new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' }, ...location });
-        }
-        return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...location });
-      },
-    },
+    maskedErrors: { maskError },
   });
 
+  // Yoga's CORS headers come from its fetch layer: with CORS on, every request goes through it.
+  const directPost =
+    config.directGraphQLPost !== false && config.corsOrigins.length === 0 ? directGraphQLPost({ yoga, maskError, documentText: trusted?.documentText }) : null;
   const serveWeb = createWebRoutes();
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     // Node keeps a keep-alive connection open after its last response even while the server closes:
@@ -115,6 +124,8 @@ export function createApp(config: AppConfig, services: Services): App {
         sendJson(res, uploadRefused.status, { errors: [{ message, extensions: { code: uploadRefused.code } }] });
       });
     }
+    const direct = directPost?.(req);
+    if (direct) return route(req, res, log, () => direct(req, res));
     return yoga.requestListener(req, res);
   };
   const http = createServer((req, res) => {
