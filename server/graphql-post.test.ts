@@ -107,6 +107,21 @@ describe('JSON POSTs answered directly and through yoga', () => {
     });
   }
 
+  it('an unexpected failure before execution: masked the same way, with the same status', async () => {
+    await pair.server.db.sql.exec('ALTER TABLE "Reviewer" RENAME TO "ReviewerAway"');
+    try {
+      for (const accept of ACCEPTS) {
+        const [direct, yoga] = await pair.both(
+          json({ query: '{ viewer { __typename } }' }, { authorization: 'Bearer lxi_0123456789abcdef', ...(accept ? { accept } : {}) }),
+        );
+        expect(direct.body).toContain('INTERNAL_SERVER_ERROR');
+        expect({ accept, ...direct }).toEqual({ accept, ...yoga });
+      }
+    } finally {
+      await pair.server.db.sql.exec('ALTER TABLE "ReviewerAway" RENAME TO "Reviewer"');
+    }
+  });
+
   it('an unexpected failure: masked the same way, with the same status', async () => {
     await pair.server.db.sql.exec('ALTER TABLE "Cohort" RENAME TO "CohortAway"');
     try {
