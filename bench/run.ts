@@ -214,7 +214,9 @@ process.on('SIGTERM', () => void finish(143));
 main().then(
   () => finish(0),
   (error: unknown) => {
-    log(`failed: ${(error as Error).stack ?? String(error)}`);
+    // fetch's own message ("fetch failed") says nothing: the reason is its cause.
+    const cause = (error as Error).cause;
+    log(`failed: ${(error as Error).stack ?? String(error)}${cause ? `\ncaused by: ${(cause as Error).stack ?? String(cause)}` : ''}`);
     void finish(1);
   },
 );

@@ -16,6 +16,7 @@ import { currentLogScope, idFromClient, inLogScope, keepLogScope, type LogScope 
 import { followAccountEvents, SocketSessions } from './live/sessions.js';
 import { useSharedSubscriptionEvents } from './live/shared-execution.js';
 import { DEFAULT_SOCKET_OPERATIONS, failOperationOnError, operationLimitError, unexpectedOperationError, withCode } from './live/socket-limits.js';
+import { directGraphQLPost } from './graphql-post.js';
 import { securityPlugins } from './security.js';
 import { trustedDocuments } from './persisted-documents.js';
 import { createWebRoutes, renderOfflineGraphiQL } from './web/index.js';
@@ -36,8 +37,30 @@ export interface App {
 
 const INTERNAL_ERROR_MESSAGE = '服务器内部错误 / Unexpected error';
 
+/**
+ * GraphQL's own errors carry a code and a readable message: they pass through. AppErrors of English
+ * requests reach here already localized (useLocalizedErrors); the rest answer in Chinese.
+ */
+function maskError(error: unknown): GraphQLError {
+  const original = isGraphQLError(error) ? error.originalError : error;
+  if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
+  const app = appErrorOf(error);
+  if (app) return toGraphQLError(app, 'zh-CN', isGraphQLError(error) ? error : undefined);
+  // Still logged by yoga; the client learns it may retry rather than that something broke.
+  // Both languages, like the masked message: the request's language is not known everywhere this runs.
+  const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
+  if (isDatabaseUnavailable(original ?? error)) {
+    const message = bilingualMessage('SERVICE_UNAVAILABLE');
+    return new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' }, ...location });
+  }
+  return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...location });
+}
+
 export type AppConfig = Pick<Config, 'port' | 'host' | 'production' | 'shutdownGraceSeconds' | 'corsOrigins' | 'maxBodyBytes' | 'maxUploadBytes'> &
-  Partial<Pick<Config, 'trustedDocuments' | 'persistedDocumentsPath' | 'maxSocketOperations'>>;
+  Partial<Pick<Config, 'trustedDocuments' | 'persistedDocumentsPath' | 'maxSocketOperations'>> & {
+    /** Off: every GraphQL request goes through yoga's fetch layer (graphql-post.ts), as the parity test compares. */
+    directGraphQLPost?: boolean;
+  };
 
 export function createApp(config: AppConfig, services: Services): App {
   const { log } = services;
@@ -57,10 +80,13 @@ export function createApp(config: AppConfig, services: Services): App {
       debug: (...args) => log.debug(String(args[0]), { detail: args.slice(1) }),
       info: (...args) => log.info(String(args[0]), { detail: args.slice(1) }),
       warn: (...args) => log.warn(String(args[0]), { detail: args.slice(1) }),
-      // Yoga logs each error it masks here, once: with its stack, never sent to the client.
+      // Yoga logs each error it masks here: with its stack, never sent to the client. It masks AppErrors too
+      // (into the request's language): those are refusals the client caused (a revoked token), not failures.
       error: (...args) => {
         const [first, ...rest] = args;
         if (!(first instanceof Error)) return log.error(String(first), { detail: rest });
+        const app = appErrorOf(first);
+        if (app) return log.debug('request refused', { code: app.code });
         const original = isGraphQLError(first) && first.originalError ? first.originalError : first;
         log.error('unexpected error', { error: original, ...(rest.length ? { detail: rest } : {}) });
       },
@@ -73,26 +99,12 @@ export function createApp(config: AppConfig, services: Services): App {
       useLocalizedErrors(),
       useSharedSubscriptionEvents(),
     ],
-    maskedErrors: {
-      maskError(error) {
-        // GraphQL's own errors carry a code and a readable message: pass them through. AppErrors of
-        // English requests reach here already localized (useLocalizedErrors); the rest answer in Chinese.
-        const original = isGraphQLError(error) ? error.originalError : error;
-        if (isGraphQLError(error) && (!original || isGraphQLError(original))) return error;
-        const app = appErrorOf(error);
-        if (app) return toGraphQLError(app, 'zh-CN', isGraphQLError(error) ? error : undefined);
-        // Still logged by yoga; the client learns it may retry rather than that something broke.
-        // Both languages, like the masked message: the request's language is not known everywhere this runs.
-        const location = isGraphQLError(error) ? { nodes: error.nodes, path: error.path } : {};
-        if (isDatabaseUnavailable(original ?? error)) {
-          const message = bilingualMessage('SERVICE_UNAVAILABLE');
-          return new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' }, ...location });
-        }
-        return new GraphQLError(INTERNAL_ERROR_MESSAGE, { extensions: { code: 'INTERNAL_SERVER_ERROR' }, ...location });
-      },
-    },
+    maskedErrors: { maskError },
   });
 
+  // Yoga's CORS headers come from its fetch layer: with CORS on, every request goes through it.
+  const directPost =
+    config.directGraphQLPost !== false && config.corsOrigins.length === 0 ? directGraphQLPost({ yoga, maskError, documentText: trusted?.documentText }) : null;
   const serveWeb = createWebRoutes();
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     // Node keeps a keep-alive connection open after its last response even while the server closes:
@@ -119,6 +131,8 @@ export function createApp(config: AppConfig, services: Services): App {
         sendJson(res, uploadRefused.status, { errors: [{ message, extensions: { code: uploadRefused.code } }] });
       });
     }
+    const direct = directPost?.(req);
+    if (direct) return route(req, res, log, () => direct(req, res));
     return yoga.requestListener(req, res);
   };
   const http = createServer((req, res) => {

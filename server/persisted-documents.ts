@@ -60,6 +60,8 @@ export interface TrustedDocuments {
    * come from graphql-yoga's copy of graphql, the one graphql-ws checks them against.
    */
   socketParams<P extends { query: string; extensions?: unknown }>(params: P): P | GraphQLError[];
+  /** The manifest's text for the document a request names, if it names a known one. */
+  documentText(params: GraphQLParams): string | undefined;
 }
 
 /** Null when trusted documents are off. Reads the manifest once, at start (a missing file stops the server). */
@@ -81,6 +83,10 @@ export function trustedDocuments(config: TrustedDocumentsConfig): TrustedDocumen
         },
       }) as Plugin,
     ],
+    documentText(params) {
+      const id = persistedId(params as GraphQLParams & { documentId?: unknown });
+      return id === null ? undefined : documents.get(id);
+    },
     socketParams(params) {
       const id = persistedId(params as { extensions?: unknown; documentId?: unknown });
       if (id === null) return [createGraphQLError(REFUSED_MESSAGE, { extensions: { code: 'PERSISTED_QUERY_ONLY' } })];

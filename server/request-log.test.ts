@@ -71,6 +71,39 @@ describe('log lines of a request carry its id, which the response names', () => 
     expect(errors[0]).toMatchObject({ msg: 'unexpected error', error: { stack: expect.stringContaining('does not exist') } });
   });
 
+  it("a refused token is an expected failure: answered in the request's language, never logged as unexpected", async () => {
+    const from = lines.length;
+    for (const [language, message] of [
+      ['zh-CN', '令牌无效'],
+      ['en', 'The token is not valid'],
+    ] as const) {
+      const response = await fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token', 'accept-language': language },
+        body: JSON.stringify({ query: '{ viewer { __typename } }' }),
+      });
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]).toMatchObject({ extensions: { code: 'TOKEN_INVALID' } });
+      expect(body.errors[0]?.message).toContain(message);
+    }
+    const logged = lines.slice(from);
+    expect(logged.filter((line) => line.level === 'error' || line.level === 'warn')).toEqual([]);
+  });
+
+  it('a failure before execution (authenticating the request) is masked and logged once', async () => {
+    await db.sql.exec('ALTER TABLE "Reviewer" RENAME TO "ReviewerAway"');
+    const from = lines.length;
+    try {
+      const response = await post({ authorization: 'Bearer lxi_0123456789abcdef', 'x-request-id': 'ctx-1' });
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]).toMatchObject({ message: '服务器内部错误 / Unexpected error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    } finally {
+      await db.sql.exec('ALTER TABLE "ReviewerAway" RENAME TO "Reviewer"');
+    }
+    const errors = lines.slice(from).filter((line) => line.level === 'error');
+    expect(errors).toEqual([expect.objectContaining({ msg: 'unexpected error', requestId: 'ctx-1' })]);
+  });
+
   it('replaces a request id that is not a plain token, and makes one up when there is none', async () => {
     for (const given of ['a b', 'x'.repeat(129), '{"level":"error"}', undefined]) {
       const response = await post(given === undefined ? {} : { 'x-request-id': given });

@@ -96,6 +96,10 @@ export async function startPostgresTarget(
       : {}),
   });
   cleanups.push({ name: `server process ${server.child.pid}`, run: () => server.stop() });
+  // Its output is kept in memory only: if it dies under the bench, its last lines say why.
+  server.child.once('exit', (code, signal) => {
+    if (code !== 0) log(`server process exited (${signal ?? code}):\n${server.output().slice(-4000)}`);
+  });
   const db = await openDatabase({ databaseUrl, dataDir: '' });
   cleanups.push({ name: 'bench database pool', run: () => db.close() });
   const [{ version }] = (await db.sql.query<{ version: string }>(`SELECT current_setting('server_version') AS version`)) as [{ version: string }];
