@@ -3,7 +3,6 @@ import { addPath, collectFields, getArgumentValues, isAsyncIterable, locatedErro
 import { BREAK, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
-import { compileEventExecution } from './event-executor.js';
 import { isPublishedOnce } from './published-once.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -80,21 +79,19 @@ export function subscribeSharingEvents(args: ExecutionArgs): MaybePromise<AsyncI
   const stream = (events: unknown): AsyncIterable<ExecutionResult> | ExecutionResult => {
     if (events instanceof Error) return fail(events);
     if (!isAsyncIterable(events)) return fail(new Error(`Subscription field must return Async Iterable. Received: ${String(events)}.`));
-    const ordinary = (event: unknown) => execute({ ...args, rootValue: event }) as Executed;
-    const executeEvent = compileEventExecution(exeContext, rootType, responseName, fieldNodes, ordinary) ?? ordinary;
-    return mapEvents(events as AsyncIterable<unknown>, (event) => executeOnce(executeEvent, key, event), (args as { signal?: AbortSignal }).signal);
+    return mapEvents(events as AsyncIterable<unknown>, (event) => executeOnce(args, key, event), (args as { signal?: AbortSignal }).signal);
   };
   return isThenable(source) ? Promise.resolve(source).then(stream, fail) : stream(source);
 }
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 
-function executeOnce(executeEvent: (event: unknown) => Executed, key: string, event: unknown): Executed {
-  if (typeof event !== 'object' || event === null || !isPublishedOnce(event)) return executeEvent(event);
+function executeOnce(args: ExecutionArgs, key: string, event: unknown): Executed {
+  if (typeof event !== 'object' || event === null || !isPublishedOnce(event)) return execute({ ...args, rootValue: event }) as Executed;
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
   let result = results.get(key);
-  if (result === undefined) results.set(key, (result = executeEvent(event)));
+  if (result === undefined) results.set(key, (result = execute({ ...args, rootValue: event }) as Executed));
   return result;
 }
 
@@ -108,13 +105,10 @@ function mapEvents(source: AsyncIterable<unknown>, map: (event: unknown) => Exec
   // An HTTP (SSE) subscriber that goes away ends its source, as graphql-tools does.
   signal?.addEventListener('abort', () => void close(), { once: true });
   return {
-    // Without an async function's extra hops: one per event per subscriber adds up over a fan-out.
-    next() {
-      return iterator.next().then((next): MaybePromise<IteratorResult<ExecutionResult>> => {
-        if (next.done) return { done: true, value: undefined };
-        const result = map(next.value);
-        return isThenable(result) ? Promise.resolve(result).then((value) => ({ done: false, value })) : { done: false, value: result };
-      });
+    async next() {
+      const next = await iterator.next();
+      if (next.done) return { done: true, value: undefined };
+      return { done: false, value: await map(next.value) };
     },
     return: close,
     async throw(error: unknown) {
